@@ -1,0 +1,193 @@
+// Package bot runs the withdrawal conversation for LINE users: per user, it
+// loads the state, turns a LINE event into a flow input, steps the flow,
+// runs the flow's effects (marketplace, account link), saves the state by
+// compare-and-set, renders the replies as LINE messages and sends them.
+package bot
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/flows"
+)
+
+// Store keeps each user's record; Save is a compare-and-set on Version and
+// fails with taikai.ErrConflict when it lost.
+type Store interface {
+	Load(ctx context.Context, user string) (taikai.Record, error)
+	Save(ctx context.Context, user string, r taikai.Record) (int64, error)
+}
+
+// Marketplace is what the bot needs of the marketplace API.
+type Marketplace interface {
+	Status(ctx context.Context, accountID string) (*taikai.Status, error)
+	Withdraw(ctx context.Context, accountID, key string, req taikai.WithdrawalRequest) (*taikai.Withdrawal, error)
+	ResolveLink(ctx context.Context, nonce string) (string, error)
+}
+
+// Options configure a Bot.
+type Options struct {
+	Store       Store
+	Marketplace Marketplace
+	LINE        LINE
+	Log         *slog.Logger
+	// LinkURL is the marketplace's account-link page; "?linkToken=…" is appended.
+	LinkURL string
+	// TipsURL is offered as help to users who find it hard to earn; may be empty.
+	TipsURL string
+	// Expiry is how long a conversation may idle; default flows.DefaultExpiry.
+	Expiry time.Duration
+	// Workers bounds how many users are served at once; default 64.
+	Workers int
+	// EventTimeout bounds the handling of one event; default 30s.
+	EventTimeout time.Duration
+	// PseudonymKey keys the hash that stands for user ids in logs.
+	PseudonymKey []byte
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Bot is the runtime. It is safe for concurrent use.
+type Bot struct {
+	opts Options
+	log  *slog.Logger
+	sem  chan struct{}
+
+	mu      sync.Mutex
+	queues  map[string][]Event // per user, in arrival order
+	pending int                // events enqueued and not yet done
+	idle    *sync.Cond
+	closed  bool
+}
+
+// Event is one webhook event handed over by the webhook: its id, the key
+// that orders it (the LINE user, group or room), its raw JSON and when it
+// arrived.
+type Event struct {
+	ID       string
+	Key      string
+	Raw      []byte
+	Received time.Time
+}
+
+// ErrClosed is returned by Enqueue once Close was called.
+var ErrClosed = errors.New("bot: closed")
+
+// New returns a Bot.
+func New(opts Options) *Bot {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Expiry <= 0 {
+		opts.Expiry = flows.DefaultExpiry
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 64
+	}
+	if opts.EventTimeout <= 0 {
+		opts.EventTimeout = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.PseudonymKey == nil {
+		opts.PseudonymKey = make([]byte, 32)
+		rand.Read(opts.PseudonymKey)
+	}
+	b := &Bot{opts: opts, log: opts.Log, sem: make(chan struct{}, opts.Workers), queues: map[string][]Event{}}
+	b.idle = sync.NewCond(&b.mu)
+	return b
+}
+
+// Enqueue hands events over for processing and returns at once. Events with
+// the same Key are processed one at a time, in the order given.
+func (b *Bot) Enqueue(ctx context.Context, evs []Event) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	for _, ev := range evs {
+		q, running := b.queues[ev.Key]
+		b.queues[ev.Key] = append(q, ev)
+		b.pending++
+		if !running {
+			go b.drain(ev.Key)
+		}
+	}
+	return nil
+}
+
+// drain processes key's queue until it is empty.
+func (b *Bot) drain(key string) {
+	for {
+		b.mu.Lock()
+		q := b.queues[key]
+		if len(q) == 0 {
+			delete(b.queues, key)
+			b.mu.Unlock()
+			return
+		}
+		ev := q[0]
+		b.queues[key] = q[1:]
+		b.mu.Unlock()
+
+		b.sem <- struct{}{}
+		ctx, cancel := context.WithTimeout(context.Background(), b.opts.EventTimeout)
+		b.handle(ctx, ev)
+		cancel()
+		<-b.sem
+
+		b.mu.Lock()
+		b.pending--
+		if b.pending == 0 {
+			b.idle.Broadcast()
+		}
+		b.mu.Unlock()
+	}
+}
+
+// Wait blocks until every enqueued event has been processed.
+func (b *Bot) Wait() {
+	b.mu.Lock()
+	for b.pending > 0 {
+		b.idle.Wait()
+	}
+	b.mu.Unlock()
+}
+
+// Close stops taking events and waits for those taken, or for ctx.
+func (b *Bot) Close(ctx context.Context) error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	done := make(chan struct{})
+	go func() { b.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pseudonym stands for a user id in logs: a keyed hash, stable within a run.
+func (b *Bot) pseudonym(user string) string {
+	m := hmac.New(sha256.New, b.opts.PseudonymKey)
+	m.Write([]byte(user))
+	return hex.EncodeToString(m.Sum(nil))[:12]
+}
+
+func newConvID() string {
+	var x [8]byte
+	rand.Read(x[:])
+	return hex.EncodeToString(x[:])
+}

@@ -1,0 +1,289 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
+	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/flows"
+)
+
+// replyWindow is how long after receipt a reply token is trusted. LINE
+// guarantees one minute; past this the bot pushes instead.
+const replyWindow = 50 * time.Second
+
+// maxSteps bounds effect round trips within one event (start → link → check
+// is the longest chain).
+const maxSteps = 6
+
+// maxSaves bounds retries when a save loses a compare-and-set race.
+const maxSaves = 3
+
+// target is who an event is about and how to answer.
+type target struct {
+	user       string // LINE user id; "" for events that name none
+	chat       string // where to push: the user, or the group/room
+	replyToken string
+}
+
+// handle processes one event. It never panics the process: a malformed or
+// unknown event is logged and dropped.
+func (b *Bot) handle(ctx context.Context, ev Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("event handler panicked", "event", ev.ID, "panic", fmt.Sprint(r))
+		}
+	}()
+	e, err := webhook.UnmarshalEvent(ev.Raw)
+	if err != nil {
+		// Not logged verbatim: the body may hold a user's message.
+		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", redact(err))
+		return
+	}
+	in, t, ok := b.translate(e)
+	log := b.log.With("event", ev.ID, "type", e.GetType())
+	if t.user != "" {
+		log = log.With("user", b.pseudonym(t.user))
+	}
+	if !ok {
+		log.Info("event ignored")
+		return
+	}
+	if in.Kind == flows.InGroup {
+		_, out := flows.Next(flows.State{}, in, b.env())
+		b.send(ctx, log, ev, t, out.Replies)
+		return
+	}
+	replies, err := b.step(ctx, log, t.user, in)
+	if err != nil {
+		log.Error("event failed", "err", err)
+		return
+	}
+	b.send(ctx, log, ev, t, replies)
+}
+
+func (b *Bot) env() flows.Env {
+	return flows.Env{Now: b.opts.Now(), Expiry: b.opts.Expiry, NewConv: newConvID(), TipsURL: b.opts.TipsURL}
+}
+
+// step loads the user's state, steps the flow (running effects) and saves.
+// If the save loses a race, it starts over on fresh state; effects are safe
+// to repeat (the filing is idempotent).
+func (b *Bot) step(ctx context.Context, log *slog.Logger, user string, in flows.Input) ([]flows.Reply, error) {
+	for attempt := 0; ; attempt++ {
+		rec, err := b.opts.Store.Load(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		var s flows.State
+		if rec.Conv != nil {
+			if err := json.Unmarshal(rec.Conv, &s); err != nil {
+				log.Warn("unreadable state reset", "err", err)
+				s = flows.State{}
+			}
+		}
+		s.AccountID = rec.Link
+
+		env := b.env()
+		var replies []flows.Reply
+		cur := in
+		for i := 0; i < maxSteps; i++ {
+			var out flows.Output
+			s, out = flows.Next(s, cur, env)
+			replies = append(replies, out.Replies...)
+			for _, e := range out.Events {
+				log.Info("funnel", "step", string(s.Step), "transition", e)
+			}
+			if out.Effect == nil {
+				break
+			}
+			cur = b.run(ctx, log, user, *out.Effect)
+		}
+
+		next := taikai.Record{Link: s.AccountID, Version: rec.Version}
+		if s.Active() {
+			if next.Conv, err = json.Marshal(s); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := b.opts.Store.Save(ctx, user, next); err != nil {
+			if errors.Is(err, taikai.ErrConflict) && attempt+1 < maxSaves {
+				log.Info("state changed meanwhile; stepping again")
+				continue
+			}
+			return nil, err
+		}
+		return replies, nil
+	}
+}
+
+// run carries out an effect and returns its result as the flow's next input.
+func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Effect) flows.Input {
+	fail := func(err error) flows.Input {
+		if errors.Is(err, taikai.ErrNotFound) {
+			return flows.Input{Kind: flows.InNotFound}
+		}
+		log.Warn("effect failed", "effect", string(e.Kind), "err", err)
+		return flows.Input{Kind: flows.InUnavailable}
+	}
+	switch e.Kind {
+	case flows.EffIssueLink:
+		tok, err := b.opts.LINE.IssueLinkToken(ctx, user)
+		if err != nil {
+			return fail(fmt.Errorf("%w: %v", taikai.ErrUnavailable, err))
+		}
+		return flows.Input{Kind: flows.InLinkURL, URL: b.opts.LinkURL + "?linkToken=" + tok}
+	case flows.EffResolveLink:
+		acc, err := b.opts.Marketplace.ResolveLink(ctx, e.Nonce)
+		if err != nil {
+			return fail(err)
+		}
+		return flows.Input{Kind: flows.InLinked, AccountID: acc}
+	case flows.EffCheck:
+		if err := b.opts.LINE.ShowLoading(ctx, user, 10); err != nil {
+			log.Info("loading animation not shown", "err", err)
+		}
+		st, err := b.opts.Marketplace.Status(ctx, e.AccountID)
+		if err != nil {
+			return fail(err)
+		}
+		return flows.Input{Kind: flows.InStatus, Status: st}
+	case flows.EffFile:
+		w, err := b.opts.Marketplace.Withdraw(ctx, e.AccountID, e.Key, e.Request)
+		var blocked *taikai.BlockedError
+		switch {
+		case errors.As(err, &blocked):
+			return flows.Input{Kind: flows.InFileBlocked, Status: &blocked.Status}
+		case err != nil:
+			return fail(err)
+		}
+		log.Info("withdrawal filed", "receipt", w.WithdrawalID)
+		return flows.Input{Kind: flows.InFiled, Receipt: w}
+	}
+	return flows.Input{Kind: flows.InUnavailable}
+}
+
+// send delivers replies: with the reply token while it is fresh, else (or
+// if LINE refuses it) by push with a retry key derived from the event, so a
+// second attempt never sends twice.
+func (b *Bot) send(ctx context.Context, log *slog.Logger, ev Event, t target, replies []flows.Reply) {
+	msgs := render(replies)
+	if len(msgs) == 0 {
+		return
+	}
+	if t.replyToken != "" && b.opts.Now().Sub(ev.Received) < replyWindow {
+		err := b.opts.LINE.Reply(ctx, t.replyToken, msgs)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, ErrInvalidReplyToken) {
+			log.Warn("reply failed; pushing", "err", redact(err))
+		}
+	}
+	if t.chat == "" {
+		return
+	}
+	if err := b.opts.LINE.Push(ctx, t.chat, msgs, retryKey(ev.ID)); err != nil {
+		log.Error("push failed", "err", redact(err))
+	}
+}
+
+// retryKey derives a UUID (version 5 layout, SHA-1 based) from an event id.
+func retryKey(id string) string {
+	h := sha1.Sum([]byte("taikai:push:" + id))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// redact keeps an error's first line short: SDK errors embed response and
+// request bodies, which may hold what a user wrote.
+func redact(err error) string {
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// translate turns a LINE event into a flow input and says whom it concerns.
+// ok is false for events the bot does not act on.
+func (b *Bot) translate(e webhook.EventInterface) (in flows.Input, t target, ok bool) {
+	var src webhook.SourceInterface
+	var mode webhook.EventMode
+	switch e := e.(type) {
+	case webhook.MessageEvent:
+		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
+		switch m := e.Message.(type) {
+		case webhook.TextMessageContent:
+			in = flows.Input{Kind: flows.InText, Text: m.Text, MessageID: m.Id}
+		case webhook.StickerMessageContent:
+			in = flows.Input{Kind: flows.InSticker}
+		default:
+			in = flows.Input{Kind: flows.InMedia}
+		}
+	case webhook.PostbackEvent:
+		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
+		in = flows.Input{Kind: flows.InPostback}
+		if e.Postback != nil {
+			in.Data = e.Postback.Data
+		}
+	case webhook.FollowEvent:
+		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
+		in = flows.Input{Kind: flows.InFollow, Unblocked: e.Follow != nil && e.Follow.IsUnblocked}
+	case webhook.UnfollowEvent:
+		src, mode = e.Source, e.Mode
+		in = flows.Input{Kind: flows.InUnfollow}
+	case webhook.UnsendEvent:
+		src, mode = e.Source, e.Mode
+		in = flows.Input{Kind: flows.InUnsend}
+		if e.Unsend != nil {
+			in.MessageID = e.Unsend.MessageId
+		}
+	case webhook.AccountLinkEvent:
+		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
+		in = flows.Input{Kind: flows.InLinkFailed}
+		if e.Link != nil {
+			in.Nonce = e.Link.Nonce
+			if e.Link.Result == webhook.LinkContentRESULT_OK {
+				in.Kind = flows.InLinkOK
+			}
+		}
+	case webhook.JoinEvent:
+		// Added to a group or room: say once that this works in 1:1 chats only.
+		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
+		in = flows.Input{Kind: flows.InText}
+	default:
+		return in, t, false
+	}
+	if mode == webhook.EventMode_STANDBY {
+		// Another channel holds the chat: the bot must not send anything.
+		return in, t, false
+	}
+	switch s := src.(type) {
+	case webhook.UserSource:
+		t.user, t.chat = s.UserId, s.UserId
+	case webhook.GroupSource:
+		t.user, t.chat = "", s.GroupId
+		return flows.Input{Kind: flows.InGroup}, t, replyable(in)
+	case webhook.RoomSource:
+		t.user, t.chat = "", s.RoomId
+		return flows.Input{Kind: flows.InGroup}, t, replyable(in)
+	}
+	if t.user == "" {
+		// A failed account link names no one; nothing to do but log it.
+		return in, t, false
+	}
+	return in, t, true
+}
+
+// replyable: in a group, answer only what a person said or pressed.
+func replyable(in flows.Input) bool {
+	return in.Kind == flows.InText || in.Kind == flows.InPostback
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/taikaibot/taikai/flows"
+)
+
+// config is everything `taikai serve` reads from the environment.
+type config struct {
+	ChannelSecret  string
+	AccessToken    string
+	LineAPIBaseURL string
+	RedisURL       string // "" → embedded Redis
+	MarketURL      string // "" → the sandbox, served by this process under /sandbox/
+	MarketToken    string
+	LinkURL        string // "" → the sandbox's link page
+	TipsURL        string
+	Port           int
+	Expiry         time.Duration
+}
+
+// loadConfig reads the environment. A missing or invalid setting is a
+// configError naming it.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		ChannelSecret:  getenv("LINE_CHANNEL_SECRET"),
+		AccessToken:    getenv("LINE_CHANNEL_ACCESS_TOKEN"),
+		LineAPIBaseURL: getenv("LINE_API_BASE_URL"),
+		RedisURL:       getenv("REDIS_URL"),
+		MarketURL:      getenv("MARKETPLACE_API_URL"),
+		MarketToken:    getenv("MARKETPLACE_API_TOKEN"),
+		LinkURL:        getenv("MARKETPLACE_LINK_URL"),
+		TipsURL:        getenv("MARKETPLACE_TIPS_URL"),
+		Port:           8080,
+		Expiry:         flows.DefaultExpiry,
+	}
+	if c.ChannelSecret == "" {
+		return c, configErrorf("LINE_CHANNEL_SECRET is not set")
+	}
+	if c.AccessToken == "" {
+		return c, configErrorf("LINE_CHANNEL_ACCESS_TOKEN is not set")
+	}
+	if c.LineAPIBaseURL == "" {
+		c.LineAPIBaseURL = "https://api.line.me"
+	}
+	for _, u := range []struct{ name, val string }{
+		{"LINE_API_BASE_URL", c.LineAPIBaseURL}, {"MARKETPLACE_API_URL", c.MarketURL},
+		{"MARKETPLACE_LINK_URL", c.LinkURL}, {"MARKETPLACE_TIPS_URL", c.TipsURL},
+	} {
+		if u.val != "" && !httpURL(u.val) {
+			return c, configErrorf("%s=%q is not an http(s) URL", u.name, u.val)
+		}
+	}
+	if c.MarketURL != "" && c.MarketToken == "" {
+		return c, configErrorf("MARKETPLACE_API_TOKEN is not set (needed with MARKETPLACE_API_URL)")
+	}
+	if c.MarketURL != "" && c.LinkURL == "" {
+		return c, configErrorf("MARKETPLACE_LINK_URL is not set (needed with MARKETPLACE_API_URL)")
+	}
+	if v := getenv("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 0 || p > 65535 {
+			return c, configErrorf("PORT=%q is not a port number", v)
+		}
+		c.Port = p
+	}
+	if v := getenv("CONVERSATION_EXPIRY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return c, configErrorf("CONVERSATION_EXPIRY=%q is not a duration of at least 1m (e.g. 24h)", v)
+		}
+		c.Expiry = d
+	}
+	if c.RedisURL != "" {
+		if _, err := url.Parse(c.RedisURL); err != nil {
+			return c, configErrorf("REDIS_URL is not a URL")
+		}
+	}
+	return c, nil
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/store"
+	"github.com/taikaibot/taikai/webhook"
+)
+
+// serve runs the bot until ctx ends, then shuts down gracefully: it stops
+// taking webhooks and finishes the events it took. If ready is not nil, the
+// listening address is sent on it.
+func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string) error {
+	rdb, closeRedis, err := openRedis(cfg.RedisURL, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	st := store.New(rdb, store.Options{ConvTTL: 2 * cfg.Expiry})
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on PORT %d: %w", cfg.Port, err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	mux := http.NewServeMux()
+
+	if cfg.MarketURL == "" {
+		// No marketplace configured: serve the sandbox from this process.
+		token := randomToken()
+		sb := marketplace.NewSandbox(marketplace.SandboxOptions{Token: token})
+		mux.Handle("/sandbox/", http.StripPrefix("/sandbox", sb.Handler()))
+		cfg.MarketURL = fmt.Sprintf("http://127.0.0.1:%d/sandbox", port)
+		cfg.MarketToken = token
+		if cfg.LinkURL == "" {
+			cfg.LinkURL = fmt.Sprintf("http://localhost:%d/sandbox/link", port)
+		}
+		log.Warn("MARKETPLACE_API_URL not set: using the built-in sandbox marketplace", "link_url", cfg.LinkURL)
+	}
+
+	hc := bot.NewHTTPClient(5 * time.Second)
+	lc, err := bot.NewLineClient(cfg.LineAPIBaseURL, cfg.AccessToken, hc)
+	if err != nil {
+		return configErrorf("LINE_CHANNEL_ACCESS_TOKEN: %v", err)
+	}
+	mc, err := marketplace.NewClient(cfg.MarketURL, cfg.MarketToken, hc)
+	if err != nil {
+		return configErrorf("MARKETPLACE_API_URL: %v", err)
+	}
+	b := bot.New(bot.Options{
+		Store: st, Marketplace: mc, LINE: lc, Log: log,
+		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry,
+	})
+	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Queue: b, Dedupe: st, Log: log})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok"))
+	})
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown", "err", err)
+	}
+	if err := b.Close(sctx); err != nil {
+		log.Error("events left unfinished", "err", err)
+	}
+	return nil
+}
+
+// openRedis connects to REDIS_URL, or starts an embedded Redis when it is
+// empty, so the same go-redis code runs on a machine without Redis.
+func openRedis(rawURL string, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	if rawURL == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, nil, fmt.Errorf("embedded redis: %w", err)
+		}
+		log.Warn("REDIS_URL not set: using an embedded in-process Redis (state is lost on exit)")
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		return rdb, func() { rdb.Close(); mr.Close() }, nil
+	}
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, nil, configErrorf("REDIS_URL: %v", err)
+	}
+	opts.ContextTimeoutEnabled = true
+	rdb := redis.NewClient(opts)
+	return rdb, func() { rdb.Close() }, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

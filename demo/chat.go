@@ -1,0 +1,272 @@
+package demo
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/taikaibot/taikai/lineemu"
+)
+
+// Chat is a LINE chat in a terminal: the person types as the LINE user, sees
+// the bot's messages with numbered buttons and presses one by typing its
+// number. Lines starting with "/" are demo commands (/help lists them).
+type Chat struct {
+	Sys *System
+	In  io.Reader
+	Out io.Writer
+	// Interactive: a person at a terminal (prompts, URLs); otherwise the
+	// user's turns are read from In and echoed, so a run is a transcript.
+	Interactive bool
+
+	lines   *bufio.Scanner
+	seen    int
+	buttons []lineemu.Action   // the latest message set's buttons
+	older   [][]lineemu.Action // earlier sets, newest last
+	last    lineemu.Event
+}
+
+const commands = `コマンド:
+  番号        ボタンを押す
+  /sticker    スタンプを送る
+  /image      画像を送る
+  /old N      ひとつ前のメッセージのボタン N を押す（古いボタン）
+  /double N   ボタン N を素早く2回押す
+  /redeliver  直前のイベントをLINEが再送したことにする
+  /wait 25h   時間を進める
+  /block      ブロックする    /unblock  ブロックを解除する
+  /help       このヘルプ      /quit     終了する`
+
+// Run chats until In ends or the user types /quit.
+func (c *Chat) Run(ctx context.Context) error {
+	c.lines = bufio.NewScanner(c.In)
+	c.lines.Buffer(make([]byte, 64<<10), 1<<20)
+	if c.Interactive {
+		fmt.Fprintf(c.Out, "taikai demo — LINEのトークを再現しています（bot %s）。\n%s\n\n", c.Sys.BotURL, commands)
+	}
+	// The demo user adds the bot as a friend.
+	if err := c.send(ctx, c.Sys.Emulator.Follow(User, false)); err != nil {
+		return err
+	}
+	for {
+		line, ok := c.read("あなた> ")
+		if !ok {
+			return nil
+		}
+		if line == "" {
+			continue
+		}
+		if line == "/quit" {
+			return nil
+		}
+		if err := c.turn(ctx, line); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *Chat) read(prompt string) (string, bool) {
+	if c.Interactive {
+		fmt.Fprint(c.Out, prompt)
+	}
+	if !c.lines.Scan() {
+		return "", false
+	}
+	line := strings.TrimSpace(c.lines.Text())
+	if !c.Interactive && line != "" {
+		fmt.Fprintf(c.Out, "%s%s\n", prompt, line)
+	}
+	return line, true
+}
+
+func (c *Chat) turn(ctx context.Context, line string) error {
+	emu := c.Sys.Emulator
+	cmd, arg, _ := strings.Cut(line, " ")
+	switch cmd {
+	case "/help":
+		fmt.Fprintln(c.Out, commands)
+		return nil
+	case "/sticker":
+		return c.send(ctx, emu.Sticker(User))
+	case "/image":
+		return c.send(ctx, emu.Image(User))
+	case "/block":
+		return c.send(ctx, emu.Unfollow(User))
+	case "/unblock":
+		return c.send(ctx, emu.Follow(User, true))
+	case "/redeliver":
+		if c.last == nil {
+			return nil
+		}
+		return c.send(ctx, lineemu.Redelivered(c.last))
+	case "/wait":
+		d, err := time.ParseDuration(arg)
+		if err != nil {
+			fmt.Fprintln(c.Out, "  （例: /wait 25h）")
+			return nil
+		}
+		c.Sys.Clock.Advance(d)
+		fmt.Fprintf(c.Out, "  （%s 経過）\n", d)
+		return nil
+	case "/old":
+		if len(c.older) == 0 {
+			fmt.Fprintln(c.Out, "  （古いボタンはありません）")
+			return nil
+		}
+		return c.press(ctx, c.older[len(c.older)-1], arg, 1)
+	case "/double":
+		return c.press(ctx, c.buttons, arg, 2)
+	}
+	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(c.buttons) {
+		return c.press(ctx, c.buttons, line, 1)
+	}
+	return c.send(ctx, emu.Text(User, line))
+}
+
+// press presses button number arg of set, times times in quick succession.
+func (c *Chat) press(ctx context.Context, set []lineemu.Action, arg string, times int) error {
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 1 || n > len(set) {
+		fmt.Fprintln(c.Out, "  （そのボタンはありません）")
+		return nil
+	}
+	a := set[n-1]
+	if a.Type == "uri" {
+		return c.openLink(ctx, a.URI)
+	}
+	shown := a.DisplayText
+	if shown == "" {
+		shown = a.Label
+	}
+	fmt.Fprintf(c.Out, "  （ボタン: %s）\n", shown)
+	var evs []lineemu.Event
+	for i := 0; i < times; i++ {
+		evs = append(evs, c.Sys.Emulator.Postback(User, a.Data))
+	}
+	// Each press is its own webhook, as on LINE.
+	for _, ev := range evs {
+		if err := c.post(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return c.settle()
+}
+
+func (c *Chat) send(ctx context.Context, ev lineemu.Event) error {
+	if err := c.post(ctx, ev); err != nil {
+		return err
+	}
+	return c.settle()
+}
+
+func (c *Chat) post(ctx context.Context, ev lineemu.Event) error {
+	c.last = ev
+	code, err := c.Sys.Emulator.Send(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK {
+		fmt.Fprintf(c.Out, "  （webhook: HTTP %d）\n", code)
+	}
+	return nil
+}
+
+// settle waits for the bot to finish and shows what it sent.
+func (c *Chat) settle() error {
+	c.Sys.Bot.Wait()
+	msgs := c.Sys.Emulator.Messages(User)
+	fresh := msgs[c.seen:]
+	c.seen = len(msgs)
+	if len(fresh) == 0 {
+		return nil
+	}
+	if len(c.buttons) > 0 {
+		c.older = append(c.older, c.buttons)
+	}
+	c.buttons = nil
+	for _, m := range fresh {
+		text := m.Text
+		if m.Type == "template" {
+			text = m.Template.Text
+		}
+		fmt.Fprintf(c.Out, "bot> %s\n", strings.ReplaceAll(text, "\n", "\n     "))
+		var labels []string
+		for _, a := range m.Buttons() {
+			c.buttons = append(c.buttons, a)
+			l := fmt.Sprintf("[%d] %s", len(c.buttons), a.Label)
+			if a.Type == "uri" {
+				l += "（リンク）"
+			}
+			labels = append(labels, l)
+		}
+		if len(labels) > 0 {
+			fmt.Fprintf(c.Out, "     %s\n", strings.Join(labels, "  "))
+		}
+	}
+	for _, v := range c.Sys.Emulator.Violations() {
+		fmt.Fprintf(c.Out, "  ！LINEのルール違反: %s\n", v)
+	}
+	return nil
+}
+
+var accountButton = regexp.MustCompile(`<button type="submit" name="account" value="([^"]+)">([^<]+)</button>`)
+
+// openLink follows the account-link button: it opens the marketplace's link
+// page, lets the person pick an account to log in as, and follows the
+// redirect to LINE's account-link dialog, which sends the accountLink event.
+func (c *Chat) openLink(ctx context.Context, link string) error {
+	if c.Interactive {
+		fmt.Fprintf(c.Out, "  （リンクを開きます: %s ブラウザで開くこともできます）\n", link)
+	}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	res, err := hc.Get(link)
+	if err != nil {
+		return err
+	}
+	page, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	res.Body.Close()
+	found := accountButton.FindAllStringSubmatch(string(page), -1)
+	if len(found) == 0 {
+		fmt.Fprintln(c.Out, "  （ログイン画面を開けませんでした）")
+		return nil
+	}
+	fmt.Fprintln(c.Out, "  ログイン画面（サンドボックス）: LINEと連携するアカウントを選んでください。")
+	for i, f := range found {
+		fmt.Fprintf(c.Out, "     [%d] %s（%s）\n", i+1, html.UnescapeString(f[2]), f[1])
+	}
+	for {
+		line, ok := c.read("番号> ")
+		if !ok {
+			return nil
+		}
+		if line == "/cancel" {
+			fmt.Fprintln(c.Out, "  （ログインをやめました）")
+			return nil
+		}
+		n, err := strconv.Atoi(line)
+		if err != nil || n < 1 || n > len(found) {
+			fmt.Fprintln(c.Out, "  （番号で選んでください。やめるときは /cancel）")
+			continue
+		}
+		u, _ := url.Parse(link)
+		form := url.Values{"linkToken": {u.Query().Get("linkToken")}, "account": {found[n-1][1]}}
+		res, err := hc.PostForm(link, form)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			fmt.Fprintf(c.Out, "  （連携画面: HTTP %d）\n", res.StatusCode)
+		}
+		return c.settle()
+	}
+}

@@ -1,0 +1,112 @@
+package flows
+
+import "github.com/taikaibot/taikai"
+
+// InputKind names a kind of input.
+type InputKind string
+
+// Inputs from the user (through LINE) and results of effects.
+const (
+	InText       InputKind = "text"        // Text, MessageID
+	InPostback   InputKind = "postback"    // Data
+	InSticker    InputKind = "sticker"     // a sticker
+	InMedia      InputKind = "media"       // image, video, audio, file, location
+	InFollow     InputKind = "follow"      // Unblocked
+	InUnfollow   InputKind = "unfollow"    // the user blocked the bot
+	InUnsend     InputKind = "unsend"      // MessageID
+	InLinkOK     InputKind = "link_ok"     // Nonce
+	InLinkFailed InputKind = "link_failed" // the link was refused by LINE
+	InGroup      InputKind = "group"       // any event from a group or room
+
+	// Results of effects.
+	InLinkURL     InputKind = "link_url"     // URL: the account-link page, with its token
+	InLinked      InputKind = "linked"       // AccountID
+	InStatus      InputKind = "status"       // Status
+	InFiled       InputKind = "filed"        // Receipt
+	InFileBlocked InputKind = "file_blocked" // Status: the marketplace refused with blockers
+	InNotFound    InputKind = "not_found"    // the effect's subject is unknown
+	InUnavailable InputKind = "unavailable"  // the effect could not be run now
+)
+
+// Input is one thing that happened: a user's action or an effect's result.
+type Input struct {
+	Kind      InputKind
+	Text      string
+	MessageID string
+	Data      string
+	Nonce     string
+	Unblocked bool
+
+	URL       string
+	AccountID string
+	Status    *taikai.Status
+	Receipt   *taikai.Withdrawal
+}
+
+// isResult reports whether the input is an effect's result.
+func (in Input) isResult() bool {
+	switch in.Kind {
+	case InLinkURL, InLinked, InStatus, InFiled, InFileBlocked, InNotFound, InUnavailable:
+		return true
+	}
+	return false
+}
+
+// EffectKind names an effect.
+type EffectKind string
+
+// The effects a step may ask for. Each is answered by the runtime with one
+// result Input.
+const (
+	// EffIssueLink: issue a LINE link token and build the account-link URL.
+	// Result: InLinkURL or InUnavailable.
+	EffIssueLink EffectKind = "issue_link"
+	// EffResolveLink: resolve Nonce to a marketplace account.
+	// Result: InLinked, InNotFound or InUnavailable.
+	EffResolveLink EffectKind = "resolve_link"
+	// EffCheck: fetch AccountID's withdrawal status (show a loading animation meanwhile).
+	// Result: InStatus, InNotFound or InUnavailable.
+	EffCheck EffectKind = "check"
+	// EffFile: file the withdrawal with Key as the idempotency key.
+	// Result: InFiled, InFileBlocked, InNotFound or InUnavailable.
+	EffFile EffectKind = "file"
+)
+
+// Effect is I/O a step needs; the runtime runs it and feeds back the result.
+type Effect struct {
+	Kind      EffectKind
+	AccountID string
+	Nonce     string
+	Key       string
+	Request   taikai.WithdrawalRequest
+}
+
+// Reply is one message to the user. A channel renders it; only the last
+// reply's Choices are offered (LINE shows quick replies on the last message).
+type Reply struct {
+	Text string
+	// Link, if set, is a button that opens a web page.
+	Link *Link
+	// Choices are the buttons the user can press; typing a label works too.
+	Choices []Choice
+}
+
+// Link is a button that opens URL.
+type Link struct {
+	Label string
+	URL   string
+}
+
+// Choice is a button. Data is what a press sends back (as InPostback).
+type Choice struct {
+	Label string
+	Data  string
+}
+
+// Output is what one call of Next produced.
+type Output struct {
+	Replies []Reply
+	Effect  *Effect
+	// Event names the funnel transition that happened, if any (for metrics).
+	Events []string
+}

@@ -1,0 +1,61 @@
+package flows
+
+import "net/url"
+
+// action is what a button does.
+type action string
+
+const (
+	actStart        action = "start"
+	actRelink       action = "relink"
+	actCheck        action = "check"
+	actCancel       action = "cancel"
+	actContinue     action = "continue"
+	actReason       action = "reason"
+	actSkipText     action = "skip_text"
+	actHelpContinue action = "help_continue"
+	actConfirm      action = "confirm"
+	actUnlink       action = "unlink"
+)
+
+var actions = map[action]bool{
+	actStart: true, actRelink: true, actCheck: true, actCancel: true, actContinue: true,
+	actReason: true, actSkipText: true, actHelpContinue: true, actConfirm: true, actUnlink: true,
+}
+
+// press is a decoded button press.
+type press struct {
+	act  action
+	arg  string
+	conv string
+	seq  string
+}
+
+// encode builds postback data: the action, its argument, and the
+// conversation and step counter the button belongs to, so an old button is
+// recognised. It stays far below LINE's 300-character limit.
+func (p press) encode() string {
+	v := url.Values{}
+	v.Set("a", string(p.act))
+	if p.arg != "" {
+		v.Set("r", p.arg)
+	}
+	if p.conv != "" {
+		v.Set("c", p.conv)
+		v.Set("s", p.seq)
+	}
+	return v.Encode()
+}
+
+// decodePress parses postback data. A rich menu may send just "a=start".
+func decodePress(data string) (press, bool) {
+	v, err := url.ParseQuery(data)
+	if err != nil {
+		return press{}, false
+	}
+	p := press{act: action(v.Get("a")), arg: v.Get("r"), conv: v.Get("c"), seq: v.Get("s")}
+	return p, actions[p.act]
+}
+
+// StartData is the postback data a rich-menu button uses to start the flow.
+const StartData = "a=start"

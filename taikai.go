@@ -1,0 +1,157 @@
+// Package taikai holds the domain of the withdrawal bot: a marketplace
+// account's withdrawal status, the blockers derived from it, withdrawal
+// reasons and receipts, and the errors every adapter speaks in.
+//
+// It imports nothing of the project. The conversation (flows), the runtime
+// (bot) and the adapters (marketplace, store, webhook) all depend on it.
+package taikai
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Rating is an account's public rating.
+type Rating struct {
+	Average float64 `json:"average"`
+	Count   int     `json:"count"`
+}
+
+// Order is an order that keeps an account from withdrawing: a purchase not
+// completed yet, or a sale without formal delivery.
+type Order struct {
+	OrderID      string `json:"order_id"`
+	Title        string `json:"title"`
+	Counterparty string `json:"counterparty"`
+	Status       string `json:"status"`
+	URL          string `json:"url,omitempty"`
+}
+
+// Payout is a payout request that is still being paid (振込依頼中).
+// Dates are calendar dates in Japan, formatted YYYY-MM-DD.
+type Payout struct {
+	PayoutID    string `json:"payout_id"`
+	AmountJPY   int64  `json:"amount_jpy"`
+	RequestedAt string `json:"requested_at"`
+	ExpectedAt  string `json:"expected_at"`
+}
+
+// Status is what the marketplace says about an account that wants to
+// withdraw: who it is, what it would lose, and what blocks it.
+type Status struct {
+	AccountID             string   `json:"account_id"`
+	DisplayName           string   `json:"display_name"`
+	Rating                Rating   `json:"rating"`
+	CompletedOrders       int      `json:"completed_orders"`
+	PurchasesInProgress   []Order  `json:"purchases_in_progress"`
+	SalesAwaitingDelivery []Order  `json:"sales_awaiting_delivery"`
+	PayoutsInProgress     []Payout `json:"payouts_in_progress"`
+	SalesBalanceJPY       int64    `json:"sales_balance_jpy"`
+}
+
+// BlockerKind names a kind of blocker.
+type BlockerKind string
+
+// The kinds of blocker a marketplace account can have.
+const (
+	BlockerPurchase BlockerKind = "purchase_in_progress"
+	BlockerDelivery BlockerKind = "sale_awaiting_delivery"
+	BlockerPayout   BlockerKind = "payout_in_progress"
+	BlockerBalance  BlockerKind = "sales_balance"
+)
+
+// BlockerKinds lists every blocker kind, in the order they are explained.
+var BlockerKinds = []BlockerKind{BlockerPurchase, BlockerDelivery, BlockerPayout, BlockerBalance}
+
+// Blockers counts the blockers of each kind. An account may withdraw only
+// when every count is zero.
+func (s Status) Blockers() map[BlockerKind]int {
+	m := map[BlockerKind]int{}
+	if n := len(s.PurchasesInProgress); n > 0 {
+		m[BlockerPurchase] = n
+	}
+	if n := len(s.SalesAwaitingDelivery); n > 0 {
+		m[BlockerDelivery] = n
+	}
+	if n := len(s.PayoutsInProgress); n > 0 {
+		m[BlockerPayout] = n
+	}
+	if s.SalesBalanceJPY != 0 {
+		m[BlockerBalance] = 1
+	}
+	return m
+}
+
+// Blocked reports whether anything keeps the account from withdrawing.
+func (s Status) Blocked() bool { return len(s.Blockers()) > 0 }
+
+// Reason is why a user withdraws, as the marketplace API codes it.
+type Reason string
+
+// The withdrawal reasons the marketplace accepts.
+const (
+	ReasonNone        Reason = "none"
+	ReasonNotUsing    Reason = "not_using"
+	ReasonHardToEarn  Reason = "hard_to_earn"
+	ReasonResetRating Reason = "reset_rating"
+	ReasonOther       Reason = "other"
+)
+
+// Reasons lists every reason code.
+var Reasons = []Reason{ReasonNotUsing, ReasonHardToEarn, ReasonResetRating, ReasonOther, ReasonNone}
+
+// Valid reports whether r is a reason code the marketplace accepts.
+func (r Reason) Valid() bool {
+	for _, x := range Reasons {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxReasonText caps a typed reason, in characters (runes).
+const MaxReasonText = 500
+
+// WithdrawalRequest is what is filed.
+type WithdrawalRequest struct {
+	ReasonCode Reason `json:"reason_code"`
+	ReasonText string `json:"reason_text"`
+	Channel    string `json:"channel"`
+}
+
+// Withdrawal is the marketplace's receipt for a filed withdrawal.
+type Withdrawal struct {
+	WithdrawalID string `json:"withdrawal_id"`
+	Status       string `json:"status"`
+}
+
+// Errors every adapter wraps, so that callers can tell outcomes apart with
+// errors.Is without knowing the adapter.
+var (
+	// ErrNotFound: the account, nonce or key is unknown (or used, or expired).
+	ErrNotFound = errors.New("not found")
+	// ErrUnavailable: the other side could not answer now; trying again later may work.
+	ErrUnavailable = errors.New("unavailable")
+	// ErrConflict: a record changed since it was read (compare-and-set lost).
+	ErrConflict = errors.New("conflict")
+)
+
+// Record is what is stored for one LINE user: the encoded conversation (nil
+// when there is none), the linked marketplace account ("" when not linked),
+// and a version that every save bumps.
+type Record struct {
+	Conv    []byte
+	Link    string
+	Version int64
+}
+
+// BlockedError is returned when a withdrawal is refused because blockers
+// appeared; Status holds them.
+type BlockedError struct {
+	Status Status
+}
+
+func (e *BlockedError) Error() string {
+	return fmt.Sprintf("withdrawal of %s is blocked", e.Status.AccountID)
+}

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0
+	github.com/google/go-cmp v0.7.0
 	github.com/line/line-bot-sdk-go/v8 v8.14.0
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/term v0.48.0

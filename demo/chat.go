@@ -42,6 +42,7 @@ const commands = `コマンド:
   /double N   ボタン N を素早く2回押す
   /redeliver  直前のイベントをLINEが再送したことにする
   /wait 25h   時間を進める
+  /impostor   次の連携を別のLINEユーザーが開いたことにする（連携は失敗します）
   /block      ブロックする    /unblock  ブロックを解除する
   /help       このヘルプ      /quit     終了する`
 
@@ -61,8 +62,8 @@ func (c *Chat) Run(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		if line == "" {
-			continue
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue // a comment in a scripted conversation
 		}
 		if line == "/quit" {
 			return nil
@@ -81,7 +82,7 @@ func (c *Chat) read(prompt string) (string, bool) {
 		return "", false
 	}
 	line := strings.TrimSpace(c.lines.Text())
-	if !c.Interactive && line != "" {
+	if !c.Interactive && line != "" && !strings.HasPrefix(line, "#") {
 		fmt.Fprintf(c.Out, "%s%s\n", prompt, line)
 	}
 	return line, true
@@ -98,6 +99,11 @@ func (c *Chat) turn(ctx context.Context, line string) error {
 		return c.send(ctx, emu.Sticker(User))
 	case "/image":
 		return c.send(ctx, emu.Image(User))
+	case "/impostor":
+		// The next account link is opened by another LINE user: LINE refuses it.
+		emu.LinkAs(User, "U00000000000000000000000000000bad")
+		fmt.Fprintln(c.Out, "  （次の連携は別のLINEユーザーが開いたことにします）")
+		return nil
 	case "/block":
 		return c.send(ctx, emu.Unfollow(User))
 	case "/unblock":
@@ -197,7 +203,16 @@ func (c *Chat) settle() error {
 		if m.Type == "template" {
 			text = m.Template.Text
 		}
-		fmt.Fprintf(c.Out, "bot> %s\n", strings.ReplaceAll(text, "\n", "\n     "))
+		for i, l := range strings.Split(text, "\n") {
+			switch {
+			case i == 0:
+				fmt.Fprintf(c.Out, "bot> %s\n", l)
+			case l == "":
+				fmt.Fprintln(c.Out)
+			default:
+				fmt.Fprintf(c.Out, "     %s\n", l)
+			}
+		}
 		var labels []string
 		for _, a := range m.Buttons() {
 			c.buttons = append(c.buttons, a)
@@ -252,6 +267,11 @@ func (c *Chat) openLink(ctx context.Context, link string) error {
 			return nil
 		}
 		n, err := strconv.Atoi(line)
+		for i, f := range found {
+			if line == f[1] { // an account id works too
+				n, err = i+1, nil
+			}
+		}
 		if err != nil || n < 1 || n > len(found) {
 			fmt.Fprintln(c.Out, "  （番号で選んでください。やめるときは /cancel）")
 			continue

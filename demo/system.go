@@ -137,7 +137,7 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	sys.Bot = bot.New(bot.Options{
 		Store: sys.Store, Marketplace: mc, LINE: lc, Log: log,
-		LinkURL: marketURL + "/link", TipsURL: marketURL + "/guide/selling",
+		LinkURL: marketURL + "/link", TipsURL: "https://market.example/guide/selling",
 		Expiry: cfg.Expiry, Now: sys.Clock.Now,
 	})
 	mux := http.NewServeMux()

@@ -9,7 +9,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"sync"
 	"time"
 
@@ -109,6 +108,7 @@ type Sandbox struct {
 
 	mu       sync.Mutex
 	accounts map[string]*SandboxAccount
+	order    []string // account ids as given, for the link page
 	nonces   map[string]nonce
 	answers  map[string]answer // idempotency key (per account) → first answer
 	filed    int
@@ -133,6 +133,7 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 	for _, a := range opts.Accounts {
 		a := a
 		s.accounts[a.ID] = &a
+		s.order = append(s.order, a.ID)
 	}
 	return s
 }
@@ -307,13 +308,12 @@ var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 func (s *Sandbox) handleLinkPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var accs []SandboxAccount
-	for _, a := range s.accounts {
-		if !a.Withdrawn {
+	for _, id := range s.order {
+		if a := s.accounts[id]; !a.Withdrawn {
 			accs = append(accs, *a)
 		}
 	}
 	s.mu.Unlock()
-	sort.Slice(accs, func(i, j int) bool { return accs[i].ID < accs[j].ID })
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	linkPage.Execute(w, map[string]any{"Token": r.URL.Query().Get("linkToken"), "Accounts": accs})
 }

@@ -1,0 +1,406 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/taikaibot/taikai"
+)
+
+var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+func env(now time.Time) Env {
+	return Env{Now: now, Expiry: 24 * time.Hour, NewConv: "c0ffee", TipsURL: "https://example.com/tips"}
+}
+
+var clean = &taikai.Status{AccountID: "acc_clean", DisplayName: "山田 花子", Rating: taikai.Rating{Average: 4.8, Count: 52}, CompletedOrders: 50}
+
+var blocked = &taikai.Status{
+	AccountID: "acc_many", DisplayName: "渡辺 大輔", Rating: taikai.Rating{Average: 4.6, Count: 31}, CompletedOrders: 29,
+	PurchasesInProgress:   []taikai.Order{{OrderID: "o-4001", Title: "LP制作", Counterparty: "ウェブ制作ラボ", URL: "https://m.example/o-4001"}},
+	SalesAwaitingDelivery: []taikai.Order{{OrderID: "o-4101", Title: "翻訳（英→日）", Counterparty: "加藤 亮"}},
+	PayoutsInProgress:     []taikai.Payout{{PayoutID: "p-4201", AmountJPY: 45800, RequestedAt: "2026-11-21", ExpectedAt: "2026-11-30"}},
+	SalesBalanceJPY:       15400,
+}
+
+// fake answers effects the way the runtime would on a healthy day.
+type fake struct {
+	status  *taikai.Status
+	effects []Effect
+}
+
+func (f *fake) run(e Effect) Input {
+	f.effects = append(f.effects, e)
+	switch e.Kind {
+	case EffIssueLink:
+		return Input{Kind: InLinkURL, URL: "https://market.example/link?linkToken=T"}
+	case EffResolveLink:
+		return Input{Kind: InLinked, AccountID: f.status.AccountID}
+	case EffCheck:
+		return Input{Kind: InStatus, Status: f.status}
+	case EffFile:
+		return Input{Kind: InFiled, Receipt: &taikai.Withdrawal{WithdrawalID: "wd-1", Status: "accepted"}}
+	}
+	panic("unknown effect " + e.Kind)
+}
+
+// drive steps the flow as the runtime does, running effects until none is left.
+func drive(t *testing.T, s State, in Input, e Env, f *fake) (State, []Reply) {
+	t.Helper()
+	var replies []Reply
+	for i := 0; i < 8; i++ {
+		var out Output
+		s, out = Next(s, in, e)
+		replies = append(replies, out.Replies...)
+		if out.Effect == nil {
+			return s, replies
+		}
+		in = f.run(*out.Effect)
+	}
+	t.Fatalf("effects did not settle")
+	return s, replies
+}
+
+func text(s string) Input { return Input{Kind: InText, Text: s, MessageID: "m1"} }
+
+// tap finds the button labelled label in the last reply and presses it.
+func tap(t *testing.T, replies []Reply, label string) Input {
+	t.Helper()
+	if len(replies) == 0 {
+		t.Fatalf("no replies to press %q in", label)
+	}
+	for _, c := range replies[len(replies)-1].Choices {
+		if c.Label == label {
+			return Input{Kind: InPostback, Data: c.Data}
+		}
+	}
+	t.Fatalf("no button %q in %+v", label, replies[len(replies)-1].Choices)
+	return Input{}
+}
+
+func joined(replies []Reply) string {
+	var b strings.Builder
+	for _, r := range replies {
+		b.WriteString(r.Text)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func TestCleanAccountFilesOnce(t *testing.T) {
+	f := &fake{status: clean}
+	e := env(t0)
+	s, r := drive(t, State{}, text("退会したい"), e, f)
+	if s.Step != StepLinking || r[len(r)-1].Link == nil {
+		t.Fatalf("unlinked user: step %s, replies %+v; want linking with a link button", s.Step, r)
+	}
+	s, r = drive(t, s, Input{Kind: InLinkOK, Nonce: "nonce-0123456789"}, e, f)
+	if s.Step != StepWarning || s.AccountID != "acc_clean" {
+		t.Fatalf("after link: step %s account %q; want warning for acc_clean", s.Step, s.AccountID)
+	}
+	for _, want := range []string{"★4.8・52件", "完了50件", "引き継がれません", "2つ以上持つことはできません"} {
+		if !strings.Contains(joined(r), want) {
+			t.Errorf("warning lacks %q:\n%s", want, joined(r))
+		}
+	}
+	s, r = drive(t, s, tap(t, r, "理解して次へ進む"), e, f)
+	s, r = drive(t, s, tap(t, r, "使わなくなった"), e, f)
+	if s.Step != StepConfirm {
+		t.Fatalf("after reason: step %s; want confirm", s.Step)
+	}
+	if !strings.Contains(joined(r), "理由：使わなくなった") {
+		t.Errorf("summary lacks the reason:\n%s", joined(r))
+	}
+	for _, fx := range f.effects {
+		if fx.Kind == EffFile {
+			t.Fatalf("filed before confirmation")
+		}
+	}
+	confirm := tap(t, r, "退会する")
+	s, r = drive(t, s, confirm, e, f)
+	if s.Active() || s.AccountID != "" {
+		t.Errorf("after filing: state %+v; want no conversation and no link", s)
+	}
+	if !strings.Contains(joined(r), "wd-1") {
+		t.Errorf("closing message lacks the receipt id:\n%s", joined(r))
+	}
+	// A double tap: the same button again files nothing.
+	_, r = drive(t, s, confirm, e, f)
+	files := 0
+	for _, fx := range f.effects {
+		if fx.Kind == EffFile {
+			files++
+			if fx.Key != "taikai-line-c0ffee-0" {
+				t.Errorf("idempotency key %q; want taikai-line-c0ffee-0", fx.Key)
+			}
+		}
+	}
+	if files != 1 {
+		t.Errorf("filed %d times; want 1", files)
+	}
+	if !strings.Contains(joined(r), "終了しています") {
+		t.Errorf("second tap: %q; want a note that it has ended", joined(r))
+	}
+}
+
+func TestBlockersExplainedWithSpecifics(t *testing.T) {
+	f := &fake{status: blocked}
+	s, r := drive(t, State{AccountID: "acc_many"}, text("退会"), env(t0), f)
+	if s.Step != StepBlocked {
+		t.Fatalf("step %s; want blocked", s.Step)
+	}
+	got := joined(r)
+	for _, want := range []string{
+		"4件", "o-4001", "LP制作", "ウェブ制作ラボ", "https://m.example/o-4001", "取引を完了",
+		"o-4101", "加藤 亮", "正式な納品", "45,800円", "2026年11月21日", "2026年11月30日", "お待ちください",
+		"15,400円", "振込申請",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("blocker explanation lacks %q:\n%s", want, got)
+		}
+	}
+	// Clearing the blockers and checking again moves on.
+	f.status = clean
+	s, _ = drive(t, s, tap(t, r, "もう一度確認する"), env(t0), f)
+	if s.Step != StepWarning {
+		t.Errorf("after clearing: step %s; want warning", s.Step)
+	}
+}
+
+func TestStaleButtonReshowsCurrentStep(t *testing.T) {
+	f := &fake{status: clean}
+	e := env(t0)
+	s, r := drive(t, State{AccountID: "acc_clean"}, text("退会したい"), e, f)
+	cancelAtWarning := tap(t, r, "やめる")
+	s, r = drive(t, s, tap(t, r, "理解して次へ進む"), e, f)
+	before := s
+	s, r = drive(t, s, cancelAtWarning, e, f)
+	if s.Step != StepReason || s.Seq != before.Seq {
+		t.Fatalf("stale cancel moved the flow: step %s seq %d; want reason, seq %d", s.Step, s.Seq, before.Seq)
+	}
+	if !strings.Contains(joined(r), "以前のご案内") || !strings.Contains(joined(r), "退会の理由") {
+		t.Errorf("stale press: %q; want a note and the reason step again", joined(r))
+	}
+	// A button from another conversation is stale too.
+	other := tap(t, r, "使わなくなった")
+	other.Data = strings.Replace(other.Data, "c=c0ffee", "c=deadbeef", 1)
+	s, _ = drive(t, s, other, e, f)
+	if s.Step != StepReason {
+		t.Errorf("foreign button moved the flow to %s", s.Step)
+	}
+}
+
+func TestExpiryStartsOver(t *testing.T) {
+	f := &fake{status: clean}
+	s, r := drive(t, State{AccountID: "acc_clean"}, text("退会したい"), env(t0), f)
+	later := env(t0.Add(25 * time.Hour))
+	s2, r2 := drive(t, s, tap(t, r, "理解して次へ進む"), later, f)
+	if s2.Active() {
+		t.Errorf("expired conversation still at %s", s2.Step)
+	}
+	if !strings.Contains(joined(r2), "時間が経った") {
+		t.Errorf("expired: %q; want a friendly note", joined(r2))
+	}
+	if s2.AccountID != "acc_clean" {
+		t.Errorf("expiry dropped the account link")
+	}
+	// Within the expiry, the same press works.
+	s3, _ := drive(t, s, tap(t, r, "理解して次へ進む"), env(t0.Add(23*time.Hour)), f)
+	if s3.Step != StepReason {
+		t.Errorf("within expiry: step %s; want reason", s3.Step)
+	}
+}
+
+func TestHelpIsShownOnceAndMatchesTheReason(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status *taikai.Status
+		reason string
+		want   string // "" = no help
+	}{
+		{"reset with a high rating", clean, "評価をリセットしたい", "★4.8（52件）"},
+		{"reset with a low rating", &taikai.Status{AccountID: "a", DisplayName: "x", Rating: taikai.Rating{Average: 3.6, Count: 8}}, "評価をリセットしたい", ""},
+		{"hard to earn", clean, "稼ぐのが難しい", "https://example.com/tips"},
+		{"not using", clean, "使わなくなった", ""},
+		{"no answer", clean, "答えない", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fake{status: tc.status}
+			e := env(t0)
+			s, r := drive(t, State{AccountID: tc.status.AccountID}, text("退会したい"), e, f)
+			s, r = drive(t, s, tap(t, r, "理解して次へ進む"), e, f)
+			s, r = drive(t, s, tap(t, r, tc.reason), e, f)
+			if tc.want == "" {
+				if s.Step != StepConfirm {
+					t.Fatalf("step %s; want confirm without help", s.Step)
+				}
+				return
+			}
+			if s.Step != StepHelp || !strings.Contains(joined(r), tc.want) {
+				t.Fatalf("step %s, %q; want help mentioning %q", s.Step, joined(r), tc.want)
+			}
+			s, _ = drive(t, s, tap(t, r, "退会手続きを続ける"), e, f)
+			if s.Step != StepConfirm || !s.HelpShown {
+				t.Fatalf("after help: step %s; want confirm", s.Step)
+			}
+		})
+	}
+}
+
+func TestTypedInputsWork(t *testing.T) {
+	f := &fake{status: clean}
+	e := env(t0)
+	s, _ := drive(t, State{AccountID: "acc_clean"}, text("ｱｶｳﾝﾄ削除"), e, f) // half-width katakana
+	if s.Step != StepWarning {
+		t.Fatalf("half-width start: step %s; want warning", s.Step)
+	}
+	s, _ = drive(t, s, text("理解して次へ進む"), e, f)
+	if s.Step != StepReason {
+		t.Fatalf("typed label: step %s; want reason", s.Step)
+	}
+	long := strings.Repeat("あ", taikai.MaxReasonText+50)
+	s, r := drive(t, s, text(long), e, f)
+	if s.Reason != taikai.ReasonOther || len([]rune(s.ReasonText)) != taikai.MaxReasonText {
+		t.Fatalf("free-text reason: %q (%d runes); want other, capped", s.Reason, len([]rune(s.ReasonText)))
+	}
+	if !strings.Contains(joined(r), "500文字") {
+		t.Errorf("truncation not told: %q", joined(r))
+	}
+	// Typing "退会したい" at the confirm step does not file; "退会する" does.
+	s, _ = drive(t, s, text("退会したい"), e, f)
+	if len(f.effects) > 0 && f.effects[len(f.effects)-1].Kind == EffFile {
+		t.Fatalf("an ambiguous text filed")
+	}
+	s, _ = drive(t, s, text("退会する"), e, f)
+	if s.Active() || f.effects[len(f.effects)-1].Kind != EffFile {
+		t.Fatalf("typed confirmation did not file (step %s)", s.Step)
+	}
+}
+
+func TestUnsendDropsTypedReason(t *testing.T) {
+	s := State{Step: StepConfirm, Conv: "c", Seq: 5, AccountID: "a", Status: clean, Reason: taikai.ReasonOther, ReasonText: "個人的な事情", ReasonMsgID: "m9", Updated: t0}
+	s2, out := Next(s, Input{Kind: InUnsend, MessageID: "m9"}, env(t0))
+	if s2.ReasonText != "" || len(out.Replies) != 0 {
+		t.Errorf("unsend: text %q, replies %d; want text dropped silently", s2.ReasonText, len(out.Replies))
+	}
+	s3, _ := Next(s, Input{Kind: InUnsend, MessageID: "other"}, env(t0))
+	if s3.ReasonText == "" {
+		t.Errorf("unsend of another message dropped the reason")
+	}
+}
+
+func TestBlockedAtFilingNeedsANewKey(t *testing.T) {
+	s := State{Step: StepConfirm, Conv: "c1", Seq: 7, AccountID: "acc_clean", Status: clean, Reason: taikai.ReasonNone, Updated: t0}
+	s, out := Next(s, Input{Kind: InFileBlocked, Status: blocked}, env(t0))
+	if s.Step != StepBlocked || s.IdempotencyKey() != "taikai-line-c1-1" {
+		t.Fatalf("step %s key %s; want blocked with a fresh key", s.Step, s.IdempotencyKey())
+	}
+	if !strings.Contains(joined(out.Replies), "まだ完了していません") {
+		t.Errorf("blocked at filing: %q", joined(out.Replies))
+	}
+}
+
+func TestUnavailableKeepsTheStep(t *testing.T) {
+	s := State{Step: StepConfirm, Conv: "c1", Seq: 7, AccountID: "acc_clean", Status: clean, Reason: taikai.ReasonNone, Updated: t0}
+	s2, out := Next(s, Input{Kind: InUnavailable}, env(t0))
+	if s2.Step != StepConfirm || s2.Seq != 7 {
+		t.Errorf("step %s seq %d; want confirm, unchanged", s2.Step, s2.Seq)
+	}
+	if len(out.Replies) == 0 || len(out.Replies[0].Choices) != 2 {
+		t.Errorf("want the failure explained with retry and stop: %+v", out.Replies)
+	}
+}
+
+// inputsAt lists every kind of input a user can send at state s: texts,
+// media, every button of the step, stale and foreign buttons, and the
+// events LINE sends.
+func inputsAt(s State) map[string]Input {
+	ins := map[string]Input{
+		"text start":     text("退会したい"),
+		"text cancel":    text("やめる"),
+		"text help":      text("ヘルプ"),
+		"text random":    text("こんにちは"),
+		"text english":   text("delete my account"),
+		"text empty":     text("   "),
+		"text long":      text(strings.Repeat("長", 6000)),
+		"text number":    text("1"),
+		"sticker":        {Kind: InSticker},
+		"media":          {Kind: InMedia},
+		"follow":         {Kind: InFollow},
+		"unblock":        {Kind: InFollow, Unblocked: true},
+		"unfollow":       {Kind: InUnfollow},
+		"unsend":         {Kind: InUnsend, MessageID: "m1"},
+		"link ok":        {Kind: InLinkOK, Nonce: "nonce-0123456789"},
+		"link no nonce":  {Kind: InLinkOK},
+		"link failed":    {Kind: InLinkFailed, Nonce: "n"},
+		"garbage data":   {Kind: InPostback, Data: "%%%"},
+		"unknown action": {Kind: InPostback, Data: "a=explode"},
+		"rich menu":      {Kind: InPostback, Data: StartData},
+		"stale":          {Kind: InPostback, Data: press{act: actConfirm, conv: s.Conv, seq: strconv.Itoa(s.Seq - 1)}.encode()},
+		"foreign":        {Kind: InPostback, Data: press{act: actConfirm, conv: "other", seq: "1"}.encode()},
+	}
+	tt := &turn{s: s, c: &ja}
+	for _, c := range tt.choices() {
+		ins["button "+c.Label] = Input{Kind: InPostback, Data: c.Data}
+	}
+	return ins
+}
+
+// TestEveryStepEveryInput walks every (step, input) pair: each yields a
+// valid step and an answer (never silence or a panic), and nothing is filed
+// without a confirmation at the confirm step.
+func TestEveryStepEveryInput(t *testing.T) {
+	for _, step := range Steps {
+		for _, st := range []*taikai.Status{clean, blocked} {
+			base := State{Step: step, Conv: "c1", Seq: 3, AccountID: st.AccountID, Status: st, Started: t0, Updated: t0}
+			if step == StepIdle {
+				base = State{Step: StepIdle, AccountID: st.AccountID}
+			}
+			if step == StepHelp || step == StepConfirm {
+				base.Reason = taikai.ReasonResetRating
+			}
+			for name, in := range inputsAt(base) {
+				f := &fake{status: st}
+				s, replies := drive(t, base, in, env(t0.Add(time.Minute)), f)
+				valid := false
+				for _, x := range Steps {
+					valid = valid || s.Step == x
+				}
+				if !valid {
+					t.Errorf("%s + %s: invalid step %q", step, name, s.Step)
+				}
+				silent := in.Kind == InUnfollow || in.Kind == InUnsend || in.Kind == InLinkFailed
+				if !silent && len(replies) == 0 {
+					t.Errorf("%s + %s: no reply", step, name)
+				}
+				for _, r := range replies {
+					if strings.TrimSpace(r.Text) == "" {
+						t.Errorf("%s + %s: empty reply", step, name)
+					}
+					if len(r.Choices) > 13 {
+						t.Errorf("%s + %s: %d choices", step, name, len(r.Choices))
+					}
+					for _, c := range r.Choices {
+						if len([]rune(c.Label)) > 20 || len(c.Data) > 300 {
+							t.Errorf("%s + %s: button %q too long", step, name, c.Label)
+						}
+					}
+				}
+				for _, e := range f.effects {
+					if e.Kind != EffFile {
+						continue
+					}
+					confirmed := step == StepConfirm && (name == "button 退会する")
+					if !confirmed {
+						t.Errorf("%s + %s: filed without confirmation", step, name)
+					}
+					if e.Key == "" || e.AccountID == "" {
+						t.Errorf("%s + %s: filing without key or account: %+v", step, name, e)
+					}
+				}
+			}
+		}
+	}
+}

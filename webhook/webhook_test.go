@@ -1,0 +1,210 @@
+package webhook_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai/lineemu"
+	"github.com/taikaibot/taikai/webhook"
+)
+
+const secret = "8c570fa6dd201bb328f1c1eac23a96d8"
+
+type queue struct {
+	mu   sync.Mutex
+	evs  []bot.Event
+	fail bool
+}
+
+func (q *queue) Enqueue(_ context.Context, evs []bot.Event) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.fail {
+		return errors.New("queue down")
+	}
+	q.evs = append(q.evs, evs...)
+	return nil
+}
+
+type dedupe struct {
+	seen      map[string]bool
+	forgotten []string
+	fail      bool
+}
+
+func (d *dedupe) FirstSeen(_ context.Context, ids []string) ([]bool, error) {
+	if d.fail {
+		return nil, errors.New("redis down")
+	}
+	out := make([]bool, len(ids))
+	for i, id := range ids {
+		out[i] = !d.seen[id]
+		d.seen[id] = true
+	}
+	return out, nil
+}
+
+func (d *dedupe) Forget(_ context.Context, ids []string) error {
+	for _, id := range ids {
+		delete(d.seen, id)
+	}
+	d.forgotten = append(d.forgotten, ids...)
+	return nil
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/webhook/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func post(h http.Handler, body []byte, sig string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/callback", bytes.NewReader(body))
+	if sig != "" {
+		req.Header.Set("X-Line-Signature", sig)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func newHandler() (*webhook.Handler, *queue, *dedupe) {
+	q, d := &queue{}, &dedupe{seen: map[string]bool{}}
+	return &webhook.Handler{Secret: secret, Queue: q, Dedupe: d}, q, d
+}
+
+func TestOfficialTestVector(t *testing.T) {
+	h, q, _ := newHandler()
+	body := fixture(t, "verify_empty_events.json")
+	rec := post(h, body, "GhRKmvmHys4Pi8DxkF4+EayaH0OqtJtaZxgTD9fMDLs=")
+	if rec.Code != http.StatusOK || len(q.evs) != 0 {
+		t.Errorf("verify: %d with %d events; want 200, none", rec.Code, len(q.evs))
+	}
+}
+
+func TestSignature(t *testing.T) {
+	body := fixture(t, "message_text_taikai.json")
+	for _, tc := range []struct {
+		name, sig string
+		want      int
+	}{
+		{"missing", "", http.StatusBadRequest},
+		{"wrong", lineemu.Sign("another-secret", body), http.StatusBadRequest},
+		{"garbage", "not base64!", http.StatusBadRequest},
+		{"right", lineemu.Sign(secret, body), http.StatusOK},
+	} {
+		h, q, _ := newHandler()
+		rec := post(h, body, tc.sig)
+		if rec.Code != tc.want {
+			t.Errorf("%s signature: %d; want %d", tc.name, rec.Code, tc.want)
+		}
+		if tc.want != http.StatusOK && len(q.evs) != 0 {
+			t.Errorf("%s signature: events were handed over", tc.name)
+		}
+	}
+}
+
+func TestBodyOverCapIs413(t *testing.T) {
+	h, q, _ := newHandler()
+	body := []byte(`{"destination":"x","events":[],"pad":"` + strings.Repeat("a", webhook.MaxBody) + `"}`)
+	rec := post(h, body, lineemu.Sign(secret, body))
+	if rec.Code != http.StatusRequestEntityTooLarge || len(q.evs) != 0 {
+		t.Errorf("huge body: %d; want 413", rec.Code)
+	}
+}
+
+func TestEveryFixtureIsAccepted(t *testing.T) {
+	entries, _ := os.ReadDir("../testdata/webhook")
+	want := map[string]int{ // events handed over
+		"two_events_same_user.json": 2, "verify_empty_events.json": 0, "one_malformed_event.json": 2,
+	}
+	for _, e := range entries {
+		body := fixture(t, e.Name())
+		h, q, _ := newHandler()
+		rec := post(h, body, lineemu.Sign(secret, body))
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s: %d; want 200", e.Name(), rec.Code)
+		}
+		n, ok := want[e.Name()]
+		if !ok {
+			n = 1
+		}
+		if len(q.evs) != n {
+			t.Errorf("%s: %d events handed over; want %d", e.Name(), len(q.evs), n)
+		}
+	}
+}
+
+func TestRedeliveryIsDeduped(t *testing.T) {
+	h, q, _ := newHandler()
+	for _, name := range []string{"message_text_taikai.json", "message_text_taikai_redelivered.json"} {
+		body := fixture(t, name)
+		if rec := post(h, body, lineemu.Sign(secret, body)); rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d", name, rec.Code)
+		}
+	}
+	if len(q.evs) != 1 {
+		t.Errorf("original + redelivery: %d events handed over; want 1", len(q.evs))
+	}
+}
+
+func TestEventsKeepTheirOrderAndUser(t *testing.T) {
+	h, q, _ := newHandler()
+	body := fixture(t, "two_events_same_user.json")
+	post(h, body, lineemu.Sign(secret, body))
+	if len(q.evs) != 2 || q.evs[0].Key != q.evs[1].Key || q.evs[0].Key != "Ue8dafe9e1ea8071f3031bf970cc75bcf" {
+		t.Fatalf("events %+v; want two, keyed by the user", q.evs)
+	}
+	if !bytes.Contains(q.evs[0].Raw, []byte(`"webhookEventId"`)) || q.evs[0].ID == q.evs[1].ID {
+		t.Errorf("events not handed over raw and distinct")
+	}
+	if !strings.Contains(string(q.evs[0].Raw), "timestamp") {
+		t.Errorf("raw event lost fields")
+	}
+}
+
+func TestRedisDownAsksForRedelivery(t *testing.T) {
+	h, q, d := newHandler()
+	d.fail = true
+	body := fixture(t, "message_text_taikai.json")
+	if rec := post(h, body, lineemu.Sign(secret, body)); rec.Code != http.StatusServiceUnavailable || len(q.evs) != 0 {
+		t.Errorf("dedupe down: %d; want 503 and nothing handed over", rec.Code)
+	}
+}
+
+func TestQueueRefusalForgetsTheEvents(t *testing.T) {
+	h, q, d := newHandler()
+	q.fail = true
+	body := fixture(t, "message_text_taikai.json")
+	if rec := post(h, body, lineemu.Sign(secret, body)); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("queue down: %d; want 503", rec.Code)
+	}
+	if len(d.forgotten) != 1 {
+		t.Fatalf("forgotten %v; want the event id, so its redelivery is processed", d.forgotten)
+	}
+	q.fail = false
+	redelivered := fixture(t, "message_text_taikai_redelivered.json")
+	post(h, redelivered, lineemu.Sign(secret, redelivered))
+	if len(q.evs) != 1 {
+		t.Errorf("redelivery after a refusal: %d events; want 1", len(q.evs))
+	}
+}
+
+func TestSignedGarbageIsAcknowledged(t *testing.T) {
+	h, q, _ := newHandler()
+	body := []byte(`{"destination":"x","events":[`)
+	if rec := post(h, body, lineemu.Sign(secret, body)); rec.Code != http.StatusOK || len(q.evs) != 0 {
+		t.Errorf("signed garbage: %d; want 200 (a retry would not help)", rec.Code)
+	}
+}

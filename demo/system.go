@@ -63,6 +63,8 @@ type Config struct {
 	Expiry time.Duration
 	// Accounts for the sandbox; default the demo accounts.
 	Accounts []marketplace.SandboxAccount
+	// MarketFaults, if set, wraps the sandbox's handler (to inject faults).
+	MarketFaults func(http.Handler) http.Handler
 }
 
 // System is the whole bot in one process.
@@ -144,10 +146,14 @@ func Start(cfg Config) (sys *System, err error) {
 	mux.Handle("POST /callback", &webhook.Handler{Secret: ChannelSecret, Queue: sys.Bot, Dedupe: sys.Store, Log: log, Now: sys.Clock.Now})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 
+	var market http.Handler = sys.Sandbox.Handler()
+	if cfg.MarketFaults != nil {
+		market = cfg.MarketFaults(market)
+	}
 	for _, s := range []struct {
 		srv *server
 		h   http.Handler
-	}{{lineSrv, sys.Emulator.Handler()}, {marketSrv, sys.Sandbox.Handler()}, {botSrv, mux}} {
+	}{{lineSrv, sys.Emulator.Handler()}, {marketSrv, market}, {botSrv, mux}} {
 		s.srv.Handler = s.h
 		srv := s.srv
 		go srv.Serve(srv.ln)

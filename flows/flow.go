@@ -152,7 +152,10 @@ func (t *turn) view() {
 	case StepIdle:
 		t.say(c.idleHelp, t.choices()...)
 	case StepLinking:
-		// A link token is single-use and short-lived, so every showing gets a new one.
+		// Shown again: the user came back without linking (LINE tells a bot
+		// nothing when a link fails), so say why it may have failed. A link
+		// token is single-use and short-lived: every showing gets a new one.
+		t.say(c.linkRetry)
 		t.effect(Effect{Kind: EffIssueLink})
 	case StepChecking:
 		t.say(c.checkPending, t.choices()...)
@@ -236,23 +239,28 @@ func (t *turn) input(in Input) {
 	case InText:
 		t.text(in)
 	case InSticker:
-		t.say(t.c.sticker)
-		t.view()
+		t.aside(t.c.sticker)
 	case InMedia:
-		t.say(t.c.media)
-		t.view()
+		t.aside(t.c.media)
 	default:
-		t.say(t.c.offScript)
-		t.view()
+		t.aside(t.c.offScript)
 	}
+}
+
+// aside answers something off-script, then shows the current step again.
+// At the linking step the step's own note says enough.
+func (t *turn) aside(text string) {
+	if t.s.Step != StepLinking {
+		t.say(text)
+	}
+	t.view()
 }
 
 func (t *turn) postback(in Input) {
 	p, ok := decodePress(in.Data)
 	switch {
 	case !ok:
-		t.say(t.c.offScript)
-		t.view()
+		t.aside(t.c.offScript)
 	case p.conv == "":
 		t.act(p) // a rich-menu button belongs to no conversation
 	case !t.s.Active():
@@ -276,8 +284,7 @@ func (t *turn) text(in Input) {
 	}
 	switch {
 	case n == "":
-		t.say(t.c.offScript)
-		t.view()
+		t.aside(t.c.offScript)
 	case isCancel(n):
 		t.act(press{act: actCancel})
 	case isStartExact(n):
@@ -292,8 +299,7 @@ func (t *turn) text(in Input) {
 	case isHelp(n):
 		t.view()
 	default:
-		t.say(t.c.offScript)
-		t.view()
+		t.aside(t.c.offScript)
 	}
 }
 
@@ -375,11 +381,16 @@ func (t *turn) act(p press) {
 	}
 }
 
+// link moves to the linking step and shows a fresh link.
+func (t *turn) link() {
+	t.goTo(StepLinking)
+	t.effect(Effect{Kind: EffIssueLink})
+}
+
 // startCheck links the account first if needed, then looks up its status.
 func (t *turn) startCheck() {
 	if t.s.AccountID == "" {
-		t.goTo(StepLinking)
-		t.view()
+		t.link()
 		return
 	}
 	t.goTo(StepChecking)
@@ -434,10 +445,6 @@ func (t *turn) result(in Input) {
 			t.view()
 			return
 		}
-		if t.s.Seq > 1 || t.s.Failures > 0 {
-			// Not the first showing: the user came back without a link.
-			t.say(c.linkRetry)
-		}
 		t.out.Replies = append(t.out.Replies, Reply{
 			Text:    c.linkPrompt,
 			Link:    &Link{Label: c.linkButton, URL: in.URL},
@@ -486,14 +493,17 @@ func (t *turn) result(in Input) {
 		if t.s.Step == StepLinking || !t.s.Active() {
 			// The nonce of an account-link event was unknown, used or expired.
 			t.say(c.linkNotFound)
-			t.view()
+			if t.s.Active() {
+				t.link()
+			} else {
+				t.view()
+			}
 			return
 		}
 		// The linked account no longer exists: link again.
 		t.s.AccountID = ""
 		t.say(c.accountGone)
-		t.goTo(StepLinking)
-		t.view()
+		t.link()
 	case InUnavailable:
 		t.s.Failures++
 		switch t.s.Step {

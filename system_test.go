@@ -1,0 +1,266 @@
+package taikai_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/taikaibot/taikai/demo"
+	"github.com/taikaibot/taikai/internal/redistest"
+	"github.com/taikaibot/taikai/lineemu"
+	"github.com/taikaibot/taikai/marketplace"
+)
+
+const user = demo.User
+
+// texts returns the text of every message user received.
+func texts(sys *demo.System) []string {
+	var out []string
+	for _, m := range sys.Emulator.Messages(user) {
+		if m.Type == "template" {
+			out = append(out, m.Template.Text)
+			continue
+		}
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+func send(t *testing.T, sys *demo.System, evs ...lineemu.Event) {
+	t.Helper()
+	code, err := sys.Emulator.Send(context.Background(), evs...)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("webhook: %d, %v; want 200", code, err)
+	}
+	sys.Bot.Wait()
+}
+
+// lastButton returns the postback data of the button labelled label in the
+// last message user received.
+func lastButton(t *testing.T, sys *demo.System, label string) string {
+	t.Helper()
+	msgs := sys.Emulator.Messages(user)
+	if len(msgs) == 0 {
+		t.Fatal("no messages")
+	}
+	for _, a := range msgs[len(msgs)-1].Buttons() {
+		if a.Label == label {
+			return a.Data
+		}
+	}
+	t.Fatalf("no button %q in the last message %+v", label, msgs[len(msgs)-1])
+	return ""
+}
+
+func noViolations(t *testing.T, sys *demo.System) {
+	t.Helper()
+	for _, v := range sys.Emulator.Violations() {
+		t.Errorf("LINE rule broken: %s", v)
+	}
+}
+
+// linkAs links the demo user to account through the real link page and
+// LINE's account-link dialog, as a person would.
+func linkAs(t *testing.T, sys *demo.System, account string) {
+	t.Helper()
+	msgs := sys.Emulator.Messages(user)
+	var link string
+	for _, a := range msgs[len(msgs)-1].Buttons() {
+		if a.Type == "uri" {
+			link = a.URI
+		}
+	}
+	if link == "" {
+		t.Fatalf("no link button in %+v", msgs[len(msgs)-1])
+	}
+	u := strings.SplitN(link, "linkToken=", 2)
+	res, err := http.PostForm(u[0][:len(u[0])-1], map[string][]string{"linkToken": {u[1]}, "account": {account}})
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("link: %v %v", res, err)
+	}
+	res.Body.Close()
+	sys.Bot.Wait()
+}
+
+// toConfirm walks a linked clean account to the confirm step.
+func toConfirm(t *testing.T, sys *demo.System, account string) {
+	t.Helper()
+	send(t, sys, sys.Emulator.Text(user, "退会したい"))
+	linkAs(t, sys, account)
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+}
+
+func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		replies int    // messages the user receives
+		want    string // in the last one
+	}{
+		{"follow.json", 1, "友だち追加ありがとうございます"},
+		{"follow_unblocked.json", 1, "友だち追加"},
+		{"message_text_taikai.json", 1, "アカウントとの連携が必要です"},
+		{"message_text_fullwidth.json", 1, "アカウントとの連携が必要です"},
+		{"message_sticker.json", 2, "こちらでは退会のお手続き"},
+		{"message_image.json", 2, "こちらでは退会のお手続き"},
+		{"postback_withdraw_reason.json", 2, "こちらでは退会のお手続き"},
+		{"two_events_same_user.json", 3, "連携が必要です"},
+		{"account_link_failed.json", 0, ""},
+		{"account_link_ok.json", 2, "こちらでは"}, // unknown nonce: explained
+		{"unfollow.json", 0, ""},
+		{"unsend.json", 0, ""},
+		{"unknown_event.json", 0, ""},
+		{"standby_message.json", 0, ""},
+		{"verify_empty_events.json", 0, ""},
+		{"one_malformed_event.json", 1, "アカウントとの連携が必要です"},
+		{"group_message.json", 1, "1対1のトーク"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			sys := startSystem(t)
+			body, err := os.ReadFile("testdata/webhook/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, err := sys.Emulator.Post(context.Background(), body)
+			if err != nil || code != http.StatusOK {
+				t.Fatalf("webhook: %d, %v; want 200", code, err)
+			}
+			sys.Bot.Wait()
+			got := texts(sys)
+			if len(got) != tc.replies {
+				t.Fatalf("%d messages %q; want %d", len(got), got, tc.replies)
+			}
+			if tc.want != "" && !strings.Contains(got[len(got)-1], tc.want) {
+				t.Errorf("last message %q; want it to contain %q", got[len(got)-1], tc.want)
+			}
+			noViolations(t, sys)
+		})
+	}
+}
+
+func TestRedeliveredPayloadIsAnsweredOnce(t *testing.T) {
+	sys := startSystem(t)
+	for _, f := range []string{"message_text_taikai.json", "message_text_taikai_redelivered.json", "message_text_taikai.json"} {
+		body, _ := os.ReadFile("testdata/webhook/" + f)
+		if code, err := sys.Emulator.Post(context.Background(), body); err != nil || code != http.StatusOK {
+			t.Fatalf("%s: %d %v", f, code, err)
+		}
+	}
+	sys.Bot.Wait()
+	if got := texts(sys); len(got) != 1 {
+		t.Errorf("%d messages; want 1 for one event delivered three times", len(got))
+	}
+}
+
+func TestUsedReplyTokenFallsBackToPush(t *testing.T) {
+	sys := startSystem(t)
+	first := sys.Emulator.Text(user, "こんにちは")
+	send(t, sys, first)
+	// Another event carrying the same (now used) reply token.
+	second := sys.Emulator.Text(user, "退会したい")
+	second["replyToken"] = first["replyToken"]
+	send(t, sys, second)
+	msgs := sys.Emulator.Messages(user)
+	last := msgs[len(msgs)-1]
+	if last.Via != "push" || !strings.Contains(last.Template.Text, "連携が必要です") {
+		t.Errorf("last message via %s: %+v; want the answer pushed", last.Via, last)
+	}
+	if sys.Emulator.Rejected() != 1 {
+		t.Errorf("rejected replies: %d; want 1", sys.Emulator.Rejected())
+	}
+	noViolations(t, sys)
+}
+
+func TestBlockerAppearingBeforeFilingIsExplained(t *testing.T) {
+	sys := startSystem(t)
+	toConfirm(t, sys, "acc_clean")
+	// Meanwhile the user buys something.
+	sys.Sandbox.Update("acc_clean", func(a *marketplace.SandboxAccount) {
+		a.Purchases = append(a.Purchases, marketplace.SandboxOrder{ID: "o-9001", Title: "アイコン作成", Counterparty: "絵描きのアトリエ", Status: marketplace.OrderInProgress})
+	})
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
+	got := strings.Join(texts(sys), "\n")
+	if sys.Sandbox.Filed() != 0 || !strings.Contains(got, "申請の直前に") || !strings.Contains(got, "o-9001") {
+		t.Fatalf("filed %d; messages:\n%s\nwant the new blocker explained and nothing filed", sys.Sandbox.Filed(), got)
+	}
+	sys.Sandbox.Update("acc_clean", func(a *marketplace.SandboxAccount) { a.Purchases[0].Status = marketplace.OrderCompleted })
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "もう一度確認する")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
+	if sys.Sandbox.Filed() != 1 {
+		t.Errorf("filed %d; want 1 after the blocker was cleared", sys.Sandbox.Filed())
+	}
+	noViolations(t, sys)
+}
+
+func TestConcurrentTapsFileOnce(t *testing.T) {
+	sys := startSystem(t)
+	toConfirm(t, sys, "acc_clean")
+	data := lastButton(t, sys, "退会する")
+	// Five taps of the same button, in one body and in parallel bodies.
+	evs := []lineemu.Event{sys.Emulator.Postback(user, data), sys.Emulator.Postback(user, data)}
+	done := make(chan struct{})
+	for i := 0; i < 3; i++ {
+		go func() {
+			sys.Emulator.Send(context.Background(), sys.Emulator.Postback(user, data))
+			done <- struct{}{}
+		}()
+	}
+	send(t, sys, evs...)
+	for i := 0; i < 3; i++ {
+		<-done
+	}
+	sys.Bot.Wait()
+	if n := sys.Sandbox.Filed(); n != 1 {
+		t.Errorf("filed %d times; want 1", n)
+	}
+	if n := sys.Sandbox.Calls("withdraw"); n != 1 {
+		t.Errorf("withdraw called %d times; want 1 (later taps are stale)", n)
+	}
+	noViolations(t, sys)
+}
+
+func TestMarketplaceDownIsToldAndRecovers(t *testing.T) {
+	var down atomic.Bool
+	rdb, prefix, _ := redistest.Redis(t)
+	sys, err := demo.Start(demo.Config{Redis: rdb, KeyPrefix: prefix, MarketFaults: func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if down.Load() && strings.HasPrefix(r.URL.Path, "/v1/accounts/") {
+				http.Error(w, "maintenance", http.StatusServiceUnavailable)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	send(t, sys, sys.Emulator.Text(user, "退会したい"))
+	down.Store(true)
+	linkAs(t, sys, "acc_clean")
+	got := texts(sys)
+	if !strings.Contains(got[len(got)-1], "接続できず") {
+		t.Fatalf("marketplace down: %q; want it said plainly", got[len(got)-1])
+	}
+	down.Store(false)
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "もう一度確認する")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+	down.Store(true)
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
+	got = texts(sys)
+	if !strings.Contains(got[len(got)-1], "退会はまだ完了していません") || sys.Sandbox.Filed() != 0 {
+		t.Fatalf("filing while down: %q; want the user told nothing was filed", got[len(got)-1])
+	}
+	down.Store(false)
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
+	if sys.Sandbox.Filed() != 1 {
+		t.Errorf("filed %d after recovery; want 1", sys.Sandbox.Filed())
+	}
+	noViolations(t, sys)
+}

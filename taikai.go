@@ -27,6 +27,12 @@ type Order struct {
 	URL          string `json:"url,omitempty"`
 }
 
+// Order statuses the bot tells apart (others are shown as in progress).
+const (
+	// OrderDelivered: the seller formally delivered; the buyer has yet to approve.
+	OrderDelivered = "delivered"
+)
+
 // Payout is a payout request that is still being paid (振込依頼中).
 // Dates are calendar dates in Japan, formatted YYYY-MM-DD.
 type Payout struct {

@@ -19,7 +19,7 @@ type catalog struct {
 	linkPrompt, linkButton, linkRetry, linked, linkNotFound, linkUnavailable, accountGone string
 
 	checkPending, checkUnavailable, blockedHead, blockedFoot, blockedAtFiling, moreItems string
-	purchase, delivery, payout, balance                                                  string
+	purchase, purchaseDelivered, delivery, payout, balance                               string
 
 	warning, noRating, reasonPrompt, reasonTextPrompt, reasonTruncated string
 	helpResetRating, helpHardToEarn, helpHardToEarnURL                 string
@@ -55,16 +55,17 @@ var ja = catalog{
 	linkUnavailable: "ただいま連携用のリンクを発行できません。少し時間をおいて「連携をやり直す」を押してください。",
 	accountGone:     "連携しているアカウントが見つかりませんでした。お手数ですが、もう一度アカウントを連携してください。",
 
-	checkPending:     "退会の条件をまだ確認できていません。「もう一度確認する」を押してください。",
-	checkUnavailable: "ただいまマーケットプレイスに接続できず、退会の条件を確認できませんでした。少し時間をおいて「もう一度確認する」を押してください。",
-	blockedHead:      "%sさんが退会するには、先に次の%d件の対応が必要です。",
-	blockedFoot:      "対応が済んだら「もう一度確認する」を押してください。お手続きをやめることもできます。",
-	blockedAtFiling:  "申請の直前に、対応が必要な項目が見つかりました。退会はまだ完了していません。",
-	moreItems:        "ほか%d件",
-	purchase:         "■ 購入した取引が完了していません\n「%s」（注文番号 %s／出品者：%s）\n→ 出品者に連絡して、取引を完了してください。",
-	delivery:         "■ 正式な納品が済んでいない販売があります\n「%s」（注文番号 %s／購入者：%s）\n→ トークルームから正式な納品を行ってください。",
-	payout:           "■ 振込依頼中の売上金があります\n%s（申請日 %s、振込予定日 %s）\n→ 振込が完了するまでお待ちください。",
-	balance:          "■ 売上金の残高が%sあります\n→ 振込申請をして、残高を0円にしてください。",
+	checkPending:      "退会の条件をまだ確認できていません。「もう一度確認する」を押してください。",
+	checkUnavailable:  "ただいまマーケットプレイスに接続できず、退会の条件を確認できませんでした。少し時間をおいて「もう一度確認する」を押してください。",
+	blockedHead:       "%sさんが退会するには、先に次の%d件の対応が必要です。",
+	blockedFoot:       "対応が済んだら「もう一度確認する」を押してください。お手続きをやめることもできます。",
+	blockedAtFiling:   "申請の直前に、対応が必要な項目が見つかりました。退会はまだ完了していません。",
+	moreItems:         "ほか%d件",
+	purchase:          "■ 購入した取引が完了していません\n「%s」（注文番号 %s／出品者：%s）\n→ 出品者に連絡して、取引を完了してください。",
+	purchaseDelivered: "■ 購入した取引が完了していません\n「%s」（注文番号 %s／出品者：%s）\n→ 納品された内容を確認し、問題なければ承認して取引を完了してください。",
+	delivery:          "■ 正式な納品が済んでいない販売があります\n「%s」（注文番号 %s／購入者：%s）\n→ トークルームから正式な納品を行ってください。",
+	payout:            "■ 振込依頼中の売上金があります\n%s（申請日 %s、振込予定日 %s）\n→ 振込が完了するまでお待ちください。",
+	balance:           "■ 売上金の残高が%sあります\n→ 振込申請をして、残高を0円にしてください。",
 
 	warning:           "退会の前に、必ずご確認ください。\n\n・%sさんの評価（%s）と取引実績（完了%d件）は、退会するとすべて削除されます。\n・再登録しても、評価や実績は引き継がれません。\n・再登録はできますが、アカウントを同時に2つ以上持つことはできません。\n\n退会後は元に戻せません。",
 	noRating:          "まだありません",
@@ -177,6 +178,10 @@ func (c *catalog) blockers(st *taikai.Status) (n int, text string) {
 		return s
 	}
 	for _, o := range st.PurchasesInProgress {
+		if o.Status == taikai.OrderDelivered {
+			items = append(items, order(c.purchaseDelivered, o))
+			continue
+		}
 		items = append(items, order(c.purchase, o))
 	}
 	for _, o := range st.SalesAwaitingDelivery {

@@ -17,8 +17,8 @@ import (
 
 // Order statuses in the sandbox.
 const (
-	OrderInProgress = "in_progress" // work under way; no formal delivery yet
-	OrderDelivered  = "delivered"   // formally delivered, waiting for the buyer's approval
+	OrderInProgress = "in_progress"         // work under way; no formal delivery yet
+	OrderDelivered  = taikai.OrderDelivered // formally delivered, waiting for the buyer's approval
 	OrderCompleted  = "completed"
 	OrderCancelled  = "cancelled"
 )

@@ -194,6 +194,9 @@ func TestBlockerAppearingBeforeFilingIsExplained(t *testing.T) {
 	if sys.Sandbox.Filed() != 1 {
 		t.Errorf("filed %d; want 1 after the blocker was cleared", sys.Sandbox.Filed())
 	}
+	if n := sys.Emulator.LoadingShown(user); n != 2 {
+		t.Errorf("loading animation shown %d times; want once per status check (2)", n)
+	}
 	noViolations(t, sys)
 }
 

@@ -35,7 +35,7 @@ func send(t *testing.T, sys *demo.System, evs ...lineemu.Event) {
 	if err != nil || code != http.StatusOK {
 		t.Fatalf("webhook: %d, %v; want 200", code, err)
 	}
-	sys.Bot.Wait()
+	sys.Wait()
 }
 
 // lastButton returns the postback data of the button labelled label in the
@@ -82,7 +82,7 @@ func linkAs(t *testing.T, sys *demo.System, account string) {
 		t.Fatalf("link: %v %v", res, err)
 	}
 	res.Body.Close()
-	sys.Bot.Wait()
+	sys.Wait()
 }
 
 // toConfirm walks a linked clean account to the confirm step.
@@ -128,7 +128,7 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 			if err != nil || code != http.StatusOK {
 				t.Fatalf("webhook: %d, %v; want 200", code, err)
 			}
-			sys.Bot.Wait()
+			sys.Wait()
 			got := texts(sys)
 			if len(got) != tc.replies {
 				t.Fatalf("%d messages %q; want %d", len(got), got, tc.replies)
@@ -149,7 +149,7 @@ func TestRedeliveredPayloadIsAnsweredOnce(t *testing.T) {
 			t.Fatalf("%s: %d %v", f, code, err)
 		}
 	}
-	sys.Bot.Wait()
+	sys.Wait()
 	if got := texts(sys); len(got) != 1 {
 		t.Errorf("%d messages; want 1 for one event delivered three times", len(got))
 	}
@@ -217,7 +217,7 @@ func TestConcurrentTapsFileOnce(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		<-done
 	}
-	sys.Bot.Wait()
+	sys.Wait()
 	if n := sys.Sandbox.Filed(); n != 1 {
 		t.Errorf("filed %d times; want 1", n)
 	}

@@ -141,6 +141,8 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 	// ErrConflict: a record changed since it was read (compare-and-set lost).
 	ErrConflict = errors.New("conflict")
+	// ErrFenced: a newer owner took over the work; this worker must stop.
+	ErrFenced = errors.New("fenced")
 )
 
 // Record is what is stored for one LINE user: the encoded conversation (nil
@@ -150,6 +152,31 @@ type Record struct {
 	Conv    []byte
 	Link    string
 	Version int64
+	// Done lists the ids of the latest events applied to this record, newest
+	// first, so that an event processed again is recognised.
+	Done []string
+	// Outbox is what the latest event had to send, kept until it is known
+	// sent (an event re-processed after a crash sends it instead).
+	Outbox []byte
+}
+
+// Commit is what a save records besides the record: the event applied, its
+// outbox, and the fencing token of the worker (a save with a token lower
+// than one already seen fails with ErrFenced).
+type Commit struct {
+	EventID string
+	Outbox  []byte
+	Fence   int64
+}
+
+// Applied reports whether event id was already applied to r.
+func (r Record) Applied(id string) bool {
+	for _, d := range r.Done {
+		if d == id {
+			return true
+		}
+	}
+	return false
 }
 
 // BlockedError is returned when a withdrawal is refused because blockers

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 
@@ -19,11 +20,12 @@ import (
 	"github.com/taikaibot/taikai/flows"
 )
 
-// Store keeps each user's record; Save is a compare-and-set on Version and
-// fails with taikai.ErrConflict when it lost.
+// Store keeps each user's record. Save is a compare-and-set on Version that
+// also records the commit; it fails with taikai.ErrConflict when another
+// writer saved first and taikai.ErrFenced when a newer worker owns the user.
 type Store interface {
 	Load(ctx context.Context, user string) (taikai.Record, error)
-	Save(ctx context.Context, user string, r taikai.Record) (int64, error)
+	Save(ctx context.Context, user string, r taikai.Record, c taikai.Commit) (int64, error)
 }
 
 // Marketplace is what the bot needs of the marketplace API.
@@ -68,14 +70,20 @@ type Bot struct {
 	closed  bool
 }
 
-// Event is one webhook event handed over by the webhook: its id, the key
-// that orders it (the LINE user, group or room), its raw JSON and when it
-// arrived.
+// Event is one webhook event: its id, the key that orders it (the LINE
+// user, group or room), its raw JSON and when LINE delivered it.
 type Event struct {
 	ID       string
 	Key      string
 	Raw      []byte
 	Received time.Time
+	// Fence is the fencing token of the worker that handed it over; saves
+	// carry it, so a worker that lost its partition cannot overwrite.
+	Fence int64
+	// Ack, if set, is called once the bot is done with the event: done is
+	// true when it was processed (or dropped as unprocessable) and false
+	// when it was not and must stay queued for another worker.
+	Ack func(done bool)
 }
 
 // ErrClosed is returned by Enqueue once Close was called.
@@ -141,10 +149,11 @@ func (b *Bot) drain(key string) {
 		b.mu.Unlock()
 
 		b.sem <- struct{}{}
-		ctx, cancel := context.WithTimeout(context.Background(), b.opts.EventTimeout)
-		b.handle(ctx, ev)
-		cancel()
+		done := b.process(ev)
 		<-b.sem
+		if ev.Ack != nil {
+			ev.Ack(done)
+		}
 
 		b.mu.Lock()
 		b.pending--
@@ -153,6 +162,41 @@ func (b *Bot) drain(key string) {
 		}
 		b.mu.Unlock()
 	}
+}
+
+// process handles ev, retrying while Redis cannot be reached, so that a
+// user's later events never overtake it. It reports whether ev is done.
+func (b *Bot) process(ev Event) bool {
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), b.opts.EventTimeout)
+		err := b.handle(ctx, ev)
+		cancel()
+		switch {
+		case err == nil:
+			return true
+		case errors.Is(err, taikai.ErrFenced):
+			b.log.Warn("another worker owns this event now; leaving it", "event", ev.ID)
+			return false
+		}
+		b.mu.Lock()
+		closing := b.closed
+		b.mu.Unlock()
+		if closing && attempt >= 2 {
+			b.log.Warn("event left for another worker at shutdown", "event", ev.ID, "err", err)
+			return false
+		}
+		b.log.Warn("event failed; retrying", "event", ev.ID, "attempt", attempt+1, "err", err)
+		time.Sleep(backoff(attempt))
+	}
+}
+
+// backoff is exponential with full jitter, capped at 5s.
+func backoff(attempt int) time.Duration {
+	d := 100 * time.Millisecond << min(attempt, 6)
+	if d > 5*time.Second {
+		d = 5 * time.Second
+	}
+	return time.Duration(mrand.Int64N(int64(d))) + 10*time.Millisecond
 }
 
 // Wait blocks until every enqueued event has been processed.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/flows"
@@ -32,19 +33,20 @@ type target struct {
 	replyToken string
 }
 
-// handle processes one event. It never panics the process: a malformed or
-// unknown event is logged and dropped.
-func (b *Bot) handle(ctx context.Context, ev Event) {
+// handle processes one event. A malformed, unknown or ignored event is
+// logged and dropped (nil); an error means it should be tried again.
+func (b *Bot) handle(ctx context.Context, ev Event) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			b.log.Error("event handler panicked", "event", ev.ID, "panic", fmt.Sprint(r))
+			b.log.Error("event handler panicked; event dropped", "event", ev.ID, "panic", fmt.Sprint(r))
+			err = nil
 		}
 	}()
-	e, err := webhook.UnmarshalEvent(ev.Raw)
-	if err != nil {
+	e, perr := webhook.UnmarshalEvent(ev.Raw)
+	if perr != nil {
 		// Not logged verbatim: the body may hold a user's message.
-		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", redact(err))
-		return
+		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", redact(perr))
+		return nil
 	}
 	in, t, ok := b.translate(e)
 	log := b.log.With("event", ev.ID, "type", e.GetType())
@@ -53,33 +55,63 @@ func (b *Bot) handle(ctx context.Context, ev Event) {
 	}
 	if !ok {
 		log.Info("event ignored")
-		return
+		return nil
 	}
 	if in.Kind == flows.InGroup {
 		_, out := flows.Next(flows.State{}, in, b.env())
-		b.send(ctx, log, ev, t, out.Replies)
-		return
+		b.deliver(ctx, log, b.outbox(ev, t, out.Replies), false)
+		return nil
 	}
-	replies, err := b.step(ctx, log, t.user, in)
-	if err != nil {
-		log.Error("event failed", "err", err)
-		return
-	}
-	b.send(ctx, log, ev, t, replies)
+	return b.step(ctx, log, ev, t, in)
 }
 
 func (b *Bot) env() flows.Env {
 	return flows.Env{Now: b.opts.Now(), Expiry: b.opts.Expiry, NewConv: newConvID(), TipsURL: b.opts.TipsURL}
 }
 
-// step loads the user's state, steps the flow (running effects) and saves.
-// If the save loses a race, it starts over on fresh state; effects are safe
-// to repeat (the filing is idempotent).
-func (b *Bot) step(ctx context.Context, log *slog.Logger, user string, in flows.Input) ([]flows.Reply, error) {
-	for attempt := 0; ; attempt++ {
-		rec, err := b.opts.Store.Load(ctx, user)
+// outbox is what one event has to send, saved with the state so that a
+// worker that takes over after a crash can send it.
+type outbox struct {
+	Event      string            `json:"event"`
+	ReplyToken string            `json:"reply_token,omitempty"`
+	Chat       string            `json:"chat,omitempty"`
+	Received   int64             `json:"received"`
+	Messages   []json.RawMessage `json:"messages,omitempty"`
+}
+
+func (b *Bot) outbox(ev Event, t target, replies []flows.Reply) outbox {
+	ob := outbox{Event: ev.ID, ReplyToken: t.replyToken, Chat: t.chat, Received: ev.Received.UnixMilli()}
+	for _, m := range render(replies) {
+		raw, err := json.Marshal(m)
 		if err != nil {
-			return nil, err
+			b.log.Error("message not encodable", "err", err)
+			continue
+		}
+		ob.Messages = append(ob.Messages, raw)
+	}
+	return ob
+}
+
+// step loads the user's state, steps the flow (running effects), saves the
+// state with the event's outbox, and sends it. If the save loses a race it
+// starts over on fresh state; effects are safe to repeat (the filing is
+// idempotent). An event applied before is not applied again: its outbox is
+// sent if it may not have been.
+func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in flows.Input) error {
+	for attempt := 0; ; attempt++ {
+		rec, err := b.opts.Store.Load(ctx, t.user)
+		if err != nil {
+			return err
+		}
+		if rec.Applied(ev.ID) {
+			var ob outbox
+			if json.Unmarshal(rec.Outbox, &ob) == nil && ob.Event == ev.ID {
+				log.Info("event applied before; sending its outbox again")
+				b.deliver(ctx, log, ob, true)
+			} else {
+				log.Info("event applied before; skipped")
+			}
+			return nil
 		}
 		var s flows.State
 		if rec.Conv != nil {
@@ -103,23 +135,31 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, user string, in flows.
 			if out.Effect == nil {
 				break
 			}
-			cur = b.run(ctx, log, user, *out.Effect)
+			cur = b.run(ctx, log, t.user, *out.Effect)
 		}
 
 		next := taikai.Record{Link: s.AccountID, Version: rec.Version}
 		if s.Active() {
 			if next.Conv, err = json.Marshal(s); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		if _, err := b.opts.Store.Save(ctx, user, next); err != nil {
+		ob := b.outbox(ev, t, replies)
+		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence}
+		if len(ob.Messages) > 0 {
+			if commit.Outbox, err = json.Marshal(ob); err != nil {
+				return err
+			}
+		}
+		if _, err := b.opts.Store.Save(ctx, t.user, next, commit); err != nil {
 			if errors.Is(err, taikai.ErrConflict) && attempt+1 < maxSaves {
 				log.Info("state changed meanwhile; stepping again")
 				continue
 			}
-			return nil, err
+			return err
 		}
-		return replies, nil
+		b.deliver(ctx, log, ob, false)
+		return nil
 	}
 }
 
@@ -147,7 +187,7 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		return flows.Input{Kind: flows.InLinked, AccountID: acc}
 	case flows.EffCheck:
 		if err := b.opts.LINE.ShowLoading(ctx, user, 10); err != nil {
-			log.Info("loading animation not shown", "err", err)
+			log.Info("loading animation not shown", "err", redact(err))
 		}
 		st, err := b.opts.Marketplace.Status(ctx, e.AccountID)
 		if err != nil {
@@ -169,30 +209,52 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 	return flows.Input{Kind: flows.InUnavailable}
 }
 
-// send delivers replies: with the reply token while it is fresh, else (or
+// deliver sends an outbox: with the reply token while it is fresh, else (or
 // if LINE refuses it) by push with a retry key derived from the event, so a
-// second attempt never sends twice.
-func (b *Bot) send(ctx context.Context, log *slog.Logger, ev Event, t target, replies []flows.Reply) {
-	msgs := render(replies)
-	if len(msgs) == 0 {
+// second attempt never sends twice. When resuming after a crash, a fresh
+// token that LINE refuses was used by the first attempt: the messages went out.
+func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume bool) {
+	if len(ob.Messages) == 0 {
 		return
 	}
-	if t.replyToken != "" && b.opts.Now().Sub(ev.Received) < replyWindow {
-		err := b.opts.LINE.Reply(ctx, t.replyToken, msgs)
+	msgs := make([]messaging_api.MessageInterface, len(ob.Messages))
+	for i, m := range ob.Messages {
+		msgs[i] = rawMessage(m)
+	}
+	fresh := b.opts.Now().Sub(time.UnixMilli(ob.Received)) < replyWindow
+	if ob.ReplyToken != "" && fresh {
+		err := b.opts.LINE.Reply(ctx, ob.ReplyToken, msgs)
 		if err == nil {
+			return
+		}
+		if errors.Is(err, ErrInvalidReplyToken) && resume {
+			log.Info("reply token already used: sent before the crash")
 			return
 		}
 		if !errors.Is(err, ErrInvalidReplyToken) {
 			log.Warn("reply failed; pushing", "err", redact(err))
 		}
 	}
-	if t.chat == "" {
+	if ob.Chat == "" {
 		return
 	}
-	if err := b.opts.LINE.Push(ctx, t.chat, msgs, retryKey(ev.ID)); err != nil {
+	if err := b.opts.LINE.Push(ctx, ob.Chat, msgs, retryKey(ob.Event)); err != nil {
 		log.Error("push failed", "err", redact(err))
 	}
 }
+
+// rawMessage is a message already encoded; the SDK sends it as it is.
+type rawMessage json.RawMessage
+
+func (m rawMessage) GetType() string {
+	var t struct {
+		Type string `json:"type"`
+	}
+	json.Unmarshal(m, &t)
+	return t.Type
+}
+
+func (m rawMessage) MarshalJSON() ([]byte, error) { return m, nil }
 
 // retryKey derives a UUID (version 5 layout, SHA-1 based) from an event id.
 func retryKey(id string) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,23 +47,82 @@ func (c *LineClient) call(ctx context.Context) *messaging_api.MessagingApiAPI {
 	return api.WithContext(ctx)
 }
 
-// Reply sends msgs with a reply token.
-func (c *LineClient) Reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
-	res, _, err := c.call(ctx).ReplyMessageWithHttpInfo(&messaging_api.ReplyMessageRequest{ReplyToken: token, Messages: msgs})
-	if err != nil && res != nil && res.StatusCode == http.StatusBadRequest && strings.Contains(err.Error(), "Invalid reply token") {
-		return ErrInvalidReplyToken
+// Attempts is how often a call to LINE is tried when it fails for a reason
+// worth retrying: no answer, 5xx, or 429 (other than the monthly limit).
+const lineAttempts = 3
+
+// retryable reports whether a failed call may be tried again, and how long
+// to wait first (LINE's Retry-After if it sent one, capped at 5s).
+func retryable(res *http.Response, err error, attempt int) (bool, time.Duration) {
+	if err == nil {
+		return false, 0
 	}
-	return err
+	wait := backoff(attempt)
+	if res == nil {
+		return true, wait // no answer (timeout, connection)
+	}
+	switch {
+	case res.StatusCode == http.StatusTooManyRequests:
+		if strings.Contains(err.Error(), "monthly limit") {
+			return false, 0
+		}
+	case res.StatusCode >= 500:
+	default:
+		return false, 0
+	}
+	if s, perr := strconv.Atoi(res.Header.Get("Retry-After")); perr == nil && s >= 0 {
+		wait = min(time.Duration(s)*time.Second, 5*time.Second)
+	}
+	return true, wait
 }
 
-// Push sends msgs to a user. retryKey makes it idempotent for 24 hours; a 409
-// with an accepted request id means an earlier attempt went through.
-func (c *LineClient) Push(ctx context.Context, to string, msgs []messaging_api.MessageInterface, retryKey string) error {
-	res, _, err := c.call(ctx).PushMessageWithHttpInfo(&messaging_api.PushMessageRequest{To: to, Messages: msgs}, retryKey)
-	if err != nil && res != nil && res.StatusCode == http.StatusConflict && res.Header.Get("X-Line-Accepted-Request-Id") != "" {
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
 		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return err
+}
+
+// Reply sends msgs with a reply token. It retries on timeouts, 5xx and 429;
+// if a retry finds the token used, the earlier attempt went through.
+func (c *LineClient) Reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
+	for attempt := 0; ; attempt++ {
+		res, _, err := c.call(ctx).ReplyMessageWithHttpInfo(&messaging_api.ReplyMessageRequest{ReplyToken: token, Messages: msgs})
+		if err != nil && res != nil && res.StatusCode == http.StatusBadRequest && strings.Contains(err.Error(), "Invalid reply token") {
+			if attempt > 0 {
+				return nil
+			}
+			return ErrInvalidReplyToken
+		}
+		again, wait := retryable(res, err, attempt)
+		if !again || attempt+1 >= lineAttempts {
+			return err
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// Push sends msgs to a user. retryKey makes it idempotent for 24 hours, so
+// it is retried on timeouts, 5xx and 429; a 409 with an accepted request id
+// means an earlier attempt went through.
+func (c *LineClient) Push(ctx context.Context, to string, msgs []messaging_api.MessageInterface, retryKey string) error {
+	for attempt := 0; ; attempt++ {
+		res, _, err := c.call(ctx).PushMessageWithHttpInfo(&messaging_api.PushMessageRequest{To: to, Messages: msgs}, retryKey)
+		if err != nil && res != nil && res.StatusCode == http.StatusConflict && res.Header.Get("X-Line-Accepted-Request-Id") != "" {
+			return nil
+		}
+		again, wait := retryable(res, err, attempt)
+		if !again || attempt+1 >= lineAttempts {
+			return err
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
 }
 
 // ShowLoading shows the loading animation in user's chat.
@@ -71,13 +131,22 @@ func (c *LineClient) ShowLoading(ctx context.Context, user string, seconds int32
 	return err
 }
 
-// IssueLinkToken issues an account-link token for user (valid 10 minutes, single use).
+// IssueLinkToken issues an account-link token for user (valid 10 minutes,
+// single use). A retry at worst issues a token nobody uses.
 func (c *LineClient) IssueLinkToken(ctx context.Context, user string) (string, error) {
-	r, err := c.call(ctx).IssueLinkToken(user)
-	if err != nil {
-		return "", err
+	for attempt := 0; ; attempt++ {
+		res, r, err := c.call(ctx).IssueLinkTokenWithHttpInfo(user)
+		if err == nil {
+			return r.LinkToken, nil
+		}
+		again, wait := retryable(res, err, attempt)
+		if !again || attempt+1 >= lineAttempts {
+			return "", err
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return "", err
+		}
 	}
-	return r.LinkToken, nil
 }
 
 // NewHTTPClient returns a client for outbound API calls: a timeout (a user

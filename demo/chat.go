@@ -187,7 +187,7 @@ func (c *Chat) post(ctx context.Context, ev lineemu.Event) error {
 
 // settle waits for the bot to finish and shows what it sent.
 func (c *Chat) settle() error {
-	c.Sys.Bot.Wait()
+	c.Sys.Wait()
 	msgs := c.Sys.Emulator.Messages(User)
 	fresh := msgs[c.seen:]
 	c.seen = len(msgs)

@@ -18,6 +18,7 @@ import (
 	"github.com/taikaibot/taikai/bot"
 	"github.com/taikaibot/taikai/lineemu"
 	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/queue"
 	"github.com/taikaibot/taikai/store"
 	"github.com/taikaibot/taikai/webhook"
 )
@@ -65,6 +66,8 @@ type Config struct {
 	Accounts []marketplace.SandboxAccount
 	// MarketFaults, if set, wraps the sandbox's handler (to inject faults).
 	MarketFaults func(http.Handler) http.Handler
+	// Partitions of the queue; default 4.
+	Partitions int
 }
 
 // System is the whole bot in one process.
@@ -73,6 +76,7 @@ type System struct {
 	Sandbox  *marketplace.Sandbox
 	Bot      *bot.Bot
 	Store    *store.Store
+	Queue    *queue.Queue
 	Clock    *Clock
 	// BotURL, LineURL and MarketURL are where each part listens.
 	BotURL, LineURL, MarketURL string
@@ -103,6 +107,10 @@ func Start(cfg Config) (sys *System, err error) {
 		sys.closers = append(sys.closers, func() { rc.Close(); mr.Close() })
 	}
 	sys.Store = store.New(rdb, store.Options{Prefix: cfg.KeyPrefix})
+	if cfg.Partitions == 0 {
+		cfg.Partitions = 4
+	}
+	sys.Queue = queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: 3 * time.Second, Block: 50 * time.Millisecond, Log: log})
 
 	lineURL, lineSrv, err := listen()
 	if err != nil {
@@ -143,7 +151,7 @@ func Start(cfg Config) (sys *System, err error) {
 		Expiry: cfg.Expiry, Now: sys.Clock.Now,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("POST /callback", &webhook.Handler{Secret: ChannelSecret, Queue: sys.Bot, Dedupe: sys.Store, Log: log, Now: sys.Clock.Now})
+	mux.Handle("POST /callback", &webhook.Handler{Secret: ChannelSecret, Intake: sys.Queue, Log: log, Now: sys.Clock.Now})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 
 	var market http.Handler = sys.Sandbox.Handler()
@@ -159,12 +167,29 @@ func Start(cfg Config) (sys *System, err error) {
 		go srv.Serve(srv.ln)
 		sys.closers = append([]func(){func() { srv.Close() }}, sys.closers...)
 	}
-	sys.closers = append([]func(){func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		sys.Bot.Close(ctx)
-	}}, sys.closers...)
+	ctx, stop := context.WithCancel(context.Background())
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		sys.Queue.Run(ctx, sys.Bot, sys.Bot.Close)
+	}()
+	sys.closers = append([]func(){func() { stop(); <-consumed }}, sys.closers...)
 	return sys, nil
+}
+
+// Wait blocks until every event taken by the webhook has been processed.
+func (s *System) Wait() {
+	for {
+		s.Bot.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		n, err := s.Queue.Backlog(ctx)
+		cancel()
+		if err == nil && n == 0 {
+			s.Bot.Wait()
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // Close stops everything.

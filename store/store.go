@@ -1,15 +1,17 @@
-// Package store keeps conversation state in Redis: one user's conversation,
-// account link and version under keys that share a hash tag (so they live in
-// one Cluster slot), saved by compare-and-set on the version; and a dedupe
-// mark per LINE webhook event.
+// Package store keeps conversation state in Redis. One user's keys share a
+// hash tag, so they live in one Cluster slot and one script can update them
+// together: the conversation, the account link, a version, the ids of the
+// latest events applied, the outbox of the latest event and a fencing token.
+// A save is a compare-and-set on the version that also refuses a worker whose
+// fencing token is older than one already seen.
 //
-// A loaded-and-saved event costs two round trips (MGET, then one script);
-// marking a webhook body's events seen costs one pipelined round trip.
+// Loading costs one round trip (MGET), saving one (a script).
 package store
 
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,9 +26,6 @@ type Options struct {
 	// It should outlast the flow's expiry, so that an expired conversation is
 	// still there to be recognised (and the user told) before Redis drops it.
 	ConvTTL time.Duration
-	// EventTTL is how long a webhook event id is remembered; default 24h
-	// (LINE stops redelivering long before).
-	EventTTL time.Duration
 }
 
 // Store is conversation state in Redis.
@@ -43,20 +42,18 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.ConvTTL <= 0 {
 		opts.ConvTTL = 48 * time.Hour
 	}
-	if opts.EventTTL <= 0 {
-		opts.EventTTL = 24 * time.Hour
-	}
 	return &Store{rdb: rdb, opts: opts}
 }
 
+// keys of one user, in the order the scripts use them.
 func (s *Store) keys(user string) []string {
 	tag := s.opts.Prefix + "{" + user + "}:"
-	return []string{tag + "ver", tag + "conv", tag + "link"}
+	return []string{tag + "ver", tag + "conv", tag + "link", tag + "done", tag + "out", tag + "fence"}
 }
 
 // Load reads a user's record. A user never seen has the zero Record.
 func (s *Store) Load(ctx context.Context, user string) (taikai.Record, error) {
-	vals, err := s.rdb.MGet(ctx, s.keys(user)...).Result()
+	vals, err := s.rdb.MGet(ctx, s.keys(user)[:5]...).Result()
 	if err != nil {
 		return taikai.Record{}, fmt.Errorf("store: load: %w", err)
 	}
@@ -72,76 +69,69 @@ func (s *Store) Load(ctx context.Context, user string) (taikai.Record, error) {
 	if v, ok := vals[2].(string); ok {
 		r.Link = v
 	}
+	if v, ok := vals[3].(string); ok {
+		r.Done = strings.Fields(v)
+	}
+	if v, ok := vals[4].(string); ok {
+		r.Outbox = []byte(v)
+	}
 	return r, nil
 }
 
-// saveScript writes conversation and link if the version is unchanged, and
-// bumps it. An empty conversation or link deletes the key.
+// maxDone is how many applied event ids a record remembers. Redelivery and
+// re-processing concern the latest few events of a user.
+const maxDone = 32
+
+// outboxTTL keeps an outbox long enough for a crashed worker's successor to
+// find it, and no longer (a reply token lives a minute).
+const outboxTTL = 10 * time.Minute
+
+// fenceTTL keeps the highest fencing token seen for a user.
+const fenceTTL = 7 * 24 * time.Hour
+
 var saveScript = redis.NewScript(`
+local fence = tonumber(redis.call('GET', KEYS[6]) or '0')
+local mine = tonumber(ARGV[8])
+if mine < fence then return -2 end
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
 v = v + 1
-if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4]) end
+local ttl = ARGV[4]
+if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl) end
 if ARGV[3] == '' then redis.call('DEL', KEYS[3]) else redis.call('SET', KEYS[3], ARGV[3]) end
-redis.call('SET', KEYS[1], v, 'PX', ARGV[4])
+redis.call('SET', KEYS[1], v, 'PX', ttl)
+if ARGV[5] ~= '' then
+  local ids = {ARGV[5]}
+  local old = redis.call('GET', KEYS[4]) or ''
+  for id in string.gmatch(old, '%S+') do
+    if #ids >= tonumber(ARGV[9]) then break end
+    table.insert(ids, id)
+  end
+  redis.call('SET', KEYS[4], table.concat(ids, ' '), 'PX', ttl)
+end
+if ARGV[6] == '' then redis.call('DEL', KEYS[5]) else redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7]) end
+if mine > fence then redis.call('SET', KEYS[6], ARGV[8], 'PX', ARGV[10]) end
 return v
 `)
 
-// Save writes r if the stored version is still r.Version, and returns the new
-// version; taikai.ErrConflict if another writer saved first.
-func (s *Store) Save(ctx context.Context, user string, r taikai.Record) (int64, error) {
-	ttl := s.opts.ConvTTL.Milliseconds()
-	v, err := saveScript.Run(ctx, s.rdb, s.keys(user), r.Version, r.Conv, r.Link, ttl).Int64()
+// Save writes r if the stored version is still r.Version, records c, and
+// returns the new version. It fails with taikai.ErrConflict if another writer
+// saved first, and with taikai.ErrFenced if a worker with a newer fencing
+// token has saved for this user.
+func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai.Commit) (int64, error) {
+	v, err := saveScript.Run(ctx, s.rdb, s.keys(user),
+		r.Version, r.Conv, r.Link, s.opts.ConvTTL.Milliseconds(),
+		c.EventID, c.Outbox, outboxTTL.Milliseconds(), c.Fence, maxDone, fenceTTL.Milliseconds()).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("store: save: %w", err)
 	}
-	if v < 0 {
+	switch v {
+	case -1:
 		return 0, fmt.Errorf("store: save: %w", taikai.ErrConflict)
+	case -2:
+		return 0, fmt.Errorf("store: save: %w", taikai.ErrFenced)
 	}
 	return v, nil
-}
-
-// FirstSeen marks webhook event ids as seen and reports, for each, whether
-// this was the first time. One pipelined round trip for all of them.
-func (s *Store) FirstSeen(ctx context.Context, ids []string) ([]bool, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	cmds := make([]*redis.BoolCmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.SetNX(ctx, s.opts.Prefix+"evt:"+id, 1, s.opts.EventTTL)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: dedupe: %w", err)
-	}
-	first := make([]bool, len(ids))
-	for i, c := range cmds {
-		first[i] = c.Val()
-	}
-	return first, nil
-}
-
-// Forget unmarks event ids, so that a redelivery of events that could not be
-// handed over is processed.
-func (s *Store) Forget(ctx context.Context, ids []string) error {
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.opts.Prefix + "evt:" + id
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	// One DEL per key: in Cluster the keys live in different slots.
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range keys {
-			p.Del(ctx, k)
-		}
-		return nil
-	})
-	return err
 }
 
 // Ping checks that Redis answers.

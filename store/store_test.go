@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -22,12 +23,12 @@ func TestSaveIsCompareAndSet(t *testing.T) {
 	if err != nil || r.Version != 0 || r.Conv != nil || r.Link != "" {
 		t.Fatalf("Load(new user) = %+v, %v; want zero record", r, err)
 	}
-	v, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{"step":"warning"}`), Link: "acc_clean", Version: 0})
+	v, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{"step":"warning"}`), Link: "acc_clean", Version: 0}, taikai.Commit{})
 	if err != nil || v != 1 {
 		t.Fatalf("first Save = %d, %v; want 1, nil", v, err)
 	}
 	// A writer that loaded before that save loses.
-	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{"step":"reason"}`), Version: 0}); !errors.Is(err, taikai.ErrConflict) {
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{"step":"reason"}`), Version: 0}, taikai.Commit{}); !errors.Is(err, taikai.ErrConflict) {
 		t.Fatalf("stale Save err = %v; want ErrConflict", err)
 	}
 	r, err = s.Load(ctx, user)
@@ -35,7 +36,7 @@ func TestSaveIsCompareAndSet(t *testing.T) {
 		t.Fatalf("Load = %+v, %v; want the first save", r, err)
 	}
 	// Ending the conversation and the link deletes them.
-	if _, err := s.Save(ctx, user, taikai.Record{Version: 1}); err != nil {
+	if _, err := s.Save(ctx, user, taikai.Record{Version: 1}, taikai.Commit{}); err != nil {
 		t.Fatal(err)
 	}
 	r, _ = s.Load(ctx, user)
@@ -51,7 +52,7 @@ func TestConversationExpiresButLinkStays(t *testing.T) {
 	}
 	s := store.New(rdb, store.Options{Prefix: prefix, ConvTTL: time.Hour})
 	ctx := context.Background()
-	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Link: "acc"}); err != nil {
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Link: "acc"}, taikai.Commit{}); err != nil {
 		t.Fatal(err)
 	}
 	mr.FastForward(2 * time.Hour)
@@ -65,7 +66,7 @@ func TestConversationHasTTL(t *testing.T) {
 	rdb, prefix, _ := redistest.Redis(t)
 	s := store.New(rdb, store.Options{Prefix: prefix, ConvTTL: time.Hour})
 	ctx := context.Background()
-	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Link: "acc"}); err != nil {
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Link: "acc"}, taikai.Commit{}); err != nil {
 		t.Fatal(err)
 	}
 	ttl := rdb.TTL(ctx, prefix+"{"+user+"}:conv").Val()
@@ -77,24 +78,44 @@ func TestConversationHasTTL(t *testing.T) {
 	}
 }
 
-func TestFirstSeenDedupes(t *testing.T) {
+func TestAppliedEventsAndOutbox(t *testing.T) {
 	rdb, prefix, _ := redistest.Redis(t)
 	s := store.New(rdb, store.Options{Prefix: prefix})
 	ctx := context.Background()
-	got, err := s.FirstSeen(ctx, []string{"e1", "e2"})
-	if err != nil || !got[0] || !got[1] {
-		t.Fatalf("FirstSeen(new) = %v, %v; want both new", got, err)
+	var v int64
+	for i := 0; i < 40; i++ {
+		var err error
+		v, err = s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: fmt.Sprintf("e%d", i), Outbox: []byte(fmt.Sprintf("out%d", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	got, _ = s.FirstSeen(ctx, []string{"e2", "e3"})
-	if got[0] || !got[1] {
-		t.Errorf("FirstSeen(e2 again, e3) = %v; want [false true]", got)
+	r, _ := s.Load(ctx, user)
+	if !r.Applied("e39") || !r.Applied("e8") || r.Applied("e7") || len(r.Done) != 32 {
+		t.Errorf("done = %v; want the latest 32 events, newest first", r.Done)
 	}
-	if err := s.Forget(ctx, []string{"e2"}); err != nil {
+	if string(r.Outbox) != "out39" {
+		t.Errorf("outbox %q; want the latest event's", r.Outbox)
+	}
+	s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "e40"})
+	if r, _ := s.Load(ctx, user); r.Outbox != nil {
+		t.Errorf("an event with nothing to send left the outbox %q", r.Outbox)
+	}
+}
+
+func TestOlderFenceIsRefused(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	ctx := context.Background()
+	v, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`)}, taikai.Commit{EventID: "a", Fence: 7})
+	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.FirstSeen(ctx, []string{"e2"})
-	if !got[0] {
-		t.Errorf("after Forget, e2 not new")
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "b", Fence: 6}); !errors.Is(err, taikai.ErrFenced) {
+		t.Errorf("older fence: %v; want ErrFenced", err)
+	}
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "c", Fence: 8}); err != nil {
+		t.Errorf("newer fence: %v", err)
 	}
 }
 
@@ -107,8 +128,5 @@ func TestRedisDownIsAnError(t *testing.T) {
 	mr.Close()
 	if _, err := s.Load(context.Background(), user); err == nil {
 		t.Error("Load with Redis down: no error")
-	}
-	if _, err := s.FirstSeen(context.Background(), []string{"x"}); err == nil {
-		t.Error("FirstSeen with Redis down: no error")
 	}
 }

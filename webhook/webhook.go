@@ -1,6 +1,7 @@
 // Package webhook is the LINE webhook endpoint: it caps the body, verifies
 // the signature over the raw bytes, parses just enough to dedupe and order
-// the events, hands them over and answers 200, well inside LINE's 2 seconds.
+// the events, stores them durably and only then answers 200, well inside
+// LINE's 2 seconds.
 // The full decoding of each event (the SDK's) happens later, off this path.
 package webhook
 
@@ -22,23 +23,16 @@ import (
 // MaxBody caps a webhook body. LINE documents none; 1 MiB is generous.
 const MaxBody = 1 << 20
 
-// Queue takes events for processing.
-type Queue interface {
-	Enqueue(ctx context.Context, evs []bot.Event) error
-}
-
-// Deduper remembers event ids: FirstSeen reports, per id, whether it is new;
-// Forget undoes that for events that could not be handed over.
-type Deduper interface {
-	FirstSeen(ctx context.Context, ids []string) ([]bool, error)
-	Forget(ctx context.Context, ids []string) error
+// Intake stores events durably for processing, skipping ids it has seen,
+// and reports how many were new. An error means some may not be stored.
+type Intake interface {
+	Add(ctx context.Context, evs []bot.Event) (int, error)
 }
 
 // Handler serves POST /callback.
 type Handler struct {
 	Secret string
-	Queue  Queue
-	Dedupe Deduper
+	Intake Intake
 	Log    *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -96,7 +90,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	received := now()
 	evs := make([]bot.Event, 0, len(cb.Events))
-	ids := make([]string, 0, len(cb.Events))
 	for _, raw := range cb.Events {
 		var l lean
 		if err := json.Unmarshal(raw, &l); err != nil {
@@ -109,38 +102,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			id = "sha256:" + hex.EncodeToString(sum[:16])
 		}
 		evs = append(evs, bot.Event{ID: id, Key: orderKey(l, id), Raw: raw, Received: received})
-		ids = append(ids, id)
 	}
 	if len(evs) == 0 {
 		ok(w)
 		return
 	}
-	first, err := h.Dedupe.FirstSeen(r.Context(), ids)
+	n, err := h.Intake.Add(r.Context(), evs)
 	if err != nil {
-		log.Error("dedupe unavailable; asking LINE to redeliver", "err", err)
+		// Never 200 for an event not stored: a 5xx makes LINE redeliver.
+		log.Error("events not stored; asking LINE to redeliver", "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	fresh := evs[:0]
-	var freshIDs []string
-	for i, ev := range evs {
-		if first[i] {
-			fresh = append(fresh, ev)
-			freshIDs = append(freshIDs, ev.ID)
-		} else {
-			log.Info("duplicate event skipped", "event", ev.ID)
-		}
-	}
-	if len(fresh) > 0 {
-		if err := h.Queue.Enqueue(r.Context(), fresh); err != nil {
-			// Not taken: forget the ids so that LINE's redelivery is processed.
-			if ferr := h.Dedupe.Forget(context.WithoutCancel(r.Context()), freshIDs); ferr != nil {
-				log.Error("forgetting event ids failed", "err", ferr)
-			}
-			log.Error("events not taken; asking LINE to redeliver", "err", err)
-			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
-			return
-		}
+	if n < len(evs) {
+		log.Info("duplicate events skipped", "count", len(evs)-n)
 	}
 	ok(w)
 }

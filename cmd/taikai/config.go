@@ -3,6 +3,7 @@ package main
 import (
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/taikaibot/taikai/flows"
@@ -20,6 +21,12 @@ type config struct {
 	TipsURL        string
 	Port           int
 	Expiry         time.Duration
+	Partitions     int
+	Workers        int
+	ClusterAddrs   []string
+	SentinelAddrs  []string
+	SentinelMaster string
+	RedisPassword  string
 }
 
 // loadConfig reads the environment. A missing or invalid setting is a
@@ -36,6 +43,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TipsURL:        getenv("MARKETPLACE_TIPS_URL"),
 		Port:           8080,
 		Expiry:         flows.DefaultExpiry,
+		Partitions:     16,
+		Workers:        64,
+		ClusterAddrs:   splitList(getenv("REDIS_CLUSTER_ADDRS")),
+		SentinelAddrs:  splitList(getenv("REDIS_SENTINEL_ADDRS")),
+		SentinelMaster: getenv("REDIS_SENTINEL_MASTER"),
+		RedisPassword:  getenv("REDIS_PASSWORD"),
 	}
 	if c.ChannelSecret == "" {
 		return c, configErrorf("LINE_CHANNEL_SECRET is not set")
@@ -74,6 +87,25 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.Expiry = d
 	}
+	for _, n := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"QUEUE_PARTITIONS", &c.Partitions, 1024}, {"WORKERS", &c.Workers, 10000}} {
+		if v := getenv(n.name); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil || i < 1 || i > n.max {
+				return c, configErrorf("%s=%q is not a number from 1 to %d", n.name, v, n.max)
+			}
+			*n.dst = i
+		}
+	}
+	if len(c.SentinelAddrs) > 0 && c.SentinelMaster == "" {
+		return c, configErrorf("REDIS_SENTINEL_MASTER is not set (needed with REDIS_SENTINEL_ADDRS)")
+	}
+	if len(c.ClusterAddrs) > 0 && len(c.SentinelAddrs) > 0 {
+		return c, configErrorf("REDIS_CLUSTER_ADDRS and REDIS_SENTINEL_ADDRS are both set; choose one")
+	}
 	if c.RedisURL != "" {
 		if _, err := url.Parse(c.RedisURL); err != nil {
 			return c, configErrorf("REDIS_URL is not a URL")
@@ -85,4 +117,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 func httpURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

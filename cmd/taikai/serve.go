@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/taikaibot/taikai/bot"
 	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/queue"
 	"github.com/taikaibot/taikai/store"
 	"github.com/taikaibot/taikai/webhook"
 )
@@ -25,7 +28,7 @@ import (
 // taking webhooks and finishes the events it took. If ready is not nil, the
 // listening address is sent on it.
 func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- string) error {
-	rdb, closeRedis, err := openRedis(cfg.RedisURL, log)
+	rdb, closeRedis, err := openRedis(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -63,9 +66,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	}
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, LINE: lc, Log: log,
-		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry,
+		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry, Workers: cfg.Workers,
+		PseudonymKey: pseudonymKey(cfg.ChannelSecret),
 	})
-	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Queue: b, Dedupe: st, Log: log})
+	q := queue.New(rdb, queue.Options{Partitions: cfg.Partitions, Log: log})
+	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 		defer cancel()
@@ -84,6 +89,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	qctx, stopQueue := context.WithCancel(context.Background())
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		q.Run(qctx, b, b.Close)
+	}()
+	defer func() { stopQueue(); <-consumed }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String())
@@ -102,29 +115,54 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("shutdown", "err", err)
 	}
-	if err := b.Close(sctx); err != nil {
-		log.Error("events left unfinished", "err", err)
-	}
+	// Stop reading the queue, finish the events taken, release the
+	// partitions; what is left in the streams is for other replicas.
+	stopQueue()
+	<-consumed
+	log.Info("stopped")
 	return nil
 }
 
-// openRedis connects to REDIS_URL, or starts an embedded Redis when it is
-// empty, so the same go-redis code runs on a machine without Redis.
-func openRedis(rawURL string, log *slog.Logger) (redis.UniversalClient, func(), error) {
-	if rawURL == "" {
+// pseudonymKey derives the key of the hash that stands for user ids in
+// logs from the channel secret: the same in every replica, and not reversible.
+func pseudonymKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("taikai log pseudonyms"))
+	return m.Sum(nil)
+}
+
+// openRedis connects to Redis Cluster (REDIS_CLUSTER_ADDRS), Sentinel
+// (REDIS_SENTINEL_ADDRS and REDIS_SENTINEL_MASTER) or one node (REDIS_URL),
+// or starts an embedded Redis when none is set, so the same go-redis code
+// runs on a machine without Redis.
+func openRedis(cfg config, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	switch {
+	case len(cfg.ClusterAddrs) > 0 || len(cfg.SentinelAddrs) > 0:
+		opts := &redis.UniversalOptions{
+			Addrs: cfg.ClusterAddrs, Password: cfg.RedisPassword, ContextTimeoutEnabled: true,
+			PoolSize: 4*cfg.Partitions + 32, IsClusterMode: len(cfg.ClusterAddrs) > 0,
+		}
+		if len(cfg.SentinelAddrs) > 0 {
+			opts.Addrs, opts.MasterName = cfg.SentinelAddrs, cfg.SentinelMaster
+		}
+		rdb := redis.NewUniversalClient(opts)
+		return rdb, func() { rdb.Close() }, nil
+	case cfg.RedisURL == "":
 		mr := miniredis.NewMiniRedis()
 		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, nil, fmt.Errorf("embedded redis: %w", err)
 		}
 		log.Warn("REDIS_URL not set: using an embedded in-process Redis (state is lost on exit)")
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: 4*cfg.Partitions + 32})
 		return rdb, func() { rdb.Close(); mr.Close() }, nil
 	}
-	opts, err := redis.ParseURL(rawURL)
+	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, configErrorf("REDIS_URL: %v", err)
 	}
 	opts.ContextTimeoutEnabled = true
+	// Each owned partition holds a connection in a blocking read.
+	opts.PoolSize = 4*cfg.Partitions + 32
 	rdb := redis.NewClient(opts)
 	return rdb, func() { rdb.Close() }, nil
 }

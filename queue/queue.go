@@ -1,0 +1,538 @@
+// Package queue is durable intake on Redis Streams. The webhook adds each
+// event to one of N partition streams (by user, so one user's events share a
+// partition) in one script with its dedupe mark, and answers LINE only after
+// Redis has taken it. Workers in every replica share the partitions through
+// leases: a partition is read by one worker at a time, in order, and each
+// lease carries a fencing token that grows with every new owner, so a worker
+// that lost its lease cannot overwrite a newer owner's work. A new owner
+// first claims what the previous one left pending (XAUTOCLAIM), then reads
+// new entries. Processed entries are acknowledged and deleted.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/taikaibot/taikai/bot"
+)
+
+// Options configure a Queue. The zero value is usable.
+type Options struct {
+	// Prefix starts every key; default "taikai:".
+	Prefix string
+	// Partitions is the number of streams; every replica must use the same
+	// number. Default 16.
+	Partitions int
+	// Consumer names this worker; default host-pid-random.
+	Consumer string
+	// LeaseTTL is how long a partition stays owned without renewal; a dead
+	// worker's partitions move after this. Default 10s.
+	LeaseTTL time.Duration
+	// EventTTL is how long an event id is remembered for dedupe; default 24h.
+	EventTTL time.Duration
+	// MaxInFlight bounds the events of one partition being processed; default 256.
+	MaxInFlight int
+	// Block is how long a read waits for new entries; it also bounds how
+	// long stopping takes. Default 1s.
+	Block time.Duration
+	Log         *slog.Logger
+}
+
+// Queue is the Redis Streams intake and its consumer. It is safe for
+// concurrent use.
+type Queue struct {
+	rdb  redis.UniversalClient
+	opts Options
+	log  *slog.Logger
+}
+
+// Group is the consumer group every replica reads through.
+const Group = "workers"
+
+// New returns a Queue on rdb.
+func New(rdb redis.UniversalClient, opts Options) *Queue {
+	if opts.Prefix == "" {
+		opts.Prefix = "taikai:"
+	}
+	if opts.Partitions <= 0 {
+		opts.Partitions = 16
+	}
+	if opts.Consumer == "" {
+		host, _ := os.Hostname()
+		opts.Consumer = fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.IntN(1<<16))
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 10 * time.Second
+	}
+	if opts.EventTTL <= 0 {
+		opts.EventTTL = 24 * time.Hour
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 256
+	}
+	if opts.Block <= 0 {
+		opts.Block = time.Second
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Queue{rdb: rdb, opts: opts, log: opts.Log}
+}
+
+// partition maps an ordering key (a user) to its partition.
+func (q *Queue) partition(key string) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(q.opts.Partitions))
+}
+
+// tag is the hash tag of partition p: all its keys live in one Cluster slot.
+func (q *Queue) tag(p int) string { return q.opts.Prefix + "{p" + strconv.Itoa(p) + "}:" }
+
+func (q *Queue) stream(p int) string { return q.tag(p) + "stream" }
+
+var addScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5])
+  return 1
+end
+return 0
+`)
+
+// Add stores events durably, skipping ids already seen, and reports how many
+// were new. All events go in one pipelined round trip. An error means some
+// may not be stored: the caller must ask LINE to send them again.
+func (q *Queue) Add(ctx context.Context, evs []bot.Event) (int, error) {
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	cmds := make([]*redis.Cmd, len(evs))
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, ev := range evs {
+			part := q.partition(ev.Key)
+			keys := []string{q.tag(part) + "evt:" + ev.ID, q.stream(part)}
+			// EVAL rather than EVALSHA: a restarted Redis has no scripts loaded.
+			cmds[i] = addScript.Eval(ctx, p, keys, int(q.opts.EventTTL.Seconds()), ev.ID, ev.Key, ev.Raw, ev.Received.UnixMilli())
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue: add: %w", err)
+	}
+	n := 0
+	for _, c := range cmds {
+		if v, _ := c.Int(); v == 1 {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Backlog counts the events stored and not yet processed, in all partitions.
+func (q *Queue) Backlog(ctx context.Context) (int64, error) {
+	cmds := make([]*redis.IntCmd, q.opts.Partitions)
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := range cmds {
+			cmds[i] = p.XLen(ctx, q.stream(i))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, c := range cmds {
+		n += c.Val()
+	}
+	return n, nil
+}
+
+// Dispatcher processes events; it calls an event's Ack once it is done with
+// it for good. bot.Bot is one.
+type Dispatcher interface {
+	Enqueue(ctx context.Context, evs []bot.Event) error
+}
+
+// parseEntry turns a stream entry into an event.
+func parseEntry(m redis.XMessage) (bot.Event, bool) {
+	id, _ := m.Values["id"].(string)
+	key, _ := m.Values["key"].(string)
+	raw, _ := m.Values["raw"].(string)
+	at, _ := m.Values["at"].(string)
+	ms, _ := strconv.ParseInt(at, 10, 64)
+	if id == "" {
+		return bot.Event{}, false
+	}
+	return bot.Event{ID: id, Key: key, Raw: []byte(raw), Received: time.UnixMilli(ms)}, true
+}
+
+// ack is an entry to acknowledge and delete.
+type ack struct {
+	stream, id string
+}
+
+// acker acknowledges processed entries in batches: whatever has piled up
+// goes in one pipeline.
+type acker struct {
+	q    *Queue
+	ch   chan ack
+	done chan struct{}
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// add queues an ack; after close it is dropped (the entry stays pending and
+// the next owner re-processes it, which the store recognises).
+func (a *acker) add(x ack) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.closed {
+		a.ch <- x
+	}
+}
+
+func (a *acker) close() {
+	a.mu.Lock()
+	a.closed = true
+	close(a.ch)
+	a.mu.Unlock()
+	<-a.done
+}
+
+func (a *acker) run() {
+	defer close(a.done)
+	for first := range a.ch {
+		batch := map[string][]string{first.stream: {first.id}}
+	drain:
+		for {
+			select {
+			case x, ok := <-a.ch:
+				if !ok {
+					break drain
+				}
+				batch[x.stream] = append(batch[x.stream], x.id)
+			default:
+				break drain
+			}
+		}
+		a.flush(batch)
+	}
+}
+
+func (a *acker) flush(batch map[string][]string) {
+	for attempt := 0; attempt < 5; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := a.q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for s, ids := range batch {
+				p.XAck(ctx, s, Group, ids...)
+				p.XDel(ctx, s, ids...)
+			}
+			return nil
+		})
+		cancel()
+		if err == nil {
+			return
+		}
+		// Not acknowledged: the entries stay pending and a later owner
+		// re-processes them, which the store recognises as already applied.
+		a.q.log.Warn("ack failed; retrying", "err", err)
+		time.Sleep(time.Duration(200*(attempt+1)) * time.Millisecond)
+	}
+}
+
+// Run consumes the queue until ctx ends: it takes a fair share of the
+// partitions, reads them in order and hands events to d. On return it has
+// stopped reading, waited for the events it handed over (up to drain), and
+// released its leases so other replicas take over at once.
+func (q *Queue) Run(ctx context.Context, d Dispatcher, drain func(context.Context) error) error {
+	a := &acker{q: q, ch: make(chan ack, 1024), done: make(chan struct{})}
+	go a.run()
+
+	c := &consumer{q: q, d: d, acks: a, owned: map[int]*lease{}}
+	tick := time.NewTicker(q.opts.LeaseTTL / 3)
+	defer tick.Stop()
+	for {
+		c.balance(ctx)
+		select {
+		case <-ctx.Done():
+			c.stopAll()
+			dctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			if drain != nil {
+				if err := drain(dctx); err != nil {
+					q.log.Error("events left in flight at shutdown", "err", err)
+				}
+			}
+			cancel()
+			a.close()
+			c.releaseAll()
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// consumer is one replica's share of the partitions.
+type consumer struct {
+	q    *Queue
+	d    Dispatcher
+	acks *acker
+
+	mu    sync.Mutex
+	owned map[int]*lease
+}
+
+type lease struct {
+	part   int
+	token  string
+	fence  int64
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+var acquireScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local f = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. f, 'PX', ARGV[2])
+return f
+`)
+
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`)
+
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// balance renews the leases held, drops lost ones, and takes or gives up
+// partitions so each live replica holds about its share.
+func (c *consumer) balance(ctx context.Context) {
+	q := c.q
+	ttl := q.opts.LeaseTTL.Milliseconds()
+	rctx, cancel := context.WithTimeout(ctx, q.opts.LeaseTTL/3)
+	defer cancel()
+
+	// Renew, and notice lost leases.
+	for _, l := range c.leases() {
+		ok, err := renewScript.Run(rctx, q.rdb, []string{q.tag(l.part) + "lease"}, l.token, ttl).Int()
+		if err == nil && ok == 1 {
+			continue
+		}
+		if err != nil && ctx.Err() == nil {
+			// Redis did not answer: keep reading while the lease may still be
+			// ours; fencing stops any write once someone else owns it.
+			q.log.Warn("lease renewal failed", "partition", l.part, "err", err)
+			continue
+		}
+		q.log.Warn("lease lost", "partition", l.part)
+		c.stop(l)
+	}
+
+	// A fair share: heartbeat, and count the live replicas.
+	now := time.Now().UnixMilli()
+	reps := q.opts.Prefix + "replicas"
+	pipe := q.rdb.TxPipeline()
+	pipe.ZAdd(rctx, reps, redis.Z{Score: float64(now), Member: q.opts.Consumer})
+	pipe.ZRemRangeByScore(rctx, reps, "-inf", strconv.FormatInt(now-3*ttl, 10))
+	card := pipe.ZCard(rctx, reps)
+	if _, err := pipe.Exec(rctx); err != nil {
+		return
+	}
+	live := int(card.Val())
+	if live < 1 {
+		live = 1
+	}
+	share := (q.opts.Partitions + live - 1) / live
+
+	if held := c.leases(); len(held) > share {
+		// More than a fair share (another replica came up): give the excess back.
+		for _, l := range held[share:] {
+			c.stop(l)
+			c.release(l)
+		}
+		return
+	}
+	start := rand.IntN(q.opts.Partitions)
+	for i := 0; i < q.opts.Partitions && len(c.leases()) < share; i++ {
+		p := (start + i) % q.opts.Partitions
+		if c.holds(p) {
+			continue
+		}
+		f, err := acquireScript.Run(rctx, q.rdb, []string{q.tag(p) + "lease", q.tag(p) + "fence"}, q.opts.Consumer, ttl).Int64()
+		if err != nil || f == 0 {
+			continue
+		}
+		c.start(ctx, p, f)
+	}
+}
+
+func (c *consumer) leases() []*lease {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ls := make([]*lease, 0, len(c.owned))
+	for _, l := range c.owned {
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+func (c *consumer) holds(p int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.owned[p] != nil
+}
+
+func (c *consumer) start(ctx context.Context, p int, fence int64) {
+	rctx, cancel := context.WithCancel(ctx)
+	l := &lease{part: p, fence: fence, token: c.q.opts.Consumer + ":" + strconv.FormatInt(fence, 10), cancel: cancel, done: make(chan struct{})}
+	c.mu.Lock()
+	c.owned[p] = l
+	c.mu.Unlock()
+	c.q.log.Info("partition taken", "partition", p, "fence", fence)
+	go func() {
+		defer close(l.done)
+		if err := c.read(rctx, l); err != nil && !errors.Is(err, context.Canceled) {
+			c.q.log.Warn("partition reader stopped", "partition", p, "err", err)
+		}
+	}()
+}
+
+// stop stops reading a partition (events already handed over finish).
+func (c *consumer) stop(l *lease) {
+	c.mu.Lock()
+	delete(c.owned, l.part)
+	c.mu.Unlock()
+	l.cancel()
+	<-l.done
+}
+
+func (c *consumer) release(l *lease) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	releaseScript.Run(ctx, c.q.rdb, []string{c.q.tag(l.part) + "lease"}, l.token)
+}
+
+// stopAll stops every reader, keeping the leases for releaseAll.
+func (c *consumer) stopAll() {
+	for _, l := range c.leases() {
+		l.cancel()
+		<-l.done
+	}
+}
+
+func (c *consumer) releaseAll() {
+	for _, l := range c.leases() {
+		c.release(l)
+	}
+}
+
+// read hands a partition's events over in order: first what earlier owners
+// left pending, then new entries.
+func (c *consumer) read(ctx context.Context, l *lease) error {
+	q := c.q
+	s := q.stream(l.part)
+	if err := q.rdb.XGroupCreateMkStream(ctx, s, Group, "0").Err(); err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create group: %w", err)
+	}
+	sem := make(chan struct{}, q.opts.MaxInFlight)
+	var inflight sync.Map // entry id → true, so a re-claim does not dispatch twice
+	dispatch := func(msgs []redis.XMessage) error {
+		var evs []bot.Event
+		for _, m := range msgs {
+			if _, dup := inflight.LoadOrStore(m.ID, true); dup {
+				continue
+			}
+			ev, ok := parseEntry(m)
+			if !ok {
+				// Unreadable: nothing to process; drop it.
+				c.acks.add(ack{s, m.ID})
+				inflight.Delete(m.ID)
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				inflight.Delete(m.ID)
+				return ctx.Err()
+			}
+			id := m.ID
+			ev.Fence = l.fence
+			ev.Ack = func(done bool) {
+				if done {
+					c.acks.add(ack{s, id})
+				}
+				inflight.Delete(id)
+				<-sem
+			}
+			evs = append(evs, ev)
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		return c.d.Enqueue(ctx, evs)
+	}
+
+	// What earlier owners (or this worker, before) left pending comes first.
+	start := "0-0"
+	for {
+		msgs, next, err := q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream: s, Group: Group, Consumer: q.opts.Consumer, MinIdle: 0, Start: start, Count: 100,
+		}).Result()
+		if err != nil {
+			return fmt.Errorf("claim: %w", err)
+		}
+		if len(msgs) > 0 {
+			q.log.Info("claimed pending events", "partition", l.part, "count", len(msgs))
+		}
+		if err := dispatch(msgs); err != nil {
+			return err
+		}
+		if next == "0-0" || next == "" {
+			break
+		}
+		start = next
+	}
+	for {
+		res, err := q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: Group, Consumer: q.opts.Consumer, Streams: []string{s, ">"}, Count: 64, Block: q.opts.Block,
+		}).Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if strings.HasPrefix(err.Error(), "NOGROUP") {
+				// Redis lost the group (restarted without persistence): make it again.
+				q.rdb.XGroupCreateMkStream(ctx, s, Group, "0")
+				continue
+			}
+			q.log.Warn("read failed", "partition", l.part, "err", err)
+			select {
+			case <-time.After(500 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
+		}
+		for _, st := range res {
+			if err := dispatch(st.Messages); err != nil {
+				return err
+			}
+		}
+	}
+}

@@ -19,10 +19,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/conversations")
 
-func startSystem(t *testing.T) *demo.System {
+func startSystem(t *testing.T) *demo.System { return startSystemWith(t, demo.Config{}) }
+
+// startSystemWith starts the whole system on the test's Redis (REDIS_URL or
+// the embedded one).
+func startSystemWith(t *testing.T, cfg demo.Config) *demo.System {
 	t.Helper()
-	rdb, prefix, _ := redistest.Redis(t)
-	sys, err := demo.Start(demo.Config{Redis: rdb, KeyPrefix: prefix})
+	if cfg.Redis == nil {
+		cfg.Redis, cfg.KeyPrefix, _ = redistest.Redis(t)
+	}
+	sys, err := demo.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

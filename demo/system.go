@@ -68,20 +68,37 @@ type Config struct {
 	MarketFaults func(http.Handler) http.Handler
 	// Partitions of the queue; default 4.
 	Partitions int
+	// Replicas of the bot; default 1.
+	Replicas int
+	// LineFaults, if set, wraps the LINE emulator's handler (to inject faults).
+	LineFaults func(http.Handler) http.Handler
 }
 
 // System is the whole bot in one process.
 type System struct {
 	Emulator *lineemu.Emulator
 	Sandbox  *marketplace.Sandbox
-	Bot      *bot.Bot
 	Store    *store.Store
-	Queue    *queue.Queue
 	Clock    *Clock
+	// Replicas are the bot's replicas, sharing one Redis; Bot, Queue and
+	// BotURL are the first one's.
+	Replicas []*Replica
+	Bot      *bot.Bot
+	Queue    *queue.Queue
 	// BotURL, LineURL and MarketURL are where each part listens.
 	BotURL, LineURL, MarketURL string
 
 	closers []func()
+}
+
+// Replica is one instance of the bot: its runtime, its queue consumer and
+// its webhook server.
+type Replica struct {
+	Bot   *bot.Bot
+	Queue *queue.Queue
+	URL   string
+	// Stop stops the replica gracefully (webhook first, then the consumer).
+	Stop func()
 }
 
 // Start starts a System; Close stops it.
@@ -102,7 +119,7 @@ func Start(cfg Config) (sys *System, err error) {
 		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("embedded redis: %w", err)
 		}
-		rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		rc := redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: 64})
 		rdb = rc
 		sys.closers = append(sys.closers, func() { rc.Close(); mr.Close() })
 	}
@@ -110,7 +127,9 @@ func Start(cfg Config) (sys *System, err error) {
 	if cfg.Partitions == 0 {
 		cfg.Partitions = 4
 	}
-	sys.Queue = queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: 3 * time.Second, Block: 50 * time.Millisecond, Log: log})
+	if cfg.Replicas == 0 {
+		cfg.Replicas = 1
+	}
 
 	lineURL, lineSrv, err := listen()
 	if err != nil {
@@ -120,72 +139,102 @@ func Start(cfg Config) (sys *System, err error) {
 	if err != nil {
 		return nil, err
 	}
-	botURL, botSrv, err := listen()
-	if err != nil {
-		return nil, err
-	}
-	sys.LineURL, sys.MarketURL, sys.BotURL = lineURL, marketURL, botURL
-
-	sys.Emulator = lineemu.New(lineemu.Options{
-		ChannelSecret: ChannelSecret, AccessToken: AccessToken,
-		WebhookURL: botURL + "/callback", Now: sys.Clock.Now,
-	})
+	sys.LineURL, sys.MarketURL = lineURL, marketURL
+	sys.Emulator = lineemu.New(lineemu.Options{ChannelSecret: ChannelSecret, AccessToken: AccessToken, Now: sys.Clock.Now})
 	sys.Emulator.AddUser(lineemu.Profile{UserID: User, DisplayName: "デモユーザー", Language: "ja"})
 	sys.Sandbox = marketplace.NewSandbox(marketplace.SandboxOptions{
 		Token: MarketToken, AccountLinkURL: lineURL + "/dialog/bot/accountLink", Accounts: cfg.Accounts, Now: sys.Clock.Now,
 		OrderURL: func(id string) string { return "https://market.example/orders/" + id },
 	})
-
-	hc := bot.NewHTTPClient(5 * time.Second)
-	lc, err := bot.NewLineClient(lineURL, AccessToken, hc)
-	if err != nil {
-		return nil, err
-	}
-	mc, err := marketplace.NewClient(marketURL, MarketToken, hc)
-	if err != nil {
-		return nil, err
-	}
-	sys.Bot = bot.New(bot.Options{
-		Store: sys.Store, Marketplace: mc, LINE: lc, Log: log,
-		LinkURL: marketURL + "/link", TipsURL: "https://market.example/guide/selling",
-		Expiry: cfg.Expiry, Now: sys.Clock.Now,
-	})
-	mux := http.NewServeMux()
-	mux.Handle("POST /callback", &webhook.Handler{Secret: ChannelSecret, Intake: sys.Queue, Log: log, Now: sys.Clock.Now})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
-
 	var market http.Handler = sys.Sandbox.Handler()
 	if cfg.MarketFaults != nil {
 		market = cfg.MarketFaults(market)
 	}
-	for _, s := range []struct {
-		srv *server
-		h   http.Handler
-	}{{lineSrv, sys.Emulator.Handler()}, {marketSrv, market}, {botSrv, mux}} {
-		s.srv.Handler = s.h
-		srv := s.srv
-		go srv.Serve(srv.ln)
-		sys.closers = append([]func(){func() { srv.Close() }}, sys.closers...)
+	var line http.Handler = sys.Emulator.Handler()
+	if cfg.LineFaults != nil {
+		line = cfg.LineFaults(line)
 	}
+	sys.serve(lineSrv, line)
+	sys.serve(marketSrv, market)
+
+	for i := 0; i < cfg.Replicas; i++ {
+		r, err := sys.startReplica(cfg, rdb, log)
+		if err != nil {
+			return nil, err
+		}
+		sys.Replicas = append(sys.Replicas, r)
+	}
+	first := sys.Replicas[0]
+	sys.Bot, sys.Queue, sys.BotURL = first.Bot, first.Queue, first.URL
+	sys.Emulator.SetWebhookURL(first.URL + "/callback")
+	return sys, nil
+}
+
+func (s *System) serve(srv *server, h http.Handler) {
+	srv.Handler = h
+	go srv.Serve(srv.ln)
+	s.closers = append([]func(){func() { srv.Close() }}, s.closers...)
+}
+
+func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (*Replica, error) {
+	url, srv, err := listen()
+	if err != nil {
+		return nil, err
+	}
+	hc := bot.NewHTTPClient(5 * time.Second)
+	lc, err := bot.NewLineClient(s.LineURL, AccessToken, hc)
+	if err != nil {
+		return nil, err
+	}
+	mc, err := marketplace.NewClient(s.MarketURL, MarketToken, hc)
+	if err != nil {
+		return nil, err
+	}
+	b := bot.New(bot.Options{
+		Store: s.Store, Marketplace: mc, LINE: lc, Log: log,
+		LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",
+		Expiry: cfg.Expiry, Now: s.Clock.Now,
+	})
+	q := queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: 3 * time.Second, Block: 50 * time.Millisecond, Log: log})
+	mux := http.NewServeMux()
+	mux.Handle("POST /callback", &webhook.Handler{Secret: ChannelSecret, Intake: q, Log: log, Now: s.Clock.Now})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	srv.Handler = mux
+	go srv.Serve(srv.ln)
+
 	ctx, stop := context.WithCancel(context.Background())
 	consumed := make(chan struct{})
 	go func() {
 		defer close(consumed)
-		sys.Queue.Run(ctx, sys.Bot, sys.Bot.Close)
+		q.Run(ctx, b, b.Close)
 	}()
-	sys.closers = append([]func(){func() { stop(); <-consumed }}, sys.closers...)
-	return sys, nil
+	var once sync.Once
+	r := &Replica{Bot: b, Queue: q, URL: url, Stop: func() {
+		once.Do(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			srv.Shutdown(sctx)
+			cancel()
+			stop()
+			<-consumed
+		})
+	}}
+	s.closers = append([]func(){r.Stop}, s.closers...)
+	return r, nil
 }
 
-// Wait blocks until every event taken by the webhook has been processed.
+// Wait blocks until every event taken by the webhooks has been processed.
 func (s *System) Wait() {
 	for {
-		s.Bot.Wait()
+		for _, r := range s.Replicas {
+			r.Bot.Wait()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		n, err := s.Queue.Backlog(ctx)
 		cancel()
 		if err == nil && n == 0 {
-			s.Bot.Wait()
+			for _, r := range s.Replicas {
+				r.Bot.Wait()
+			}
 			return
 		}
 		time.Sleep(2 * time.Millisecond)

@@ -128,6 +128,14 @@ func Sign(secret string, body []byte) string {
 // Post signs body and posts it to the webhook, returning the HTTP status.
 // Reply tokens in the body are registered first, so the bot can use them.
 func (e *Emulator) Post(ctx context.Context, body []byte) (int, error) {
+	e.mu.Lock()
+	u := e.webhookURL
+	e.mu.Unlock()
+	return e.PostTo(ctx, u, body)
+}
+
+// PostTo is Post to another webhook URL (another replica of the bot).
+func (e *Emulator) PostTo(ctx context.Context, u string, body []byte) (int, error) {
 	var cb struct {
 		Events []struct {
 			ReplyToken string `json:"replyToken"`
@@ -147,9 +155,6 @@ func (e *Emulator) Post(ctx context.Context, body []byte) (int, error) {
 		}
 		e.mu.Unlock()
 	}
-	e.mu.Lock()
-	u := e.webhookURL
-	e.mu.Unlock()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -167,11 +172,13 @@ func (e *Emulator) Post(ctx context.Context, body []byte) (int, error) {
 
 // Send posts events in one webhook body, as LINE does.
 func (e *Emulator) Send(ctx context.Context, events ...Event) (int, error) {
-	body, err := json.Marshal(map[string]any{"destination": e.opts.Destination, "events": events})
-	if err != nil {
-		return 0, err
-	}
-	return e.Post(ctx, body)
+	return e.Post(ctx, e.Body(events...))
+}
+
+// Body is the webhook body LINE would send for events.
+func (e *Emulator) Body(events ...Event) []byte {
+	body, _ := json.Marshal(map[string]any{"destination": e.opts.Destination, "events": events})
+	return body
 }
 
 // Violations lists the rules the bot broke, in order.

@@ -178,7 +178,12 @@ func storm(t *testing.T, sys *demo.System, urls func() []string, users int, tick
 		}(stormUser(i))
 	}
 	wg.Wait()
-	sys.Wait()
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := sys.WaitContext(wctx); err != nil {
+		n, _ := sys.Queue.Backlog(ctx)
+		t.Errorf("queue not drained: %d events left (lost %d users so far)", n, lost)
+	}
 	time.Sleep(300 * time.Millisecond) // let any late duplicate land before counting
 	st.elapsed = time.Since(start)
 	st.events = int(events.Load())

@@ -68,7 +68,7 @@ type Config struct {
 	MarketFaults func(http.Handler) http.Handler
 	// Partitions of the queue; default 4.
 	Partitions int
-	// Replicas of the bot; default 1.
+	// Replicas of the bot; default 1, and -1 for none (the test runs its own).
 	Replicas int
 	// LineFaults, if set, wraps the LINE emulator's handler (to inject faults).
 	LineFaults func(http.Handler) http.Handler
@@ -80,11 +80,12 @@ type System struct {
 	Sandbox  *marketplace.Sandbox
 	Store    *store.Store
 	Clock    *Clock
-	// Replicas are the bot's replicas, sharing one Redis; Bot, Queue and
-	// BotURL are the first one's.
+	// Replicas are the bot's replicas, sharing one Redis; Bot and BotURL
+	// are the first one's.
 	Replicas []*Replica
 	Bot      *bot.Bot
-	Queue    *queue.Queue
+	// Queue sees every replica's queue (they share Redis).
+	Queue *queue.Queue
 	// BotURL, LineURL and MarketURL are where each part listens.
 	BotURL, LineURL, MarketURL string
 
@@ -130,6 +131,8 @@ func Start(cfg Config) (sys *System, err error) {
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
 	}
+	// The system's own view of the queue, for Wait; replicas have their own.
+	sys.Queue = queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions})
 
 	lineURL, lineSrv, err := listen()
 	if err != nil {
@@ -164,9 +167,11 @@ func Start(cfg Config) (sys *System, err error) {
 		}
 		sys.Replicas = append(sys.Replicas, r)
 	}
-	first := sys.Replicas[0]
-	sys.Bot, sys.Queue, sys.BotURL = first.Bot, first.Queue, first.URL
-	sys.Emulator.SetWebhookURL(first.URL + "/callback")
+	if len(sys.Replicas) > 0 {
+		first := sys.Replicas[0]
+		sys.Bot, sys.BotURL = first.Bot, first.URL
+		sys.Emulator.SetWebhookURL(first.URL + "/callback")
+	}
 	return sys, nil
 }
 
@@ -223,8 +228,14 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 }
 
 // Wait blocks until every event taken by the webhooks has been processed.
-func (s *System) Wait() {
+func (s *System) Wait() { s.WaitContext(context.Background()) }
+
+// WaitContext is Wait, giving up when ctx ends.
+func (s *System) WaitContext(ctx context.Context) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		for _, r := range s.Replicas {
 			r.Bot.Wait()
 		}
@@ -235,7 +246,7 @@ func (s *System) Wait() {
 			for _, r := range s.Replicas {
 				r.Bot.Wait()
 			}
-			return
+			return nil
 		}
 		time.Sleep(2 * time.Millisecond)
 	}

@@ -231,7 +231,7 @@ func (a *acker) run() {
 }
 
 func (a *acker) flush(batch map[string][]string) {
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, err := a.q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for s, ids := range batch {
@@ -244,10 +244,17 @@ func (a *acker) flush(batch map[string][]string) {
 		if err == nil {
 			return
 		}
-		// Not acknowledged: the entries stay pending and a later owner
-		// re-processes them, which the store recognises as already applied.
+		a.mu.Lock()
+		closed := a.closed
+		a.mu.Unlock()
+		if closed && attempt >= 3 {
+			// Left pending: the next owner re-processes these entries, and
+			// the store recognises them as applied.
+			a.q.log.Error("acks dropped at shutdown", "err", err)
+			return
+		}
 		a.q.log.Warn("ack failed; retrying", "err", err)
-		time.Sleep(time.Duration(200*(attempt+1)) * time.Millisecond)
+		time.Sleep(min(time.Duration(100*(attempt+1))*time.Millisecond, 2*time.Second))
 	}
 }
 
@@ -505,9 +512,19 @@ func (c *consumer) read(ctx context.Context, l *lease) error {
 		}
 		start = next
 	}
+	// After a failed read, the entries of that read may have been delivered
+	// to this consumer without reaching it: re-read this consumer's pending
+	// entries (in order, before anything newer) until none is left.
+	resync := false
 	for {
+		from, count := ">", int64(64)
+		if resync {
+			// Everything this consumer has pending fits: at most what is in
+			// flight plus the lost read.
+			from, count = "0", int64(q.opts.MaxInFlight+64)
+		}
 		res, err := q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-			Group: Group, Consumer: q.opts.Consumer, Streams: []string{s, ">"}, Count: 64, Block: q.opts.Block,
+			Group: Group, Consumer: q.opts.Consumer, Streams: []string{s, from}, Count: count, Block: q.opts.Block,
 		}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue
@@ -522,6 +539,7 @@ func (c *consumer) read(ctx context.Context, l *lease) error {
 				continue
 			}
 			q.log.Warn("read failed", "partition", l.part, "err", err)
+			resync = true
 			select {
 			case <-time.After(500 * time.Millisecond):
 			case <-ctx.Done():
@@ -529,10 +547,19 @@ func (c *consumer) read(ctx context.Context, l *lease) error {
 			}
 			continue
 		}
+		fresh := 0
 		for _, st := range res {
+			for _, m := range st.Messages {
+				if _, busy := inflight.Load(m.ID); !busy {
+					fresh++
+				}
+			}
 			if err := dispatch(st.Messages); err != nil {
 				return err
 			}
+		}
+		if resync && fresh == 0 {
+			resync = false
 		}
 	}
 }

@@ -115,7 +115,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n < len(evs) {
-		log.Info("duplicate events skipped", "count", len(evs)-n)
+		log.Debug("duplicate events skipped", "count", len(evs)-n)
 	}
 	ok(w)
 }

@@ -27,6 +27,8 @@ type config struct {
 	SentinelAddrs  []string
 	SentinelMaster string
 	RedisPassword  string
+	KeyPrefix      string
+	LeaseTTL       time.Duration
 }
 
 // loadConfig reads the environment. A missing or invalid setting is a
@@ -49,6 +51,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SentinelAddrs:  splitList(getenv("REDIS_SENTINEL_ADDRS")),
 		SentinelMaster: getenv("REDIS_SENTINEL_MASTER"),
 		RedisPassword:  getenv("REDIS_PASSWORD"),
+		KeyPrefix:      getenv("REDIS_KEY_PREFIX"),
+		LeaseTTL:       10 * time.Second,
 	}
 	if c.ChannelSecret == "" {
 		return c, configErrorf("LINE_CHANNEL_SECRET is not set")
@@ -99,6 +103,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*n.dst = i
 		}
+	}
+	if v := getenv("QUEUE_LEASE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 500*time.Millisecond || d > 5*time.Minute {
+			return c, configErrorf("QUEUE_LEASE_TTL=%q is not a duration from 500ms to 5m", v)
+		}
+		c.LeaseTTL = d
 	}
 	if len(c.SentinelAddrs) > 0 && c.SentinelMaster == "" {
 		return c, configErrorf("REDIS_SENTINEL_MASTER is not set (needed with REDIS_SENTINEL_ADDRS)")

@@ -33,7 +33,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		return err
 	}
 	defer closeRedis()
-	st := store.New(rdb, store.Options{ConvTTL: 2 * cfg.Expiry})
+	st := store.New(rdb, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
@@ -69,7 +69,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry, Workers: cfg.Workers,
 		PseudonymKey: pseudonymKey(cfg.ChannelSecret),
 	})
-	q := queue.New(rdb, queue.Options{Partitions: cfg.Partitions, Log: log})
+	q := queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Log: log})
 	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), time.Second)

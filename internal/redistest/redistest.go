@@ -44,7 +44,24 @@ func Redis(t testing.TB) (rdb redis.UniversalClient, prefix string, mr *miniredi
 		return c, prefix, nil
 	}
 	mr = miniredis.RunT(t)
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { c.Close() })
+	// miniredis expires keys only when told time passed; tell it, so TTLs
+	// (leases, dedupe marks) behave as on a real Redis.
+	stop := make(chan struct{})
+	go func() {
+		last := time.Now()
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-tick.C:
+				mr.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	c := redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: 64})
+	t.Cleanup(func() { close(stop); c.Close() })
 	return c, prefix, mr
 }

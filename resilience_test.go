@@ -1,0 +1,247 @@
+package taikai_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/taikaibot/taikai/demo"
+	"github.com/taikaibot/taikai/internal/redistest"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// need finds a program the test needs; it skips without it, except in CI,
+// where a missing program is a failure.
+func need(t *testing.T, prog string) string {
+	t.Helper()
+	p, err := exec.LookPath(prog)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed", prog)
+		}
+		t.Skipf("%s is not installed", prog)
+	}
+	return p
+}
+
+func waitHealthy(t *testing.T, url string, logs *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(url + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s not healthy:\n%s", url, logs.String())
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output.
+type syncBuffer struct {
+	mu sync.Mutex
+	bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Buffer.Write(p)
+}
+
+// TestStormSurvivesKill9 runs three `taikai serve` processes on one Redis and
+// kills one with SIGKILL a third of the way through a storm: every event
+// answered 200 must still be processed, and none twice.
+func TestStormSurvivesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("storm")
+	}
+	bin := filepath.Join(t.TempDir(), "taikai")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/taikai").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	rdb, prefix, mr := redistest.Redis(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if mr != nil {
+		redisURL = "redis://" + mr.Addr()
+	}
+	users := *stormUsers
+	sys := startSystemWith(t, demo.Config{Redis: rdb, KeyPrefix: prefix, Replicas: -1, Partitions: 8, Accounts: stormAccounts(users)})
+
+	var mu sync.Mutex
+	var live []string
+	var procs []*exec.Cmd
+	var logs []*syncBuffer
+	for i := 0; i < 3; i++ {
+		port := freePort(t)
+		cmd := exec.Command(bin, "serve")
+		cmd.Env = append(os.Environ(),
+			"LINE_CHANNEL_SECRET="+demo.ChannelSecret, "LINE_CHANNEL_ACCESS_TOKEN="+demo.AccessToken,
+			"LINE_API_BASE_URL="+sys.LineURL, "MARKETPLACE_API_URL="+sys.MarketURL,
+			"MARKETPLACE_API_TOKEN="+demo.MarketToken, "MARKETPLACE_LINK_URL="+sys.MarketURL+"/link",
+			"REDIS_URL="+redisURL, "REDIS_KEY_PREFIX="+prefix, "QUEUE_PARTITIONS=8", "QUEUE_LEASE_TTL=2s",
+			fmt.Sprintf("PORT=%d", port))
+		buf := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = buf, buf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		url := fmt.Sprintf("http://127.0.0.1:%d", port)
+		waitHealthy(t, url, &buf.Buffer)
+		live = append(live, url)
+		procs = append(procs, cmd)
+		logs = append(logs, buf)
+	}
+	urls := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), live...)
+	}
+	killed := false
+	st := storm(t, sys, urls, users, func(done int) {
+		if !killed && done >= users/3 {
+			killed = true
+			procs[0].Process.Kill() // SIGKILL: no shutdown, no lease release
+			mu.Lock()
+			live = live[1:]
+			mu.Unlock()
+		}
+	})
+	st.check(t, sys)
+	if !killed {
+		t.Error("no replica was killed")
+	}
+	if t.Failed() {
+		for i, l := range logs {
+			t.Logf("replica %d log (tail):\n%s", i, tail(l.String(), 3000))
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// redisServer runs a redis-server of the test's own on port, keeping its
+// data in dir with an fsync per write, so that a restart loses nothing.
+func redisServer(t *testing.T, port int, dir string, extra ...string) *exec.Cmd {
+	t.Helper()
+	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+		"--appendonly", "yes", "--appendfsync", "always", "--logfile", filepath.Join(dir, fmt.Sprintf("redis-%d.log", port))}, extra...)
+	cmd := exec.Command(need(t, "redis-server"), args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	defer c.Close()
+	for i := 0; i < 100; i++ {
+		if c.Ping(context.Background()).Err() == nil {
+			return cmd
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("redis-server on %d did not start", port)
+	return nil
+}
+
+// TestStormSurvivesRedisRestart stops Redis under load and starts it again:
+// webhooks get 503 while it is down (LINE redelivers), nothing answered 200
+// is lost, and processing resumes without restarting the bot.
+func TestStormSurvivesRedisRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("storm")
+	}
+	port, dir := freePort(t), t.TempDir()
+	srv := redisServer(t, port, dir)
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), PoolSize: 64,
+		DialTimeout: 200 * time.Millisecond, ReadTimeout: 2 * time.Second, WriteTimeout: time.Second, MaxRetries: 1})
+	defer rdb.Close()
+	users := *stormUsers
+	sys := startSystemWith(t, demo.Config{Redis: rdb, KeyPrefix: "r:", Replicas: 3, Partitions: 8, Accounts: stormAccounts(users)})
+	restarted := make(chan struct{})
+	var once sync.Once
+	st := storm(t, sys, replicaURLs(sys), users, func(done int) {
+		if done >= users/3 {
+			once.Do(func() {
+				go func() {
+					defer close(restarted)
+					srv.Process.Kill()
+					srv.Wait()
+					time.Sleep(1500 * time.Millisecond)
+					redisServer(t, port, dir)
+				}()
+			})
+		}
+	})
+	<-restarted
+	st.check(t, sys)
+	if st.unavailable.Load() == 0 {
+		t.Error("no webhook was refused while Redis was down")
+	}
+}
+
+// TestStormOnRedisCluster runs the storm against a three-master Redis Cluster
+// on loopback ports.
+func TestStormOnRedisCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("storm")
+	}
+	cli := need(t, "redis-cli")
+	dir := t.TempDir()
+	var addrs []string
+	for i := 0; i < 3; i++ {
+		port := freePort(t)
+		redisServer(t, port, dir, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", port)),
+			"--appendfsync", "everysec", "--appendfilename", fmt.Sprintf("aof-%d", port), "--appenddirname", fmt.Sprintf("aofdir-%d", port))
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		t.Fatalf("cluster create: %v\n%s", err, out)
+	}
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, PoolSize: 64})
+	defer rdb.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info, err := rdb.ClusterInfo(context.Background()).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster not ready: %v %s", err, info)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	users := *stormUsers
+	sys := startSystemWith(t, demo.Config{Redis: rdb, KeyPrefix: "c:", Replicas: 3, Partitions: 8, Accounts: stormAccounts(users)})
+	storm(t, sys, replicaURLs(sys), users, nil).check(t, sys)
+}

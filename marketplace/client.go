@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -112,6 +114,15 @@ func (c *Client) ResolveLink(ctx context.Context, nonce string) (string, error) 
 	return "", statusError("link", code)
 }
 
+// retryAfter is how long to wait before trying again: the server's
+// Retry-After (in seconds, capped at 5s) if it sent one, else def with jitter.
+func retryAfter(res *http.Response, def time.Duration) time.Duration {
+	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s >= 0 {
+		return min(time.Duration(s)*time.Second, 5*time.Second)
+	}
+	return def/2 + time.Duration(rand.Int64N(int64(def)+1))
+}
+
 func statusError(op string, code int) error {
 	return fmt.Errorf("marketplace: %s: HTTP %d: %w", op, code, taikai.ErrUnavailable)
 }
@@ -119,7 +130,7 @@ func statusError(op string, code int) error {
 // maxBody caps what is read of an answer.
 const maxBody = 1 << 20
 
-// do sends one request, retrying (if retry) on network errors and 5xx. It
+// do sends one request, retrying (if retry) on network errors, 5xx and 429. It
 // returns the final status code and body; err only when no answer came.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, key string, retry bool) (int, []byte, error) {
 	attempts := 1
@@ -127,13 +138,15 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, key s
 		attempts = c.Attempts
 	}
 	var lastErr error
+	wait := c.Backoff
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
 			select {
 			case <-ctx.Done():
 				return 0, nil, fmt.Errorf("marketplace: %w: %v", taikai.ErrUnavailable, ctx.Err())
-			case <-time.After(c.Backoff):
+			case <-time.After(wait):
 			}
+			wait = c.Backoff
 		}
 		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 		if err != nil {
@@ -158,8 +171,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, key s
 			lastErr = err
 			continue
 		}
-		if res.StatusCode >= 500 && i+1 < attempts {
+		if (res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests) && i+1 < attempts {
 			lastErr = fmt.Errorf("HTTP %d", res.StatusCode)
+			wait = retryAfter(res, c.Backoff)
 			continue
 		}
 		return res.StatusCode, b, nil

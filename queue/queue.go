@@ -45,7 +45,7 @@ type Options struct {
 	// Block is how long a read waits for new entries; it also bounds how
 	// long stopping takes. Default 1s.
 	Block time.Duration
-	Log         *slog.Logger
+	Log   *slog.Logger
 }
 
 // Queue is the Redis Streams intake and its consumer. It is safe for

@@ -1,0 +1,136 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai/internal/redistest"
+	"github.com/taikaibot/taikai/queue"
+)
+
+// recorder is a Dispatcher that records events per key and acks them.
+type recorder struct {
+	mu   sync.Mutex
+	seen map[string][]string
+	ack  bool
+}
+
+func (r *recorder) Enqueue(_ context.Context, evs []bot.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ev := range evs {
+		r.seen[ev.Key] = append(r.seen[ev.Key], ev.ID)
+		if ev.Fence == 0 {
+			panic("event without a fencing token")
+		}
+		ev.Ack(r.ack)
+	}
+	return nil
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, ids := range r.seen {
+		n += len(ids)
+	}
+	return n
+}
+
+func events(users, per int) []bot.Event {
+	var evs []bot.Event
+	for i := 0; i < per; i++ {
+		for u := 0; u < users; u++ {
+			evs = append(evs, bot.Event{ID: fmt.Sprintf("e-%d-%d", u, i), Key: fmt.Sprintf("U%d", u), Raw: []byte(`{}`), Received: time.Now()})
+		}
+	}
+	return evs
+}
+
+func TestAddDedupesAndRunDeliversInOrder(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	q := queue.New(rdb, queue.Options{Prefix: prefix, Partitions: 4, LeaseTTL: time.Second, Block: 50 * time.Millisecond})
+	ctx := context.Background()
+	evs := events(10, 5)
+	if n, err := q.Add(ctx, evs); err != nil || n != 50 {
+		t.Fatalf("Add = %d, %v; want 50", n, err)
+	}
+	if n, _ := q.Add(ctx, evs[:7]); n != 0 {
+		t.Errorf("re-Add = %d; want 0 (duplicates)", n)
+	}
+	if n, _ := q.Backlog(ctx); n != 50 {
+		t.Errorf("Backlog = %d; want 50", n)
+	}
+	r := &recorder{seen: map[string][]string{}, ack: true}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { q.Run(rctx, r, nil); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if n, _ := q.Backlog(ctx); n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backlog not drained; delivered %d", r.count())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-done
+	for u := 0; u < 10; u++ {
+		ids := r.seen[fmt.Sprintf("U%d", u)]
+		for i, id := range ids {
+			if want := fmt.Sprintf("e-%d-%d", u, i); id != want {
+				t.Fatalf("user %d: event %d is %s; want %s (in order, once)", u, i, id, want)
+			}
+		}
+		if len(ids) != 5 {
+			t.Errorf("user %d: %d events; want 5", u, len(ids))
+		}
+	}
+}
+
+func TestUnackedEventsGoToTheNextOwner(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	opts := queue.Options{Prefix: prefix, Partitions: 2, LeaseTTL: 600 * time.Millisecond, Block: 50 * time.Millisecond}
+	ctx := context.Background()
+	a := queue.New(rdb, opts)
+	a.Add(ctx, events(4, 3))
+
+	// The first worker takes the events and never acks them, then vanishes
+	// without releasing its leases (as a killed process would).
+	r1 := &recorder{seen: map[string][]string{}, ack: false}
+	actx, stopA := context.WithCancel(ctx)
+	go a.Run(actx, r1, func(context.Context) error { select {} })
+	for r1.count() < 12 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopA()
+
+	opts.Consumer = "second"
+	b := queue.New(rdb, opts)
+	r2 := &recorder{seen: map[string][]string{}, ack: true}
+	bctx, stopB := context.WithCancel(ctx)
+	defer stopB()
+	go b.Run(bctx, r2, nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for r2.count() < 12 {
+		if time.Now().After(deadline) {
+			t.Fatalf("second worker got %d of 12 pending events", r2.count())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for u := 0; u < 4; u++ {
+		ids := r2.seen[fmt.Sprintf("U%d", u)]
+		for i, id := range ids {
+			if want := fmt.Sprintf("e-%d-%d", u, i); id != want {
+				t.Fatalf("user %d: claimed event %d is %s; want %s", u, i, id, want)
+			}
+		}
+	}
+}

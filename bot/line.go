@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ const lineAttempts = 3
 // retryable reports whether a failed call may be tried again, and how long
 // to wait first (LINE's Retry-After if it sent one, capped at 5s).
 func retryable(res *http.Response, err error, attempt int) (bool, time.Duration) {
-	if err == nil {
+	if err == nil || errors.Is(err, ErrInvalidReplyToken) {
 		return false, 0
 	}
 	wait := backoff(attempt)
@@ -85,17 +86,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Reply sends msgs with a reply token. It retries on timeouts, 5xx and 429;
-// if a retry finds the token used, the earlier attempt went through.
-func (c *LineClient) Reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
+// withRetry calls f until it succeeds, fails for a reason not worth
+// retrying, or lineAttempts are used; it returns f's last error.
+func withRetry(ctx context.Context, f func(attempt int) (*http.Response, error)) error {
 	for attempt := 0; ; attempt++ {
-		res, _, err := c.call(ctx).ReplyMessageWithHttpInfo(&messaging_api.ReplyMessageRequest{ReplyToken: token, Messages: msgs})
-		if err != nil && res != nil && res.StatusCode == http.StatusBadRequest && strings.Contains(err.Error(), "Invalid reply token") {
-			if attempt > 0 {
-				return nil
-			}
-			return ErrInvalidReplyToken
-		}
+		res, err := f(attempt)
 		again, wait := retryable(res, err, attempt)
 		if !again || attempt+1 >= lineAttempts {
 			return err
@@ -106,23 +101,32 @@ func (c *LineClient) Reply(ctx context.Context, token string, msgs []messaging_a
 	}
 }
 
+// Reply sends msgs with a reply token. It retries on timeouts, 5xx and 429;
+// if a retry finds the token used, the earlier attempt went through.
+func (c *LineClient) Reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
+	return withRetry(ctx, func(attempt int) (*http.Response, error) {
+		res, _, err := c.call(ctx).ReplyMessageWithHttpInfo(&messaging_api.ReplyMessageRequest{ReplyToken: token, Messages: msgs})
+		if err != nil && res != nil && res.StatusCode == http.StatusBadRequest && strings.Contains(err.Error(), "Invalid reply token") {
+			if attempt > 0 {
+				return nil, nil
+			}
+			return nil, ErrInvalidReplyToken
+		}
+		return res, err
+	})
+}
+
 // Push sends msgs to a user. retryKey makes it idempotent for 24 hours, so
 // it is retried on timeouts, 5xx and 429; a 409 with an accepted request id
 // means an earlier attempt went through.
 func (c *LineClient) Push(ctx context.Context, to string, msgs []messaging_api.MessageInterface, retryKey string) error {
-	for attempt := 0; ; attempt++ {
+	return withRetry(ctx, func(int) (*http.Response, error) {
 		res, _, err := c.call(ctx).PushMessageWithHttpInfo(&messaging_api.PushMessageRequest{To: to, Messages: msgs}, retryKey)
 		if err != nil && res != nil && res.StatusCode == http.StatusConflict && res.Header.Get("X-Line-Accepted-Request-Id") != "" {
-			return nil
+			return nil, nil
 		}
-		again, wait := retryable(res, err, attempt)
-		if !again || attempt+1 >= lineAttempts {
-			return err
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return err
-		}
-	}
+		return res, err
+	})
 }
 
 // ShowLoading shows the loading animation in user's chat.
@@ -134,20 +138,22 @@ func (c *LineClient) ShowLoading(ctx context.Context, user string, seconds int32
 // IssueLinkToken issues an account-link token for user (valid 10 minutes,
 // single use). A retry at worst issues a token nobody uses.
 func (c *LineClient) IssueLinkToken(ctx context.Context, user string) (string, error) {
-	for attempt := 0; ; attempt++ {
+	if !userIDRe.MatchString(user) {
+		// The SDK splices the id into the path unescaped.
+		return "", fmt.Errorf("line: %q is not a user id", user)
+	}
+	var tok string
+	err := withRetry(ctx, func(int) (*http.Response, error) {
 		res, r, err := c.call(ctx).IssueLinkTokenWithHttpInfo(user)
 		if err == nil {
-			return r.LinkToken, nil
+			tok = r.LinkToken
 		}
-		again, wait := retryable(res, err, attempt)
-		if !again || attempt+1 >= lineAttempts {
-			return "", err
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return "", err
-		}
-	}
+		return res, err
+	})
+	return tok, err
 }
+
+var userIDRe = regexp.MustCompile(`^U[0-9a-f]{32}$`)
 
 // NewHTTPClient returns a client for outbound API calls: a timeout (a user
 // is waiting, and a reply token lives a minute), and a transport that keeps

@@ -158,7 +158,16 @@ type Record struct {
 	// Outbox is what the latest event had to send, kept until it is known
 	// sent (an event re-processed after a crash sends it instead).
 	Outbox []byte
+	// Handoff is HandoffRequested while the user waits for staff, and
+	// HandoffPaused while staff have the conversation (the bot is silent).
+	Handoff string
 }
+
+// Handoff states.
+const (
+	HandoffRequested = "requested"
+	HandoffPaused    = "paused"
+)
 
 // Commit is what a save records besides the record: the event applied, its
 // outbox, and the fencing token of the worker (a save with a token lower

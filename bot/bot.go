@@ -26,6 +26,44 @@ import (
 type Store interface {
 	Load(ctx context.Context, user string) (taikai.Record, error)
 	Save(ctx context.Context, user string, r taikai.Record, c taikai.Commit) (int64, error)
+	SetHandoff(ctx context.Context, user, state string) error
+}
+
+// Tracker is told what each processed event did: metrics and the staff
+// console keep their records from it. Track is called after the state is
+// saved and the replies sent; it must not block for long.
+type Tracker interface {
+	Track(ctx context.Context, t Track)
+}
+
+// Track is what one event did to one user's conversation.
+type Track struct {
+	User string
+	// Type is the LINE event type ("message", "postback", …; "pause" and
+	// "resume" for staff actions).
+	Type string
+	// Latency is from LINE's delivery to the replies being sent.
+	Latency time.Duration
+	At      time.Time
+	// State is the conversation after the event (Step idle when it ended);
+	// Handoff the handoff state.
+	State   flows.State
+	Handoff string
+	// Events are the funnel transitions that happened.
+	Events []string
+	// Checked is the status looked up during this event, if any.
+	Checked *taikai.Status
+	// Filing is the outcome of a filing attempted during this event, if any.
+	Filing *Filing
+}
+
+// Filing is a filing attempt and its outcome.
+type Filing struct {
+	Outcome   string // filed, blocked, not_found, unavailable
+	AccountID string
+	Key       string
+	Reason    taikai.Reason
+	Receipt   string
 }
 
 // Marketplace is what the bot needs of the marketplace API.
@@ -53,6 +91,8 @@ type Options struct {
 	EventTimeout time.Duration
 	// PseudonymKey keys the hash that stands for user ids in logs.
 	PseudonymKey []byte
+	// Trackers are told what each event did.
+	Trackers []Tracker
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -80,6 +120,8 @@ type Event struct {
 	// Fence is the fencing token of the worker that handed it over; saves
 	// carry it, so a worker that lost its partition cannot overwrite.
 	Fence int64
+	// Type is the LINE event type, once decoded.
+	Type string
 	// Ack, if set, is called once the bot is done with the event: done is
 	// true when it was processed (or dropped as unprocessable) and false
 	// when it was not and must stay queued for another worker.

@@ -46,15 +46,18 @@ func (b *Bot) handle(ctx context.Context, ev Event) (err error) {
 	if perr != nil {
 		// Not logged verbatim: the body may hold a user's message.
 		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", redact(perr))
+		b.track(ctx, Track{Type: "malformed", At: b.opts.Now()})
 		return nil
 	}
 	in, t, ok := b.translate(e)
-	log := b.log.With("event", ev.ID, "type", e.GetType())
+	ev.Type = e.GetType()
+	log := b.log.With("event", ev.ID, "type", ev.Type)
 	if t.user != "" {
 		log = log.With("user", b.pseudonym(t.user))
 	}
 	if !ok {
 		log.Info("event ignored")
+		b.track(ctx, Track{Type: "ignored", At: b.opts.Now()})
 		return nil
 	}
 	if in.Kind == flows.InGroup {
@@ -103,6 +106,12 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 		if err != nil {
 			return err
 		}
+		if rec.Handoff == taikai.HandoffPaused && in.Kind != flows.InUnfollow && in.Kind != flows.InResumed && in.Kind != flows.InPaused && in.Kind != flows.InUnsend {
+			// Staff have this conversation: the bot stays silent.
+			log.Info("staff have the conversation; the bot stays silent")
+			b.track(ctx, Track{User: t.user, Type: ev.Type, At: b.opts.Now(), Handoff: rec.Handoff, Events: []string{"while_paused"}})
+			return nil
+		}
 		if rec.Applied(ev.ID) {
 			var ob outbox
 			if json.Unmarshal(rec.Outbox, &ob) == nil && ob.Event == ev.ID {
@@ -124,11 +133,13 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 
 		env := b.env()
 		var replies []flows.Reply
+		tr := Track{User: t.user, Type: ev.Type}
 		cur := in
 		for i := 0; i < maxSteps; i++ {
 			var out flows.Output
 			s, out = flows.Next(s, cur, env)
 			replies = append(replies, out.Replies...)
+			tr.Events = append(tr.Events, out.Events...)
 			for _, e := range out.Events {
 				log.Info("funnel", "step", string(s.Step), "transition", e)
 			}
@@ -136,6 +147,13 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 				break
 			}
 			cur = b.run(ctx, log, t.user, *out.Effect)
+			cur.Of = out.Effect.Kind
+			switch out.Effect.Kind {
+			case flows.EffCheck:
+				tr.Checked = cur.Status
+			case flows.EffFile:
+				tr.Filing = filing(*out.Effect, cur)
+			}
 		}
 
 		next := taikai.Record{Link: s.AccountID, Version: rec.Version}
@@ -158,9 +176,46 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 			}
 			return err
 		}
+		handoff := rec.Handoff
+		if !s.Active() && handoff == taikai.HandoffRequested && tr.Filing != nil && tr.Filing.Outcome == "filed" {
+			// The conversation is over: so is the wait for staff.
+			if err := b.opts.Store.SetHandoff(ctx, t.user, ""); err == nil {
+				handoff = ""
+			}
+		}
 		b.deliver(ctx, log, ob, false)
+		tr.At, tr.State, tr.Handoff = b.opts.Now(), s, handoff
+		if !ev.Received.IsZero() {
+			tr.Latency = b.opts.Now().Sub(ev.Received)
+		}
+		b.track(ctx, tr)
 		return nil
 	}
+}
+
+func (b *Bot) track(ctx context.Context, t Track) {
+	for _, tk := range b.opts.Trackers {
+		tk.Track(ctx, t)
+	}
+}
+
+// filing describes a filing attempt from its effect and result.
+func filing(e flows.Effect, res flows.Input) *Filing {
+	f := &Filing{AccountID: e.AccountID, Key: e.Key, Reason: e.Request.ReasonCode}
+	switch res.Kind {
+	case flows.InFiled:
+		f.Outcome = "filed"
+		if res.Receipt != nil {
+			f.Receipt = res.Receipt.WithdrawalID
+		}
+	case flows.InFileBlocked:
+		f.Outcome = "blocked"
+	case flows.InNotFound:
+		f.Outcome = "not_found"
+	default:
+		f.Outcome = "unavailable"
+	}
+	return f
 }
 
 // run carries out an effect and returns its result as the flow's next input.
@@ -194,6 +249,12 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 			return fail(err)
 		}
 		return flows.Input{Kind: flows.InStatus, Status: st}
+	case flows.EffAskStaff:
+		if err := b.opts.Store.SetHandoff(ctx, user, taikai.HandoffRequested); err != nil {
+			log.Warn("staff queue unavailable", "err", err)
+			return flows.Input{Kind: flows.InUnavailable}
+		}
+		return flows.Input{Kind: flows.InStaffAsked}
 	case flows.EffFile:
 		w, err := b.opts.Marketplace.Withdraw(ctx, e.AccountID, e.Key, e.Request)
 		var blocked *taikai.BlockedError
@@ -348,4 +409,31 @@ func (b *Bot) translate(e webhook.EventInterface) (in flows.Input, t target, ok 
 // replyable: in a group, answer only what a person said or pressed.
 func replyable(in flows.Input) bool {
 	return in.Kind == flows.InText || in.Kind == flows.InPostback
+}
+
+// Pause hands user's conversation to staff: the user is told a person will
+// answer in the chat, and the bot stays silent for them until Resume.
+func (b *Bot) Pause(ctx context.Context, user string) error {
+	if err := b.opts.Store.SetHandoff(ctx, user, taikai.HandoffPaused); err != nil {
+		return err
+	}
+	return b.staffEvent(ctx, user, "pause", flows.Input{Kind: flows.InPaused})
+}
+
+// Resume hands user's conversation back to the bot at the same step.
+func (b *Bot) Resume(ctx context.Context, user string) error {
+	if err := b.opts.Store.SetHandoff(ctx, user, ""); err != nil {
+		return err
+	}
+	return b.staffEvent(ctx, user, "resume", flows.Input{Kind: flows.InResumed})
+}
+
+// staffEvent runs a staff action through the flow like an event from the
+// user, answered by push (there is no reply token).
+func (b *Bot) staffEvent(ctx context.Context, user, typ string, in flows.Input) error {
+	if !userIDRe.MatchString(user) {
+		return fmt.Errorf("bot: %q is not a user id", user)
+	}
+	ev := Event{ID: fmt.Sprintf("%s-%d", typ, b.opts.Now().UnixNano()), Key: user, Type: typ}
+	return b.step(ctx, b.log.With("user", b.pseudonym(user), "type", typ), ev, target{user: user, chat: user}, in)
 }

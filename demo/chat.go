@@ -51,7 +51,8 @@ func (c *Chat) Run(ctx context.Context) error {
 	c.lines = bufio.NewScanner(c.In)
 	c.lines.Buffer(make([]byte, 64<<10), 1<<20)
 	if c.Interactive {
-		fmt.Fprintf(c.Out, "taikai demo — LINEのトークを再現しています（bot %s）。\n%s\n\n", c.Sys.BotURL, commands)
+		fmt.Fprintf(c.Out, "taikai demo — LINEのトークを再現しています（bot %s）。\n", c.Sys.BotURL)
+		fmt.Fprintf(c.Out, "スタッフ用コンソール: %s/console/ （トークン %s）  メトリクス: %s/metrics\n%s\n\n", c.Sys.BotURL, ConsoleToken, c.Sys.BotURL, commands)
 	}
 	// The demo user adds the bot as a friend.
 	if err := c.send(ctx, c.Sys.Emulator.Follow(User, false)); err != nil {

@@ -14,10 +14,14 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+
 	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai/console"
 	"github.com/taikaibot/taikai/lineemu"
 	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/metrics"
 	"github.com/taikaibot/taikai/queue"
 	"github.com/taikaibot/taikai/store"
 	"github.com/taikaibot/taikai/webhook"
@@ -72,7 +76,12 @@ type Config struct {
 	Replicas int
 	// LineFaults, if set, wraps the LINE emulator's handler (to inject faults).
 	LineFaults func(http.Handler) http.Handler
+	// ConsoleToken signs staff in to the console; default ConsoleToken.
+	ConsoleToken string
 }
+
+// ConsoleToken is the demo console's sign-in token.
+const ConsoleToken = "demo-console-token"
 
 // System is the whole bot in one process.
 type System struct {
@@ -84,6 +93,8 @@ type System struct {
 	// are the first one's.
 	Replicas []*Replica
 	Bot      *bot.Bot
+	// Journal is what the staff console shows.
+	Journal *console.Journal
 	// Queue sees every replica's queue (they share Redis).
 	Queue *queue.Queue
 	// BotURL, LineURL and MarketURL are where each part listens.
@@ -95,9 +106,10 @@ type System struct {
 // Replica is one instance of the bot: its runtime, its queue consumer and
 // its webhook server.
 type Replica struct {
-	Bot   *bot.Bot
-	Queue *queue.Queue
-	URL   string
+	Bot     *bot.Bot
+	Queue   *queue.Queue
+	Metrics *metrics.Metrics
+	URL     string
 	// Stop stops the replica gracefully (webhook first, then the consumer).
 	Stop func()
 }
@@ -130,6 +142,10 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
+	}
+	sys.Journal = console.NewJournal(rdb, cfg.KeyPrefix, console.Retention{})
+	if cfg.ConsoleToken == "" {
+		cfg.ConsoleToken = ConsoleToken
 	}
 	// The system's own view of the queue, for Wait; replicas have their own.
 	sys.Queue = queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions})
@@ -195,14 +211,23 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New(prometheus.NewRegistry())
 	b := bot.New(bot.Options{
 		Store: s.Store, Marketplace: mc, LINE: lc, Log: log,
 		LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",
-		Expiry: cfg.Expiry, Now: s.Clock.Now,
+		Expiry: cfg.Expiry, Now: s.Clock.Now, Trackers: []bot.Tracker{m, s.Journal},
 	})
 	q := queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: 3 * time.Second, Block: 50 * time.Millisecond, Log: log})
+	m.Gauge("taikai_queue_events", "Events stored and not yet processed, and those handed to a worker.", "state", q.Depth)
+	m.Gauge("taikai_conversations", "Recent conversations by step.", "step", s.Journal.StepCounts)
+	cs, err := console.New(console.Options{Journal: s.Journal, Handoff: b, Token: cfg.ConsoleToken, Key: []byte("demo console signing key"), Log: log, Now: s.Clock.Now})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /callback", &webhook.Handler{Secret: ChannelSecret, Intake: q, Log: log, Now: s.Clock.Now})
+	mux.Handle("POST /callback", &webhook.Handler{Secret: ChannelSecret, Intake: q, Log: log, Now: s.Clock.Now, Count: m.Webhook})
+	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("/console/", cs.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	srv.Handler = mux
 	go srv.Serve(srv.ln)
@@ -214,7 +239,7 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 		q.Run(ctx, b, b.Close)
 	}()
 	var once sync.Once
-	r := &Replica{Bot: b, Queue: q, URL: url, Stop: func() {
+	r := &Replica{Bot: b, Queue: q, Metrics: m, URL: url, Stop: func() {
 		once.Do(func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			srv.Shutdown(sctx)

@@ -26,6 +26,8 @@ type catalog struct {
 
 	confirm, fileUnavailable, filed string
 
+	staffAsked, staffUnavailable, paused, resumed string
+
 	labels  map[action]string
 	reasons map[taikai.Reason]string
 	aliases map[action][]string
@@ -80,6 +82,11 @@ var ja = catalog{
 	fileUnavailable: "ただいま退会の申請を送信できませんでした。退会はまだ完了していません。少し時間をおいて、もう一度「退会する」を押してください。",
 	filed:           "退会を受け付けました。\n受付番号：%s\n\nこれまでご利用いただき、ありがとうございました。LINEとのアカウント連携も解除しました。",
 
+	staffAsked:       "担当者にお繋ぎします。このトークのまま、担当者からの返信をお待ちください。その間もボタンでお手続きを続けられます。",
+	staffUnavailable: "ただいま担当者にお繋ぎできませんでした。少し時間をおいて、もう一度お試しください。",
+	paused:           "ここからは担当者がこのトークでお答えします。返信まで少しお待ちください。",
+	resumed:          "担当者との対応を終了しました。お手続きの続きはこちらです。",
+
 	labels: map[action]string{
 		actStart:        "退会の手続きを始める",
 		actRelink:       "連携をやり直す",
@@ -90,6 +97,7 @@ var ja = catalog{
 		actHelpContinue: "退会手続きを続ける",
 		actConfirm:      "退会する",
 		actUnlink:       "連携を解除する",
+		actStaff:        "担当者に相談する",
 	},
 	reasons: map[taikai.Reason]string{
 		taikai.ReasonNotUsing:    "使わなくなった",
@@ -106,6 +114,7 @@ var ja = catalog{
 		actCancel:       {"いいえ", "退会をやめる"},
 		actRelink:       {"再発行", "連携", "連携する"},
 		actStart:        {"始める", "はじめる"},
+		actStaff:        {"担当者", "担当者と話したい", "人と話したい", "オペレーター", "問い合わせ", "お問い合わせ"},
 		actSkipText:     {"スキップ", "なし", "特になし"},
 	},
 }

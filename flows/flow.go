@@ -21,6 +21,7 @@ const (
 	EvFiled     = "filed"
 	EvCancelled = "cancelled"
 	EvExpired   = "expired"
+	EvHandedOff = "handed_off"
 )
 
 // Next steps the conversation: s is the stored state, in what happened. It
@@ -80,8 +81,13 @@ func (t *turn) choiceArg(a action, arg, label string) Choice {
 	return Choice{Label: label, Data: p.encode()}
 }
 
-// options lists the buttons of the current step, as (action, argument) pairs.
+// options lists the buttons of the current step, as (action, argument)
+// pairs; every step offers a person as a way out too.
 func (t *turn) options() []press {
+	return append(t.stepOptions(), press{act: actStaff})
+}
+
+func (t *turn) stepOptions() []press {
 	switch t.s.Step {
 	case StepIdle:
 		o := []press{{act: actStart}}
@@ -205,6 +211,13 @@ func (t *turn) input(in Input) {
 	case InLinkFailed:
 		// A failed link event names no user and carries no reply token; the
 		// linking step explains the failure when the user writes again.
+		return
+	case InPaused:
+		t.say(t.c.paused)
+		return
+	case InResumed:
+		t.say(t.c.resumed)
+		t.view()
 		return
 	}
 
@@ -332,6 +345,11 @@ func (t *turn) act(p press) {
 		t.view()
 		return
 	}
+	if p.act == actStaff {
+		t.event(EvHandedOff)
+		t.effect(Effect{Kind: EffAskStaff})
+		return
+	}
 	if p.act == actUnlink && t.s.AccountID == "" {
 		t.say(c.notLinked)
 		t.view()
@@ -448,7 +466,7 @@ func (t *turn) result(in Input) {
 		t.out.Replies = append(t.out.Replies, Reply{
 			Text:    c.linkPrompt,
 			Link:    &Link{Label: c.linkButton, URL: in.URL},
-			Choices: []Choice{t.choice(actCancel)},
+			Choices: []Choice{t.choice(actCancel), t.choice(actStaff)},
 		})
 	case InLinked:
 		t.s.AccountID = in.AccountID
@@ -504,8 +522,16 @@ func (t *turn) result(in Input) {
 		t.s.AccountID = ""
 		t.say(c.accountGone)
 		t.link()
+	case InStaffAsked:
+		t.say(c.staffAsked)
+		t.view()
 	case InUnavailable:
 		t.s.Failures++
+		if in.Of == EffAskStaff {
+			t.say(c.staffUnavailable)
+			t.view()
+			return
+		}
 		switch t.s.Step {
 		case StepLinking:
 			t.say(c.linkUnavailable, t.choices()...)

@@ -42,6 +42,8 @@ func (f *fake) run(e Effect) Input {
 		return Input{Kind: InStatus, Status: f.status}
 	case EffFile:
 		return Input{Kind: InFiled, Receipt: &taikai.Withdrawal{WithdrawalID: "wd-1", Status: "accepted"}}
+	case EffAskStaff:
+		return Input{Kind: InStaffAsked}
 	}
 	panic("unknown effect " + e.Kind)
 }
@@ -308,8 +310,12 @@ func TestUnavailableKeepsTheStep(t *testing.T) {
 	if s2.Step != StepConfirm || s2.Seq != 7 {
 		t.Errorf("step %s seq %d; want confirm, unchanged", s2.Step, s2.Seq)
 	}
-	if len(out.Replies) == 0 || len(out.Replies[0].Choices) != 2 {
-		t.Errorf("want the failure explained with retry and stop: %+v", out.Replies)
+	if len(out.Replies) == 0 || len(out.Replies[0].Choices) != 3 {
+		t.Errorf("want the failure explained with retry, stop and a person: %+v", out.Replies)
+	}
+	_, out = Next(s, Input{Kind: InUnavailable, Of: EffAskStaff}, env(t0))
+	if !strings.Contains(joined(out.Replies), "担当者にお繋ぎできません") {
+		t.Errorf("staff queue down: %q", joined(out.Replies))
 	}
 }
 
@@ -335,6 +341,8 @@ func inputsAt(s State) map[string]Input {
 		"link ok":        {Kind: InLinkOK, Nonce: "nonce-0123456789"},
 		"link no nonce":  {Kind: InLinkOK},
 		"link failed":    {Kind: InLinkFailed, Nonce: "n"},
+		"paused":         {Kind: InPaused},
+		"resumed":        {Kind: InResumed},
 		"garbage data":   {Kind: InPostback, Data: "%%%"},
 		"unknown action": {Kind: InPostback, Data: "a=explode"},
 		"rich menu":      {Kind: InPostback, Data: StartData},

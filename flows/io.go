@@ -17,9 +17,12 @@ const (
 	InLinkOK     InputKind = "link_ok"     // Nonce
 	InLinkFailed InputKind = "link_failed" // the link was refused by LINE
 	InGroup      InputKind = "group"       // any event from a group or room
+	InPaused     InputKind = "paused"      // staff took the conversation over
+	InResumed    InputKind = "resumed"     // staff handed it back
 
 	// Results of effects.
 	InLinkURL     InputKind = "link_url"     // URL: the account-link page, with its token
+	InStaffAsked  InputKind = "staff_asked"  // the user is in the staff queue
 	InLinked      InputKind = "linked"       // AccountID
 	InStatus      InputKind = "status"       // Status
 	InFiled       InputKind = "filed"        // Receipt
@@ -41,12 +44,14 @@ type Input struct {
 	AccountID string
 	Status    *taikai.Status
 	Receipt   *taikai.Withdrawal
+	// Of is the effect a result answers.
+	Of EffectKind
 }
 
 // isResult reports whether the input is an effect's result.
 func (in Input) isResult() bool {
 	switch in.Kind {
-	case InLinkURL, InLinked, InStatus, InFiled, InFileBlocked, InNotFound, InUnavailable:
+	case InLinkURL, InLinked, InStatus, InFiled, InFileBlocked, InNotFound, InUnavailable, InStaffAsked:
 		return true
 	}
 	return false
@@ -70,6 +75,9 @@ const (
 	// EffFile: file the withdrawal with Key as the idempotency key.
 	// Result: InFiled, InFileBlocked, InNotFound or InUnavailable.
 	EffFile EffectKind = "file"
+	// EffAskStaff: put the user in the staff queue.
+	// Result: InStaffAsked or InUnavailable.
+	EffAskStaff EffectKind = "ask_staff"
 )
 
 // Effect is I/O a step needs; the runtime runs it and feeds back the result.

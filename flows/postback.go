@@ -16,11 +16,12 @@ const (
 	actHelpContinue action = "help_continue"
 	actConfirm      action = "confirm"
 	actUnlink       action = "unlink"
+	actStaff        action = "staff"
 )
 
 var actions = map[action]bool{
 	actStart: true, actRelink: true, actCheck: true, actCancel: true, actContinue: true,
-	actReason: true, actSkipText: true, actHelpContinue: true, actConfirm: true, actUnlink: true,
+	actReason: true, actSkipText: true, actHelpContinue: true, actConfirm: true, actUnlink: true, actStaff: true,
 }
 
 // press is a decoded button press.

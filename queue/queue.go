@@ -157,6 +157,28 @@ func (q *Queue) Backlog(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// Depth reports, over all partitions, the events stored and not yet
+// processed (backlog) and those of them handed to a worker (pending).
+func (q *Queue) Depth(ctx context.Context) (map[string]float64, error) {
+	backlog, err := q.Backlog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cmds := make([]*redis.XPendingCmd, q.opts.Partitions)
+	pipe := q.rdb.Pipeline()
+	for i := range cmds {
+		cmds[i] = pipe.XPending(ctx, q.stream(i), Group)
+	}
+	pipe.Exec(ctx) // a partition never read has no group yet: counted as 0
+	var pending int64
+	for _, c := range cmds {
+		if v, err := c.Result(); err == nil {
+			pending += v.Count
+		}
+	}
+	return map[string]float64{"backlog": float64(backlog), "pending": float64(pending)}, nil
+}
+
 // Dispatcher processes events; it calls an event's Ack once it is done with
 // it for good. bot.Bot is one.
 type Dispatcher interface {

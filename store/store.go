@@ -48,12 +48,13 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 // keys of one user, in the order the scripts use them.
 func (s *Store) keys(user string) []string {
 	tag := s.opts.Prefix + "{" + user + "}:"
-	return []string{tag + "ver", tag + "conv", tag + "link", tag + "done", tag + "out", tag + "fence"}
+	return []string{tag + "ver", tag + "conv", tag + "link", tag + "done", tag + "out", tag + "fence", tag + "handoff"}
 }
 
 // Load reads a user's record. A user never seen has the zero Record.
 func (s *Store) Load(ctx context.Context, user string) (taikai.Record, error) {
-	vals, err := s.rdb.MGet(ctx, s.keys(user)[:5]...).Result()
+	k := s.keys(user)
+	vals, err := s.rdb.MGet(ctx, k[0], k[1], k[2], k[3], k[4], k[6]).Result()
 	if err != nil {
 		return taikai.Record{}, fmt.Errorf("store: load: %w", err)
 	}
@@ -75,7 +76,25 @@ func (s *Store) Load(ctx context.Context, user string) (taikai.Record, error) {
 	if v, ok := vals[4].(string); ok {
 		r.Outbox = []byte(v)
 	}
+	if v, ok := vals[5].(string); ok {
+		r.Handoff = v
+	}
 	return r, nil
+}
+
+// SetHandoff sets (or, with "", clears) a user's handoff state.
+func (s *Store) SetHandoff(ctx context.Context, user, state string) error {
+	k := s.keys(user)[6]
+	var err error
+	if state == "" {
+		err = s.rdb.Del(ctx, k).Err()
+	} else {
+		err = s.rdb.Set(ctx, k, state, 30*24*time.Hour).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("store: handoff: %w", err)
+	}
+	return nil
 }
 
 // maxDone is how many applied event ids a record remembers. Redelivery and

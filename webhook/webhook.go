@@ -36,6 +36,15 @@ type Handler struct {
 	Log    *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Count, if set, is told each request's outcome: ok, bad_signature,
+	// too_large, unreadable, undecodable, unavailable.
+	Count func(outcome string)
+}
+
+func (h *Handler) count(outcome string) {
+	if h.Count != nil {
+		h.Count(outcome)
+	}
 }
 
 // lean is the part of an event the webhook needs. Decoding only this is an
@@ -61,15 +70,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			log.Warn("webhook body too large", "limit", MaxBody)
+			h.count("too_large")
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
+		h.count("unreadable")
 		http.Error(w, "unreadable body", http.StatusBadRequest)
 		return
 	}
 	sig := r.Header.Get("x-line-signature")
 	if sig == "" || !linewebhook.ValidateSignature(h.Secret, sig, body) {
 		log.Warn("webhook signature invalid", "present", sig != "")
+		h.count("bad_signature")
 		http.Error(w, "invalid signature", http.StatusBadRequest)
 		return
 	}
@@ -81,6 +93,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// send the same bytes again. The body is not logged (it may hold
 		// what a user wrote).
 		log.Error("webhook body undecodable; dropped", "bytes", len(body))
+		h.count("undecodable")
 		ok(w)
 		return
 	}
@@ -104,6 +117,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		evs = append(evs, bot.Event{ID: id, Key: orderKey(l, id), Raw: raw, Received: received})
 	}
 	if len(evs) == 0 {
+		h.count("ok")
 		ok(w)
 		return
 	}
@@ -111,12 +125,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Never 200 for an event not stored: a 5xx makes LINE redeliver.
 		log.Error("events not stored; asking LINE to redeliver", "err", err)
+		h.count("unavailable")
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	if n < len(evs) {
 		log.Debug("duplicate events skipped", "count", len(evs)-n)
 	}
+	h.count("ok")
 	ok(w)
 }
 

@@ -29,6 +29,10 @@ type config struct {
 	RedisPassword  string
 	KeyPrefix      string
 	LeaseTTL       time.Duration
+	Console        bool
+	ConsoleUsers   map[string]string
+	ConsoleToken   string
+	AuditRetention time.Duration
 }
 
 // loadConfig reads the environment. A missing or invalid setting is a
@@ -53,6 +57,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RedisPassword:  getenv("REDIS_PASSWORD"),
 		KeyPrefix:      getenv("REDIS_KEY_PREFIX"),
 		LeaseTTL:       10 * time.Second,
+		ConsoleToken:   getenv("CONSOLE_TOKEN"),
+		AuditRetention: 365 * 24 * time.Hour,
 	}
 	if c.ChannelSecret == "" {
 		return c, configErrorf("LINE_CHANNEL_SECRET is not set")
@@ -110,6 +116,39 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, configErrorf("QUEUE_LEASE_TTL=%q is not a duration from 500ms to 5m", v)
 		}
 		c.LeaseTTL = d
+	}
+	for _, up := range splitList(getenv("CONSOLE_USERS")) {
+		name, pw, ok := strings.Cut(up, ":")
+		if !ok || name == "" || len(pw) < 8 {
+			return c, configErrorf("CONSOLE_USERS must be name:password pairs, comma-separated, passwords of 8 or more characters")
+		}
+		if c.ConsoleUsers == nil {
+			c.ConsoleUsers = map[string]string{}
+		}
+		c.ConsoleUsers[name] = pw
+	}
+	if c.ConsoleToken != "" && len(c.ConsoleToken) < 16 {
+		return c, configErrorf("CONSOLE_TOKEN must be 16 or more characters")
+	}
+	creds := c.ConsoleToken != "" || len(c.ConsoleUsers) > 0
+	switch v := getenv("CONSOLE"); v {
+	case "", "auto":
+		c.Console = creds
+	case "on":
+		if !creds {
+			return c, configErrorf("CONSOLE=on needs CONSOLE_USERS or CONSOLE_TOKEN: the console never runs without credentials")
+		}
+		c.Console = true
+	case "off":
+	default:
+		return c, configErrorf("CONSOLE=%q must be on, off or auto", v)
+	}
+	if v := getenv("AUDIT_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 24*time.Hour {
+			return c, configErrorf("AUDIT_RETENTION=%q is not a duration of at least 24h (e.g. 8760h)", v)
+		}
+		c.AuditRetention = d
 	}
 	if len(c.SentinelAddrs) > 0 && c.SentinelMaster == "" {
 		return c, configErrorf("REDIS_SENTINEL_MASTER is not set (needed with REDIS_SENTINEL_ADDRS)")

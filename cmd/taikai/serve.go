@@ -17,8 +17,13 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai/console"
 	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/metrics"
 	"github.com/taikaibot/taikai/queue"
 	"github.com/taikaibot/taikai/store"
 	"github.com/taikaibot/taikai/webhook"
@@ -33,6 +38,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		return err
 	}
 	defer closeRedis()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg)
+	rdb.AddHook(m.RedisHook())
 	st := store.New(rdb, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
@@ -55,22 +64,41 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 		log.Warn("MARKETPLACE_API_URL not set: using the built-in sandbox marketplace", "link_url", cfg.LinkURL)
 	}
 
-	hc := bot.NewHTTPClient(5 * time.Second)
-	lc, err := bot.NewLineClient(cfg.LineAPIBaseURL, cfg.AccessToken, hc)
+	lineHC, marketHC := bot.NewHTTPClient(5*time.Second), bot.NewHTTPClient(5*time.Second)
+	lineHC.Transport = m.Transport("line", lineHC.Transport)
+	marketHC.Transport = m.Transport("marketplace", marketHC.Transport)
+	lc, err := bot.NewLineClient(cfg.LineAPIBaseURL, cfg.AccessToken, lineHC)
 	if err != nil {
 		return configErrorf("LINE_CHANNEL_ACCESS_TOKEN: %v", err)
 	}
-	mc, err := marketplace.NewClient(cfg.MarketURL, cfg.MarketToken, hc)
+	mc, err := marketplace.NewClient(cfg.MarketURL, cfg.MarketToken, marketHC)
 	if err != nil {
 		return configErrorf("MARKETPLACE_API_URL: %v", err)
 	}
+	journal := console.NewJournal(rdb, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, LINE: lc, Log: log,
 		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry, Workers: cfg.Workers,
-		PseudonymKey: pseudonymKey(cfg.ChannelSecret),
+		PseudonymKey: derivedKey(cfg.ChannelSecret, "taikai log pseudonyms"),
+		Trackers:     []bot.Tracker{m, journal},
 	})
 	q := queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Log: log})
-	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log})
+	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
+	m.Gauge("taikai_conversations", "Recent conversations (the console's index) by step.", "step", journal.StepCounts)
+	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log, Count: m.Webhook})
+	mux.Handle("GET /metrics", m.Handler())
+	if cfg.Console {
+		cs, err := console.New(console.Options{
+			Journal: journal, Handoff: b, Users: cfg.ConsoleUsers, Token: cfg.ConsoleToken,
+			Key: derivedKey(cfg.ChannelSecret, "taikai console sessions"), Log: log,
+		})
+		if err != nil {
+			return configErrorf("console: %v", err)
+		}
+		mux.Handle("/console/", cs.Handler())
+	} else {
+		log.Info("console off (set CONSOLE_USERS or CONSOLE_TOKEN to turn it on)")
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 		defer cancel()
@@ -123,11 +151,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	return nil
 }
 
-// pseudonymKey derives the key of the hash that stands for user ids in
-// logs from the channel secret: the same in every replica, and not reversible.
-func pseudonymKey(secret string) []byte {
+// derivedKey derives a key for one purpose (log pseudonyms, console
+// sessions) from the channel secret: the same in every replica, and telling
+// nothing of the secret.
+func derivedKey(secret, purpose string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("taikai log pseudonyms"))
+	m.Write([]byte(purpose))
 	return m.Sum(nil)
 }
 

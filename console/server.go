@@ -1,0 +1,400 @@
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/flows"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Handoff is what the console needs of the bot to hand users to staff and back.
+type Handoff interface {
+	Pause(ctx context.Context, user string) error
+	Resume(ctx context.Context, user string) error
+}
+
+// Options configure the console server.
+type Options struct {
+	Journal *Journal
+	Handoff Handoff
+	// Users are staff credentials (name → password); Token is a shared token.
+	// At least one must be set.
+	Users map[string]string
+	Token string
+	// Key signs sessions and CSRF tokens; the same on every replica.
+	Key []byte
+	// BlockedFor is how long a user may stay blocked before the case counts as stuck; default 3 days.
+	BlockedFor time.Duration
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// Server serves the console under /console/.
+type Server struct {
+	opts Options
+	tmpl *template.Template
+}
+
+// sessionTTL is how long a sign-in lasts.
+const sessionTTL = 12 * time.Hour
+
+const cookieName = "taikai_console"
+
+// New returns the console server. It refuses to run without credentials.
+func New(opts Options) (*Server, error) {
+	if len(opts.Users) == 0 && opts.Token == "" {
+		return nil, fmt.Errorf("console: no staff credentials")
+	}
+	if len(opts.Key) < 16 {
+		return nil, fmt.Errorf("console: signing key too short")
+	}
+	if opts.BlockedFor <= 0 {
+		opts.BlockedFor = 3 * 24 * time.Hour
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	tmpl, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Server{opts: opts, tmpl: tmpl}, nil
+}
+
+// Handler routes the console's pages.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /console/login", s.handleLoginPage)
+	mux.HandleFunc("POST /console/login", s.handleLogin)
+	mux.Handle("POST /console/logout", s.auth(s.handleLogout))
+	mux.Handle("GET /console/{$}", s.auth(s.handleOverview))
+	mux.Handle("GET /console/conversations", s.auth(s.handleCases))
+	mux.Handle("GET /console/conversations/{user}", s.auth(s.handleCase))
+	mux.Handle("POST /console/conversations/{user}/pause", s.auth(s.handleHandoff(true)))
+	mux.Handle("POST /console/conversations/{user}/resume", s.auth(s.handleHandoff(false)))
+	mux.Handle("GET /console/audit", s.auth(s.handleAudit))
+	return mux
+}
+
+func (s *Server) sign(parts ...string) string {
+	m := hmac.New(sha256.New, s.opts.Key)
+	m.Write([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// check validates credentials: a staff user's password, or the token.
+func (s *Server) check(user, password, token string) (string, bool) {
+	if token != "" && s.opts.Token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.Token)) == 1 {
+		return "token", true
+	}
+	if want, ok := s.opts.Users[user]; ok && password != "" && subtle.ConstantTimeCompare([]byte(password), []byte(want)) == 1 {
+		return user, true
+	}
+	return "", false
+}
+
+type ctxKey struct{}
+
+// auth admits a signed-in session, Basic credentials or the bearer token;
+// every POST must also carry the CSRF token of its user.
+func (s *Server) auth(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, ok := s.user(r)
+		if !ok {
+			if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
+				http.Redirect(w, r, "/console/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Basic realm="taikai console"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if r.Method == http.MethodPost && !s.validCSRF(r, user) {
+			s.opts.Log.Warn("console: CSRF check failed", "staff", user)
+			http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'")
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, user)))
+	})
+}
+
+func (s *Server) user(r *http.Request) (string, bool) {
+	if c, err := r.Cookie(cookieName); err == nil {
+		if u, ok := s.session(c.Value); ok {
+			return u, true
+		}
+	}
+	if u, p, ok := r.BasicAuth(); ok {
+		return s.check(u, p, "")
+	}
+	if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return s.check("", "", t)
+	}
+	return "", false
+}
+
+func (s *Server) session(v string) (string, bool) {
+	payload, sig, ok := strings.Cut(v, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign("session", payload))) {
+		return "", false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return "", false
+	}
+	user, exp, ok := strings.Cut(string(b), "|")
+	n, err := strconv.ParseInt(exp, 10, 64)
+	if !ok || err != nil || s.opts.Now().Unix() > n {
+		return "", false
+	}
+	return user, true
+}
+
+func (s *Server) csrf(user string) string { return s.sign("csrf", user)[:32] }
+
+func (s *Server) validCSRF(r *http.Request, user string) bool {
+	// A cross-site form post carries another Origin; refuse it outright.
+	if o := r.Header.Get("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+			return false
+		}
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	got := r.PostFormValue("csrf")
+	return got != "" && hmac.Equal([]byte(got), []byte(s.csrf(user)))
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data map[string]any) {
+	user, _ := r.Context().Value(ctxKey{}).(string)
+	data["User"], data["CSRF"], data["Now"] = user, s.csrf(user), s.opts.Now()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := s.tmpl.ExecuteTemplate(w, name, data); err != nil {
+		s.opts.Log.Error("console: render", "page", name, "err", err)
+	}
+}
+
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	s.opts.Log.Error("console", "err", err)
+	http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+}
+
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, "login.html", map[string]any{"Title": "サインイン", "Next": r.URL.Query().Get("next"), "Failed": r.URL.Query().Get("failed") != "", "HasToken": s.opts.Token != "", "HasUsers": len(s.opts.Users) > 0})
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	user, ok := s.check(r.PostFormValue("user"), r.PostFormValue("password"), r.PostFormValue("token"))
+	next := r.PostFormValue("next")
+	if !strings.HasPrefix(next, "/console/") || strings.HasPrefix(next, "//") {
+		next = "/console/"
+	}
+	if !ok {
+		s.opts.Log.Warn("console: sign-in refused")
+		http.Redirect(w, r, "/console/login?failed=1&next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
+	payload := base64.RawURLEncoding.EncodeToString([]byte(user + "|" + strconv.FormatInt(s.opts.Now().Add(sessionTTL).Unix(), 10)))
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: payload + "." + s.sign("session", payload), Path: "/console/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", MaxAge: int(sessionTTL.Seconds())})
+	s.opts.Log.Info("console: signed in", "staff", user)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/console/", MaxAge: -1, HttpOnly: true})
+	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+}
+
+// funnelSteps are the funnel's transitions, in order.
+var funnelSteps = []string{flows.EvStarted, flows.EvLinked, flows.EvChecked, flows.EvBlocked, flows.EvClear, flows.EvWarned, flows.EvReason, flows.EvConfirmed, flows.EvFiled, flows.EvCancelled, flows.EvExpired, flows.EvHandedOff}
+
+// bar is one bar of a chart.
+type bar struct {
+	Label string
+	Value int64
+	Width int // in px, of 320
+}
+
+func bars(labels []string, values []int64) []bar {
+	var max int64 = 1
+	for _, v := range values {
+		if v > max {
+			max = v
+		}
+	}
+	out := make([]bar, len(labels))
+	for i := range labels {
+		out[i] = bar{Label: labels[i], Value: values[i], Width: int(values[i] * 320 / max)}
+	}
+	return out
+}
+
+func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
+	days, _ := strconv.Atoi(r.URL.Query().Get("days"))
+	if days != 1 && days != 30 && days != 90 {
+		days = 7
+	}
+	ds, err := s.opts.Journal.Days(r.Context(), days)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	sum := Counts{}
+	for _, d := range ds {
+		for k, v := range d.Counts {
+			sum[k] += v
+		}
+	}
+	series := func(kind string, names []string, label func(string) string) []bar {
+		var ls []string
+		var vs []int64
+		for _, n := range names {
+			ls = append(ls, label(n))
+			vs = append(vs, sum.Get(kind, n))
+		}
+		return bars(ls, vs)
+	}
+	same := func(s string) string { return s }
+	var reasons, kinds []string
+	for _, r := range taikai.Reasons {
+		reasons = append(reasons, string(r))
+	}
+	for _, k := range taikai.BlockerKinds {
+		kinds = append(kinds, string(k))
+	}
+	var dl []string
+	var dv []int64
+	for _, d := range ds {
+		dl = append(dl, d.Date[5:])
+		dv = append(dv, d.Counts.Get("filing", "filed"))
+	}
+	s.render(w, r, "overview.html", map[string]any{
+		"Title": "概要", "Days": days, "Funnel": series("funnel", funnelSteps, funnelLabel), "Reasons": series("reason", reasons, reasonLabel),
+		"Blockers": series("blocker", kinds, blockerLabel), "Filings": bars(dl, dv),
+		"FilingOutcomes": series("filing", []string{"filed", "blocked", "not_found", "unavailable"}, same),
+	})
+}
+
+func (s *Server) handleCases(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.opts.Journal.Cases(r.Context(), 500, s.opts.BlockedFor)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.render(w, r, "cases.html", map[string]any{"Title": "会話", "Cases": cs, "BlockedFor": s.opts.BlockedFor})
+}
+
+func (s *Server) handleCase(w http.ResponseWriter, r *http.Request) {
+	c, ok, err := s.opts.Journal.Case(r.Context(), r.PathValue("user"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	s.render(w, r, "case.html", map[string]any{"Title": "ケース", "Case": c, "BlockedFor": s.opts.BlockedFor, "Done": r.URL.Query().Get("done")})
+}
+
+func (s *Server) handleHandoff(pause bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		user := r.PathValue("user")
+		staff, _ := r.Context().Value(ctxKey{}).(string)
+		do, what := s.opts.Handoff.Resume, "resumed"
+		if pause {
+			do, what = s.opts.Handoff.Pause, "paused"
+		}
+		if err := do(r.Context(), user); err != nil {
+			s.fail(w, err)
+			return
+		}
+		s.opts.Log.Info("console: handoff", "action", what, "staff", staff)
+		http.Redirect(w, r, "/console/conversations/"+url.PathEscape(user)+"?done="+what, http.StatusSeeOther)
+	}
+}
+
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+	es, err := s.opts.Journal.Audit(r.Context(), 500)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.render(w, r, "audit.html", map[string]any{"Title": "監査", "Entries": es})
+}
+
+func funnelLabel(e string) string {
+	return map[string]string{"started": "開始", "linked": "連携", "checked": "確認", "blocked": "ブロック", "clear": "条件クリア",
+		"warned": "注意事項確認", "reason": "理由", "confirmed": "確定", "filed": "退会受付", "cancelled": "中止", "expired": "期限切れ", "handed_off": "担当者依頼"}[e]
+}
+
+func reasonLabel(r string) string {
+	return map[string]string{"not_using": "使わなくなった", "hard_to_earn": "稼ぐのが難しい", "reset_rating": "評価をリセットしたい", "other": "その他", "none": "回答なし"}[r]
+}
+
+func blockerLabel(k string) string {
+	return map[string]string{string(taikai.BlockerPurchase): "購入が未完了", string(taikai.BlockerDelivery): "正式な納品なし",
+		string(taikai.BlockerPayout): "振込依頼中", string(taikai.BlockerBalance): "売上金残高"}[k]
+}
+
+var funcs = template.FuncMap{
+	"time": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(jst).Format("2006-01-02 15:04")
+	},
+	"ago": func(now, t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		d := now.Sub(t)
+		switch {
+		case d < time.Hour:
+			return fmt.Sprintf("%d分前", int(d.Minutes()))
+		case d < 48*time.Hour:
+			return fmt.Sprintf("%d時間前", int(d.Hours()))
+		}
+		return fmt.Sprintf("%d日前", int(d.Hours()/24))
+	},
+	"stuck":  func(c Case, now time.Time, blockedFor time.Duration) string { return c.Stuck(now, blockedFor) },
+	"reason": reasonLabel,
+	"blocker": func(b string) string {
+		k, n, _ := strings.Cut(b, ":")
+		return blockerLabel(k) + "×" + n
+	},
+	"short": func(u string) string {
+		if len(u) > 12 {
+			return u[:12] + "…"
+		}
+		return u
+	},
+	"mul": func(a, b int) int { return a * b },
+	"chart": func(title string, bs []bar) map[string]any {
+		return map[string]any{"Title": title, "Bars": bs}
+	},
+}

@@ -171,12 +171,17 @@ const (
 
 // Commit is what a save records besides the record: the event applied, its
 // outbox, and the fencing token of the worker (a save with a token lower
-// than one already seen fails with ErrFenced).
+// than one already seen fails with ErrFenced). NoFence marks an action that
+// does not come through the queue (a staff action): it is not fenced, and
+// the compare-and-set on the version alone orders it.
 type Commit struct {
 	EventID string
 	Outbox  []byte
 	Fence   int64
 }
+
+// NoFence is the fencing token of actions from outside the queue.
+const NoFence = -1
 
 // Applied reports whether event id was already applied to r.
 func (r Record) Applied(id string) bool {

@@ -434,6 +434,6 @@ func (b *Bot) staffEvent(ctx context.Context, user, typ string, in flows.Input) 
 	if !userIDRe.MatchString(user) {
 		return fmt.Errorf("bot: %q is not a user id", user)
 	}
-	ev := Event{ID: fmt.Sprintf("%s-%d", typ, b.opts.Now().UnixNano()), Key: user, Type: typ}
+	ev := Event{ID: fmt.Sprintf("%s-%d", typ, b.opts.Now().UnixNano()), Key: user, Type: typ, Fence: taikai.NoFence}
 	return b.step(ctx, b.log.With("user", b.pseudonym(user), "type", typ), ev, target{user: user, chat: user}, in)
 }

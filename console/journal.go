@@ -142,7 +142,8 @@ func (j *Journal) trackUser(ctx context.Context, pipe redis.Pipeliner, t bot.Tra
 	if t.Handoff == taikai.HandoffRequested && containsEvent(t.Events, flows.EvHandedOff) {
 		fields = append(fields, "asked", ms)
 	}
-	convScript.Run(ctx, pipe, []string{j.convKey(u)}, fields...)
+	// EVAL, not EVALSHA: inside a pipeline a missing script could not fall back.
+	convScript.Eval(ctx, pipe, []string{j.convKey(u)}, fields...)
 	pipe.Expire(ctx, j.convKey(u), j.ret.Conversations)
 	entry := ms + "|" + step + "|" + strings.Join(append([]string{t.Type}, t.Events...), ",")
 	pipe.LPush(ctx, j.tlKey(u), entry)

@@ -202,16 +202,18 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	hc := bot.NewHTTPClient(5 * time.Second)
-	lc, err := bot.NewLineClient(s.LineURL, AccessToken, hc)
-	if err != nil {
-		return nil, err
-	}
-	mc, err := marketplace.NewClient(s.MarketURL, MarketToken, hc)
-	if err != nil {
-		return nil, err
-	}
 	m := metrics.New(prometheus.NewRegistry())
+	lineHC, marketHC := bot.NewHTTPClient(5*time.Second), bot.NewHTTPClient(5*time.Second)
+	lineHC.Transport = m.Transport("line", lineHC.Transport)
+	marketHC.Transport = m.Transport("marketplace", marketHC.Transport)
+	lc, err := bot.NewLineClient(s.LineURL, AccessToken, lineHC)
+	if err != nil {
+		return nil, err
+	}
+	mc, err := marketplace.NewClient(s.MarketURL, MarketToken, marketHC)
+	if err != nil {
+		return nil, err
+	}
 	b := bot.New(bot.Options{
 		Store: s.Store, Marketplace: mc, LINE: lc, Log: log,
 		LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",

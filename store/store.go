@@ -111,7 +111,7 @@ const fenceTTL = 7 * 24 * time.Hour
 var saveScript = redis.NewScript(`
 local fence = tonumber(redis.call('GET', KEYS[6]) or '0')
 local mine = tonumber(ARGV[8])
-if mine < fence then return -2 end
+if mine >= 0 and mine < fence then return -2 end
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
 v = v + 1
@@ -130,6 +130,7 @@ if ARGV[5] ~= '' then
 end
 if ARGV[6] == '' then redis.call('DEL', KEYS[5]) else redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7]) end
 if mine > fence then redis.call('SET', KEYS[6], ARGV[8], 'PX', ARGV[10]) end
+-- (a negative token is an action from outside the queue: not fenced, and no fence)
 return v
 `)
 

@@ -114,8 +114,14 @@ func TestOlderFenceIsRefused(t *testing.T) {
 	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "b", Fence: 6}); !errors.Is(err, taikai.ErrFenced) {
 		t.Errorf("older fence: %v; want ErrFenced", err)
 	}
-	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "c", Fence: 8}); err != nil {
+	if v, err = s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "c", Fence: 8}); err != nil {
 		t.Errorf("newer fence: %v", err)
+	}
+	if v, err = s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "staff", Fence: taikai.NoFence}); err != nil {
+		t.Errorf("a staff action: %v; want it saved", err)
+	}
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "d", Fence: 7}); !errors.Is(err, taikai.ErrFenced) {
+		t.Errorf("after a staff action, an older fence: %v; want still ErrFenced", err)
 	}
 }
 

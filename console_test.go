@@ -103,8 +103,9 @@ func TestHandoffToStaffAndBack(t *testing.T) {
 		t.Fatalf("asking for staff: %q", got[len(got)-2:])
 	}
 	_, list := consoleGet(t, sys, "/console/conversations", bearer)
-	if !strings.Contains(list, "担当者待ち") || !strings.Contains(list, user) {
-		t.Fatalf("the staff queue does not show the user:\n%s", list)
+	row := regexp.MustCompile(`(?s)<tr data-user="` + user + `">.*?</tr>`).FindString(list)
+	if !strings.Contains(row, `<td class="stuck">担当者待ち</td>`) {
+		t.Fatalf("the conversations list does not show the user waiting for staff: %q", row)
 	}
 
 	_, page := consoleGet(t, sys, "/console/conversations/"+user, bearer)

@@ -149,6 +149,10 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 			cur = b.run(ctx, log, t.user, *out.Effect)
 			cur.Of = out.Effect.Kind
 			switch out.Effect.Kind {
+			case flows.EffAskStaff:
+				if cur.Kind == flows.InStaffAsked {
+					rec.Handoff = taikai.HandoffRequested
+				}
 			case flows.EffCheck:
 				tr.Checked = cur.Status
 			case flows.EffFile:

@@ -2,6 +2,7 @@ package taikai_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -266,4 +267,27 @@ func TestMarketplaceDownIsToldAndRecovers(t *testing.T) {
 		t.Errorf("filed %d after recovery; want 1", sys.Sandbox.Filed())
 	}
 	noViolations(t, sys)
+}
+
+// TestLogsHoldNoMessageText checks what the logs say of a whole withdrawal:
+// request ids and pseudonyms, never what the user wrote nor their LINE id.
+func TestLogsHoldNoMessageText(t *testing.T) {
+	var logs syncBuffer
+	sys := startSystemWith(t, demo.Config{Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	send(t, sys, sys.Emulator.Text(user, "退会したい"))
+	linkAs(t, sys, "acc_clean")
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
+	send(t, sys, sys.Emulator.Text(user, "秘密の事情ひみつ123"))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
+	out := logs.String()
+	for _, secret := range []string{"秘密の事情ひみつ123", "退会したい", user, demo.ChannelSecret, demo.AccessToken} {
+		if strings.Contains(out, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
+	for _, want := range []string{"request=", "user=", "transition=filed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %q", want)
+		}
+	}
 }

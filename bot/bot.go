@@ -122,6 +122,8 @@ type Event struct {
 	Fence int64
 	// Type is the LINE event type, once decoded.
 	Type string
+	// Request is the id of the webhook request that brought the event, for logs.
+	Request string
 	// Ack, if set, is called once the bot is done with the event: done is
 	// true when it was processed (or dropped as unprocessable) and false
 	// when it was not and must stay queued for another worker.

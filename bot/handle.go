@@ -51,7 +51,7 @@ func (b *Bot) handle(ctx context.Context, ev Event) (err error) {
 	}
 	in, t, ok := b.translate(e)
 	ev.Type = e.GetType()
-	log := b.log.With("event", ev.ID, "type", ev.Type)
+	log := b.log.With("event", ev.ID, "type", ev.Type, "request", ev.Request)
 	if t.user != "" {
 		log = log.With("user", b.pseudonym(t.user))
 	}

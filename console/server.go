@@ -382,7 +382,12 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%d日前", int(d.Hours()/24))
 	},
 	"stuck":  func(c Case, now time.Time, blockedFor time.Duration) string { return c.Stuck(now, blockedFor) },
-	"reason": reasonLabel,
+	"reason": func(r string) string {
+		if r == "" {
+			return "—"
+		}
+		return reasonLabel(r)
+	},
 	"blocker": func(b string) string {
 		k, n, _ := strings.Cut(b, ":")
 		return blockerLabel(k) + "×" + n

@@ -103,7 +103,7 @@ func (q *Queue) stream(p int) string { return q.tag(p) + "stream" }
 
 var addScript = redis.NewScript(`
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5])
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5], 'rid', ARGV[6])
   return 1
 end
 return 0
@@ -122,7 +122,7 @@ func (q *Queue) Add(ctx context.Context, evs []bot.Event) (int, error) {
 			part := q.partition(ev.Key)
 			keys := []string{q.tag(part) + "evt:" + ev.ID, q.stream(part)}
 			// EVAL rather than EVALSHA: a restarted Redis has no scripts loaded.
-			cmds[i] = addScript.Eval(ctx, p, keys, int(q.opts.EventTTL.Seconds()), ev.ID, ev.Key, ev.Raw, ev.Received.UnixMilli())
+			cmds[i] = addScript.Eval(ctx, p, keys, int(q.opts.EventTTL.Seconds()), ev.ID, ev.Key, ev.Raw, ev.Received.UnixMilli(), ev.Request)
 		}
 		return nil
 	})
@@ -191,11 +191,12 @@ func parseEntry(m redis.XMessage) (bot.Event, bool) {
 	key, _ := m.Values["key"].(string)
 	raw, _ := m.Values["raw"].(string)
 	at, _ := m.Values["at"].(string)
+	rid, _ := m.Values["rid"].(string)
 	ms, _ := strconv.ParseInt(at, 10, 64)
 	if id == "" {
 		return bot.Event{}, false
 	}
-	return bot.Event{ID: id, Key: key, Raw: []byte(raw), Received: time.UnixMilli(ms)}, true
+	return bot.Event{ID: id, Key: key, Raw: []byte(raw), Received: time.UnixMilli(ms), Request: rid}, true
 }
 
 // ack is an entry to acknowledge and delete.

@@ -7,6 +7,7 @@ package webhook
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -65,6 +66,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// A request id ties the logs of this webhook and of its events together.
+	rid := requestID()
+	log = log.With("request", rid)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -114,7 +118,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			sum := sha256.Sum256(raw)
 			id = "sha256:" + hex.EncodeToString(sum[:16])
 		}
-		evs = append(evs, bot.Event{ID: id, Key: orderKey(l, id), Raw: raw, Received: received})
+		evs = append(evs, bot.Event{ID: id, Key: orderKey(l, id), Raw: raw, Received: received, Request: rid})
 	}
 	if len(evs) == 0 {
 		h.count("ok")
@@ -134,6 +138,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.count("ok")
 	ok(w)
+}
+
+func requestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func ok(w http.ResponseWriter) {

@@ -88,3 +88,18 @@ func TestConversations(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeShowsRealTranscripts keeps the README's transcripts true: they
+// must be the golden files, verbatim.
+func TestReadmeShowsRealTranscripts(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean, _ := os.ReadFile("testdata/conversations/clean_withdrawal.golden")
+	blocked, _ := os.ReadFile("testdata/conversations/blocked_everything.golden")
+	i := bytes.Index(blocked, []byte("番号> acc_many"))
+	if !bytes.Contains(readme, clean) || i < 0 || !bytes.Contains(readme, blocked[i:]) {
+		t.Error("README's transcripts differ from testdata/conversations/{clean_withdrawal,blocked_everything}.golden; copy them in")
+	}
+}

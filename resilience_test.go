@@ -44,7 +44,7 @@ func need(t *testing.T, prog string) string {
 	return p
 }
 
-func waitHealthy(t *testing.T, url string, logs *bytes.Buffer) {
+func waitHealthy(t *testing.T, url string, logs fmt.Stringer) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -70,6 +70,12 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.Buffer.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Buffer.String()
 }
 
 // TestStormSurvivesKill9 runs three `taikai serve` processes on one Redis and
@@ -111,7 +117,7 @@ func TestStormSurvivesKill9(t *testing.T) {
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		url := fmt.Sprintf("http://127.0.0.1:%d", port)
-		waitHealthy(t, url, &buf.Buffer)
+		waitHealthy(t, url, buf)
 		live = append(live, url)
 		procs = append(procs, cmd)
 		logs = append(logs, buf)

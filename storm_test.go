@@ -140,6 +140,17 @@ func storm(t *testing.T, sys *demo.System, urls func() []string, users int, tick
 					outOfOrder++
 				}
 				lost++
+				if lost <= 3 {
+					var last []string
+					for _, m := range emu.Messages(u) {
+						txt := m.Text
+						if m.Template != nil {
+							txt = m.Template.Text
+						}
+						last = append(last, strings.SplitN(txt, "\n", 2)[0])
+					}
+					t.Logf("user %s did not finish; saw %q", u, last)
+				}
 				mu.Unlock()
 			}
 			// Two events in one body: they must be answered in this order.

@@ -79,11 +79,18 @@ type outbox struct {
 	ReplyToken string            `json:"reply_token,omitempty"`
 	Chat       string            `json:"chat,omitempty"`
 	Received   int64             `json:"received"`
+	Saved      int64             `json:"saved"`
 	Messages   []json.RawMessage `json:"messages,omitempty"`
 }
 
+// resumeGrace is how old an outbox must be before a worker that finds it
+// sends it again: a worker that saved it a moment ago may still be sending
+// it (it lost its partition while working), and once it has, LINE refuses
+// the used reply token — which is how the second sender knows.
+const resumeGrace = 3 * time.Second
+
 func (b *Bot) outbox(ev Event, t target, replies []flows.Reply) outbox {
-	ob := outbox{Event: ev.ID, ReplyToken: t.replyToken, Chat: t.chat, Received: ev.Received.UnixMilli()}
+	ob := outbox{Event: ev.ID, ReplyToken: t.replyToken, Chat: t.chat, Received: ev.Received.UnixMilli(), Saved: b.opts.Now().UnixMilli()}
 	for _, m := range render(replies) {
 		raw, err := json.Marshal(m)
 		if err != nil {
@@ -285,6 +292,15 @@ func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume b
 	msgs := make([]messaging_api.MessageInterface, len(ob.Messages))
 	for i, m := range ob.Messages {
 		msgs[i] = rawMessage(m)
+	}
+	if resume {
+		if wait := resumeGrace - b.opts.Now().Sub(time.UnixMilli(ob.Saved)); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return
+			}
+		}
 	}
 	fresh := b.opts.Now().Sub(time.UnixMilli(ob.Received)) < replyWindow
 	if ob.ReplyToken != "" && fresh {

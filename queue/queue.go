@@ -535,11 +535,29 @@ func (c *consumer) read(ctx context.Context, l *lease) error {
 		}
 		start = next
 	}
+	// Entries another worker took while it (wrongly) believed it still held
+	// this partition are claimed once they have idled long enough.
+	reclaim := time.NewTicker(q.opts.LeaseTTL)
+	defer reclaim.Stop()
+
 	// After a failed read, the entries of that read may have been delivered
 	// to this consumer without reaching it: re-read this consumer's pending
 	// entries (in order, before anything newer) until none is left.
 	resync := false
 	for {
+		select {
+		case <-reclaim.C:
+			msgs, _, err := q.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+				Stream: s, Group: Group, Consumer: q.opts.Consumer, MinIdle: 3 * q.opts.LeaseTTL, Start: "0-0", Count: 100,
+			}).Result()
+			if err == nil && len(msgs) > 0 {
+				q.log.Warn("claimed events left idle by another worker", "partition", l.part, "count", len(msgs))
+				if err := dispatch(msgs); err != nil {
+					return err
+				}
+			}
+		default:
+		}
 		from, count := ">", int64(64)
 		if resync {
 			// Everything this consumer has pending fits: at most what is in

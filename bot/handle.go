@@ -116,7 +116,10 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 		if rec.Handoff == taikai.HandoffPaused && in.Kind != flows.InUnfollow && in.Kind != flows.InResumed && in.Kind != flows.InPaused && in.Kind != flows.InUnsend {
 			// Staff have this conversation: the bot stays silent.
 			log.Info("staff have the conversation; the bot stays silent")
-			b.track(ctx, Track{User: t.user, Type: ev.Type, At: b.opts.Now(), Handoff: rec.Handoff, Events: []string{"while_paused"}})
+			var s flows.State
+			json.Unmarshal(rec.Conv, &s)
+			s.AccountID = rec.Link
+			b.track(ctx, Track{User: t.user, Type: ev.Type, At: b.opts.Now(), State: s, Handoff: rec.Handoff, Events: []string{"while_paused"}})
 			return nil
 		}
 		if rec.Applied(ev.ID) {

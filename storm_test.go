@@ -36,6 +36,7 @@ type stats struct {
 	users, events     int
 	deliveries, acked atomic.Int64 // webhook posts; posts answered 200
 	unavailable       atomic.Int64 // posts answered 5xx or refused (retried, as LINE redelivers)
+	processed         int64        // events processed by in-process replicas (-1: replicas are processes)
 	replies, filings  int
 	duplicates, lost  int
 	outOfOrder        int
@@ -43,8 +44,12 @@ type stats struct {
 }
 
 func (s *stats) String() string {
-	return fmt.Sprintf("users %d, events %d, deliveries %d (200: %d, refused/5xx: %d), replies %d, filings %d, duplicates %d, lost %d, out of order %d, in %v",
-		s.users, s.events, s.deliveries.Load(), s.acked.Load(), s.unavailable.Load(), s.replies, s.filings, s.duplicates, s.lost, s.outOfOrder, s.elapsed.Round(time.Millisecond))
+	processed := "n/a (replicas are processes)"
+	if s.processed >= 0 {
+		processed = fmt.Sprint(s.processed)
+	}
+	return fmt.Sprintf("users %d, events %d, deliveries %d (200: %d, refused/5xx: %d), processed %s, replies %d, filings %d, duplicates %d, lost %d, out of order %d, in %v",
+		s.users, s.events, s.deliveries.Load(), s.acked.Load(), s.unavailable.Load(), processed, s.replies, s.filings, s.duplicates, s.lost, s.outOfOrder, s.elapsed.Round(time.Millisecond))
 }
 
 // storm has users walk the whole flow at once: link (pre-set), start plus a
@@ -206,6 +211,10 @@ func storm(t *testing.T, sys *demo.System, urls func() []string, users int, tick
 		}
 	}
 	st.filings = sys.Sandbox.Filed()
+	st.processed = sys.Processed()
+	if len(sys.Replicas) == 0 {
+		st.processed = -1
+	}
 	st.lost, st.outOfOrder = lost, outOfOrder
 	return st
 }
@@ -223,6 +232,9 @@ func (s *stats) check(t *testing.T, sys *demo.System) {
 	}
 	if s.filings != s.users {
 		t.Errorf("%d filings for %d users; want exactly one each", s.filings, s.users)
+	}
+	if s.processed >= 0 && s.processed != int64(s.events) {
+		t.Errorf("processed %d events of %d; want each exactly once", s.processed, s.events)
 	}
 	for _, v := range sys.Emulator.Violations() {
 		t.Errorf("LINE rule broken: %s", v)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -95,6 +96,8 @@ type System struct {
 	Bot      *bot.Bot
 	// Journal is what the staff console shows.
 	Journal *console.Journal
+
+	processed atomic.Int64
 	// Queue sees every replica's queue (they share Redis).
 	Queue *queue.Queue
 	// BotURL, LineURL and MarketURL are where each part listens.
@@ -217,7 +220,7 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 	b := bot.New(bot.Options{
 		Store: s.Store, Marketplace: mc, LINE: lc, Log: log,
 		LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",
-		Expiry: cfg.Expiry, Now: s.Clock.Now, Trackers: []bot.Tracker{m, s.Journal},
+		Expiry: cfg.Expiry, Now: s.Clock.Now, Trackers: []bot.Tracker{m, s.Journal, counter{&s.processed}},
 	})
 	q := queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: 3 * time.Second, Block: 50 * time.Millisecond, Log: log})
 	m.Gauge("taikai_queue_events", "Events stored and not yet processed, and those handed to a worker.", "state", q.Depth)
@@ -253,6 +256,14 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 	s.closers = append([]func(){r.Stop}, s.closers...)
 	return r, nil
 }
+
+// Processed counts the events the in-process replicas have processed.
+func (s *System) Processed() int64 { return s.processed.Load() }
+
+// counter is a bot.Tracker that counts events.
+type counter struct{ n *atomic.Int64 }
+
+func (c counter) Track(context.Context, bot.Track) { c.n.Add(1) }
 
 // Wait blocks until every event taken by the webhooks has been processed.
 func (s *System) Wait() { s.WaitContext(context.Background()) }

@@ -66,13 +66,6 @@ func (e *Emulator) Follow(user string, unblocked bool) Event {
 // Unfollow is user blocking the bot. It has no reply token.
 func (e *Emulator) Unfollow(user string) Event { return e.base("unfollow", user, false) }
 
-// Unsend is user unsending a message.
-func (e *Emulator) Unsend(user, messageID string) Event {
-	ev := e.base("unsend", user, false)
-	ev["unsend"] = map[string]any{"messageId": messageID}
-	return ev
-}
-
 // AccountLink is the result of an account link. A failed one has no source
 // and no reply token, as on LINE.
 func (e *Emulator) AccountLink(user, nonce string, ok bool) Event {
@@ -86,13 +79,6 @@ func (e *Emulator) AccountLink(user, nonce string, ok bool) Event {
 	return ev
 }
 
-// Group is a text message in a group chat.
-func (e *Emulator) Group(groupID, user, text string) Event {
-	ev := e.Text(user, text)
-	ev["source"] = map[string]any{"type": "group", "groupId": groupID, "userId": user}
-	return ev
-}
-
 // Redelivered returns ev as LINE redelivers it: identical but for isRedelivery.
 func Redelivered(ev Event) Event {
 	b, _ := json.Marshal(ev)
@@ -100,13 +86,4 @@ func Redelivered(ev Event) Event {
 	json.Unmarshal(b, &c)
 	c["deliveryContext"] = map[string]any{"isRedelivery": true}
 	return c
-}
-
-// Data returns the postback data of a postback event.
-func (ev Event) Data() string {
-	if p, ok := ev["postback"].(map[string]any); ok {
-		s, _ := p["data"].(string)
-		return s
-	}
-	return ""
 }

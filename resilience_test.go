@@ -251,3 +251,35 @@ func TestStormOnRedisCluster(t *testing.T) {
 	sys := startSystemWith(t, demo.Config{Redis: rdb, KeyPrefix: "c:", Replicas: 3, Partitions: 8, Accounts: stormAccounts(users)})
 	storm(t, sys, replicaURLs(sys), users, nil).check(t, sys)
 }
+
+// TestStormThroughSentinel runs the storm with Redis reached through a
+// Sentinel, as `taikai serve` does with REDIS_SENTINEL_ADDRS.
+func TestStormThroughSentinel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("storm")
+	}
+	dir := t.TempDir()
+	master := freePort(t)
+	redisServer(t, master, dir, "--appendfsync", "everysec")
+	sentinelPort := freePort(t)
+	conf := filepath.Join(dir, "sentinel.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 %d 1\nsentinel down-after-milliseconds mymaster 5000\n", sentinelPort, master)), 0o644)
+	cmd := exec.Command(need(t, "redis-server"), conf, "--sentinel")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sentinel := fmt.Sprintf("127.0.0.1:%d", sentinelPort)
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{sentinel}, MasterName: "mymaster", PoolSize: 64})
+	defer rdb.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for rdb.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no master through the sentinel at %s", sentinel)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	users := *stormUsers
+	sys := startSystemWith(t, demo.Config{Redis: rdb, KeyPrefix: "s:", Replicas: 2, Partitions: 8, Accounts: stormAccounts(users)})
+	storm(t, sys, replicaURLs(sys), users, nil).check(t, sys)
+}

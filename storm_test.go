@@ -57,7 +57,7 @@ func (s *stats) String() string {
 // is delivered 1 to 3 times, to random replicas, sometimes concurrently, and
 // redelivered until some replica answers 200, as LINE does. It returns the
 // figures; the caller asserts on them.
-func storm(t *testing.T, sys *demo.System, urls func() []string, users int, tick func(done int)) *stats {
+func storm(t testing.TB, sys *demo.System, urls func() []string, users int, tick func(done int)) *stats {
 	t.Helper()
 	st := &stats{users: users}
 	ctx := context.Background()
@@ -221,7 +221,7 @@ func storm(t *testing.T, sys *demo.System, urls func() []string, users int, tick
 
 // check asserts what every storm must hold: everyone finished, in order,
 // exactly once.
-func (s *stats) check(t *testing.T, sys *demo.System) {
+func (s *stats) check(t testing.TB, sys *demo.System) {
 	t.Helper()
 	t.Logf("storm: %s", s)
 	if s.lost != 0 || s.outOfOrder != 0 {

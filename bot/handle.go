@@ -113,12 +113,17 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 		if err != nil {
 			return err
 		}
+		var s flows.State
+		if rec.Conv != nil {
+			if err := json.Unmarshal(rec.Conv, &s); err != nil {
+				log.Warn("unreadable state reset", "err", err)
+				s = flows.State{}
+			}
+		}
+		s.AccountID = rec.Link
 		if rec.Handoff == taikai.HandoffPaused && in.Kind != flows.InUnfollow && in.Kind != flows.InResumed && in.Kind != flows.InPaused && in.Kind != flows.InUnsend {
 			// Staff have this conversation: the bot stays silent.
 			log.Info("staff have the conversation; the bot stays silent")
-			var s flows.State
-			json.Unmarshal(rec.Conv, &s)
-			s.AccountID = rec.Link
 			b.track(ctx, Track{User: t.user, Type: ev.Type, At: b.opts.Now(), State: s, Handoff: rec.Handoff, Events: []string{"while_paused"}})
 			return nil
 		}
@@ -132,14 +137,6 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 			}
 			return nil
 		}
-		var s flows.State
-		if rec.Conv != nil {
-			if err := json.Unmarshal(rec.Conv, &s); err != nil {
-				log.Warn("unreadable state reset", "err", err)
-				s = flows.State{}
-			}
-		}
-		s.AccountID = rec.Link
 
 		env := b.env()
 		var replies []flows.Reply

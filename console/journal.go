@@ -337,8 +337,9 @@ func (j *Journal) Case(ctx context.Context, user string) (Case, bool, error) {
 }
 
 // StepCounts counts the recent conversations at each step (for a gauge).
+// It reads only the step of each case, not the whole card.
 func (j *Journal) StepCounts(ctx context.Context) (map[string]float64, error) {
-	cs, err := j.Cases(ctx, 10000, 0)
+	users, err := j.rdb.ZRevRange(ctx, j.convsKey(), 0, 9999).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -346,8 +347,19 @@ func (j *Journal) StepCounts(ctx context.Context) (map[string]float64, error) {
 	for _, s := range flows.Steps {
 		out[string(s)] = 0
 	}
-	for _, c := range cs {
-		out[c.Step]++
+	if len(users) == 0 {
+		return out, nil
+	}
+	pipe := j.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(users))
+	for i, u := range users {
+		cmds[i] = pipe.HGet(ctx, j.convKey(u), "step")
+	}
+	pipe.Exec(ctx) // a case that expired meanwhile answers nil: not counted
+	for _, c := range cmds {
+		if step, err := c.Result(); err == nil {
+			out[step]++
+		}
 	}
 	return out, nil
 }

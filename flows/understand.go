@@ -1,0 +1,166 @@
+package flows
+
+import (
+	"strings"
+
+	"github.com/taikaibot/taikai"
+)
+
+// Intent is what a typed message means, given the step it answers. The
+// conversation acts on intents, never on raw text (except a typed reason,
+// which is kept in the user's own words).
+//
+// Besides the constants below there are parameterised intents:
+// "reason:<code>" (taikai.Reason), "faq:<topic>" (Topic) and
+// "lang:<ja|en>" (Lang).
+type Intent string
+
+// The plain intents.
+const (
+	// IntentStart: wants to begin (or restart) the withdrawal.
+	IntentStart Intent = "start"
+	// IntentCancel: does not want to go on, or changed their mind.
+	IntentCancel Intent = "cancel"
+	// IntentYes: an unambiguous agreement with what the step asks.
+	IntentYes Intent = "yes"
+	// IntentNo: a plain negative answer to the step's question.
+	IntentNo Intent = "no"
+	// IntentStaff: wants a person.
+	IntentStaff Intent = "staff"
+	// IntentUnlink: wants the account link removed.
+	IntentUnlink Intent = "unlink"
+	// IntentHelp: asks what to do or how this works.
+	IntentHelp Intent = "help"
+	// IntentGreeting: hello, good morning, …
+	IntentGreeting Intent = "greeting"
+	// IntentThanks: thank you, …
+	IntentThanks Intent = "thanks"
+	// IntentChangeReason: at the confirm step, wants to change the reason.
+	IntentChangeReason Intent = "change_reason"
+	// IntentUnknown: anything else, or anything unclear. The conversation
+	// asks (with buttons) rather than guess.
+	IntentUnknown Intent = "unknown"
+)
+
+// Topic is a question the bot can answer at any step.
+type Topic string
+
+// The topics of questions the bot answers.
+const (
+	TopicReregister       Topic = "reregister"        // can I register again?
+	TopicMultipleAccounts Topic = "multiple_accounts" // can I hold two accounts?
+	TopicRatings          Topic = "ratings"           // what happens to my ratings, record, data?
+	TopicBalance          Topic = "balance"           // what about my sales balance / getting my earnings out?
+	TopicPayout           Topic = "payout"            // my payout request in progress
+	TopicDelivery         Topic = "delivery"          // what is formal delivery, how do I do it?
+	TopicPurchase         Topic = "purchase"          // how do I complete a purchase?
+	TopicUndo             Topic = "undo"              // can a withdrawal be undone?
+	TopicLink             Topic = "link"              // why link my account?
+	TopicStatus           Topic = "status"            // where am I / was it filed?
+)
+
+// Topics lists every topic.
+var Topics = []Topic{TopicReregister, TopicMultipleAccounts, TopicRatings, TopicBalance, TopicPayout, TopicDelivery, TopicPurchase, TopicUndo, TopicLink, TopicStatus}
+
+// Lang is the language a user is spoken to in.
+type Lang string
+
+// The languages of the catalogs.
+const (
+	LangJa Lang = "ja"
+	LangEn Lang = "en"
+)
+
+// ReasonIntent is the intent of giving reason r.
+func ReasonIntent(r taikai.Reason) Intent { return Intent("reason:" + string(r)) }
+
+// FAQIntent is the intent of asking about t.
+func FAQIntent(t Topic) Intent { return Intent("faq:" + string(t)) }
+
+// LangIntent is the intent of asking to be spoken to in l.
+func LangIntent(l Lang) Intent { return Intent("lang:" + string(l)) }
+
+// Reason returns the reason of a "reason:" intent.
+func (i Intent) Reason() (taikai.Reason, bool) {
+	r, ok := strings.CutPrefix(string(i), "reason:")
+	return taikai.Reason(r), ok && taikai.Reason(r).Valid()
+}
+
+// Topic returns the topic of a "faq:" intent.
+func (i Intent) Topic() (Topic, bool) {
+	t, ok := strings.CutPrefix(string(i), "faq:")
+	if !ok {
+		return "", false
+	}
+	for _, x := range Topics {
+		if Topic(t) == x {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+// Lang returns the language of a "lang:" intent.
+func (i Intent) Lang() (Lang, bool) {
+	switch i {
+	case LangIntent(LangJa):
+		return LangJa, true
+	case LangIntent(LangEn):
+		return LangEn, true
+	}
+	return "", false
+}
+
+// Intents lists every intent, parameterised ones expanded.
+func Intents() []Intent {
+	is := []Intent{IntentStart, IntentCancel, IntentYes, IntentNo, IntentStaff, IntentUnlink, IntentHelp, IntentGreeting, IntentThanks, IntentChangeReason, IntentUnknown}
+	for _, r := range taikai.Reasons {
+		is = append(is, ReasonIntent(r))
+	}
+	for _, t := range Topics {
+		is = append(is, FAQIntent(t))
+	}
+	return append(is, LangIntent(LangJa), LangIntent(LangEn))
+}
+
+// Valid reports whether i is one of Intents.
+func (i Intent) Valid() bool {
+	for _, x := range Intents() {
+		if i == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Understander reads what a user typed at a step. Implementations must be
+// pure (no I/O) and safe for concurrent use.
+type Understander interface {
+	Understand(text string, step Step) Intent
+}
+
+// Understand reads text with the default Understander.
+func Understand(text string, step Step) Intent { return patterns{}.Understand(text, step) }
+
+// patterns is the default Understander.
+//
+// PLACEHOLDER: it only maps the phrase lists that predate intents; it is
+// being replaced by a real understanding layer (issue 7).
+type patterns struct{}
+
+func (patterns) Understand(text string, step Step) Intent {
+	n := normalize(text)
+	switch {
+	case n == "":
+		return IntentUnknown
+	case isCancel(n):
+		return IntentCancel
+	case isStart(n):
+		return IntentStart
+	case isUnlinkText(n):
+		return IntentUnlink
+	case isHelp(n):
+		return IntentHelp
+	}
+	return IntentUnknown
+}

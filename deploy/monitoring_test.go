@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"sigs.k8s.io/yaml"
 )
 
 // selector is one metric in a PromQL expression, with its label matchers.
@@ -227,29 +229,25 @@ const runbookPrefix = "https://github.com/taikaibot/taikai/blob/main/docs/operat
 // runbook entry that exists.
 func TestAlerts(t *testing.T) {
 	c := scanCode(t)
-	doc := readYAML(t, "deploy/prometheus/alerts.yaml")
-	var rules []struct {
-		Alert       string            `json:"alert"`
-		Expr        string            `json:"expr"`
-		For         string            `json:"for"`
-		Labels      map[string]string `json:"labels"`
-		Annotations map[string]string `json:"annotations"`
+	var doc struct {
+		Groups []struct {
+			Name  string `json:"name"`
+			Rules []struct {
+				Alert       string            `json:"alert"`
+				Expr        string            `json:"expr"`
+				For         string            `json:"for"`
+				Labels      map[string]string `json:"labels"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"rules"`
+		} `json:"groups"`
 	}
-	groups, _ := doc["groups"].([]any)
-	for _, g := range groups {
-		b, _ := json.Marshal(g.(map[string]any)["rules"])
-		var rs []struct {
-			Alert       string            `json:"alert"`
-			Expr        string            `json:"expr"`
-			For         string            `json:"for"`
-			Labels      map[string]string `json:"labels"`
-			Annotations map[string]string `json:"annotations"`
-		}
-		if err := json.Unmarshal(b, &rs); err != nil {
-			t.Fatal(err)
-		}
-		rules = append(rules, rs...)
+	if err := yaml.UnmarshalStrict(read(t, "deploy/prometheus/alerts.yaml"), &doc); err != nil {
+		t.Fatal(err)
 	}
+	if len(doc.Groups) != 1 {
+		t.Fatalf("want one rule group, have %d", len(doc.Groups))
+	}
+	rules := doc.Groups[0].Rules
 	if len(rules) == 0 {
 		t.Fatal("no rules in alerts.yaml")
 	}
@@ -347,11 +345,12 @@ func TestDashboard(t *testing.T) {
 		if p.GridPos.X < 0 || p.GridPos.W <= 0 || p.GridPos.X+p.GridPos.W > 24 || p.GridPos.H <= 0 {
 			t.Errorf("%q: gridPos %+v is outside the 24-column grid", p.Title, p.GridPos)
 		}
+	cells:
 		for x := p.GridPos.X; x < p.GridPos.X+p.GridPos.W; x++ {
 			for y := p.GridPos.Y; y < p.GridPos.Y+p.GridPos.H; y++ {
 				if other, ok := grid[[2]int{x, y}]; ok {
 					t.Errorf("%q overlaps %q at (%d,%d)", p.Title, other, x, y)
-					x, y = 1<<30, 1<<30
+					break cells
 				}
 				grid[[2]int{x, y}] = p.Title
 			}

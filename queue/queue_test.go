@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/internal/redistest"
 	"github.com/taikaibot/taikai/queue"
 )
@@ -19,7 +19,7 @@ type recorder struct {
 	ack  bool
 }
 
-func (r *recorder) Enqueue(_ context.Context, evs []bot.Event) error {
+func (r *recorder) Enqueue(_ context.Context, evs []taikai.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, ev := range evs {
@@ -42,11 +42,11 @@ func (r *recorder) count() int {
 	return n
 }
 
-func events(users, per int) []bot.Event {
-	var evs []bot.Event
+func events(users, per int) []taikai.Event {
+	var evs []taikai.Event
 	for i := 0; i < per; i++ {
 		for u := 0; u < users; u++ {
-			evs = append(evs, bot.Event{ID: fmt.Sprintf("e-%d-%d", u, i), Key: fmt.Sprintf("U%d", u), Raw: []byte(`{}`), Received: time.Now()})
+			evs = append(evs, taikai.Event{ID: fmt.Sprintf("e-%d-%d", u, i), Key: fmt.Sprintf("U%d", u), Raw: []byte(`{}`), Received: time.Now()})
 		}
 	}
 	return evs

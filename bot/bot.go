@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -184,26 +183,26 @@ func (b *Bot) drain(key string) {
 // process handles ev, retrying while Redis cannot be reached, so that a
 // user's later events never overtake it. It reports whether ev is done.
 func (b *Bot) process(ev taikai.Event) bool {
-	err := b.opts.Retry.Forever().Do(context.Background(), func(attempt int) (*http.Response, error) {
+	err := b.opts.Retry.Forever().Run(context.Background(), func(attempt int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), b.opts.EventTimeout)
 		err := b.handle(ctx, ev)
 		cancel()
 		switch {
 		case err == nil:
-			return nil, nil
+			return nil
 		case errors.Is(err, taikai.ErrFenced):
 			b.log.Warn("another worker owns this event now; leaving it", "event", ev.ID)
-			return nil, retry.Permanent(err)
+			return retry.Permanent(err)
 		}
 		b.mu.Lock()
 		closing := b.closed
 		b.mu.Unlock()
 		if closing && attempt >= 2 {
 			b.log.Warn("event left for another worker at shutdown", "event", ev.ID, "err", err)
-			return nil, retry.Permanent(err)
+			return retry.Permanent(err)
 		}
 		b.log.Warn("event failed; retrying", "event", ev.ID, "attempt", attempt+1, "err", err)
-		return nil, err
+		return err
 	})
 	return err == nil
 }

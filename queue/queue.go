@@ -16,7 +16,6 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -262,7 +261,7 @@ func (a *acker) run() {
 }
 
 func (a *acker) flush(batch map[string][]string) {
-	a.q.opts.Retry.Forever().Do(context.Background(), func(attempt int) (*http.Response, error) {
+	a.q.opts.Retry.Forever().Run(context.Background(), func(attempt int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, err := a.q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for s, ids := range batch {
@@ -273,7 +272,7 @@ func (a *acker) flush(batch map[string][]string) {
 		})
 		cancel()
 		if err == nil {
-			return nil, nil
+			return nil
 		}
 		a.mu.Lock()
 		closed := a.closed
@@ -282,10 +281,10 @@ func (a *acker) flush(batch map[string][]string) {
 			// Left pending: the next owner re-processes these entries, and
 			// the store recognises them as applied.
 			a.q.log.Error("acks dropped at shutdown", "err", err)
-			return nil, retry.Permanent(err)
+			return retry.Permanent(err)
 		}
 		a.q.log.Warn("ack failed; retrying", "err", err)
-		return nil, err
+		return err
 	})
 }
 

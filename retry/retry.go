@@ -116,6 +116,12 @@ func Permanent(err error) error {
 	return permanent{err}
 }
 
+// Run is Do for work that is not an HTTP call (a Redis round trip): any
+// error but a Permanent one is worth another attempt.
+func (p Policy) Run(ctx context.Context, try func(attempt int) error) error {
+	return p.Do(ctx, func(attempt int) (*http.Response, error) { return nil, try(attempt) })
+}
+
 // Do calls try until it succeeds, fails for good, the attempts are spent or
 // ctx ends, and returns try's last error (ctx's error if ctx ended while
 // waiting). try gets the attempt number (from 0) and reports the HTTP answer

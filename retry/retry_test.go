@@ -164,3 +164,22 @@ func TestDoWaitsForRetryAfterInsteadOfTheBackoff(t *testing.T) {
 		t.Errorf("Do = %v after %d calls; want errFailed after 2, with no wait", err, calls)
 	}
 }
+
+func TestRunTriesAgainAnyErrorButPermanent(t *testing.T) {
+	calls := 0
+	err := fast.Run(context.Background(), func(int) error {
+		calls++
+		return errFailed
+	})
+	if calls != 3 || !errors.Is(err, errFailed) {
+		t.Errorf("Run = %v after %d calls; want errFailed after 3", err, calls)
+	}
+	calls = 0
+	err = fast.Run(context.Background(), func(int) error {
+		calls++
+		return Permanent(errFailed)
+	})
+	if calls != 1 || !errors.Is(err, errFailed) {
+		t.Errorf("Run = %v after %d calls; want errFailed after 1", err, calls)
+	}
+}

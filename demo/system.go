@@ -17,9 +17,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/taikaibot/taikai/bot"
 	"github.com/taikaibot/taikai/chat"
-	"github.com/taikaibot/taikai/console"
 	"github.com/taikaibot/taikai/lineemu"
 	"github.com/taikaibot/taikai/marketplace/sandbox"
 	"github.com/taikaibot/taikai/queue"
@@ -90,12 +88,9 @@ type System struct {
 	Sandbox  *sandbox.Server
 	Store    *store.Store
 	Clock    *Clock
-	// Replicas are the bot's replicas, sharing one Redis; Bot and BotURL
-	// are the first one's.
+	// Replicas are the bot's replicas, sharing one Redis; BotURL is the
+	// first one's.
 	Replicas []*Replica
-	Bot      *bot.Bot
-	// Journal is what the staff console shows.
-	Journal *console.Journal
 
 	processed atomic.Int64
 	// Queue sees every replica's queue (they share Redis).
@@ -142,7 +137,6 @@ func Start(cfg Config) (sys *System, err error) {
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
 	}
-	sys.Journal = console.NewJournal(rdb, cfg.KeyPrefix, console.Retention{})
 	if cfg.ConsoleToken == "" {
 		cfg.ConsoleToken = ConsoleToken
 	}
@@ -184,7 +178,7 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	if len(sys.Replicas) > 0 {
 		first := sys.Replicas[0]
-		sys.Bot, sys.BotURL = first.Bot, first.URL
+		sys.BotURL = first.URL
 		sys.Emulator.SetWebhookURL(first.URL + "/callback")
 	}
 	return sys, nil

@@ -52,14 +52,18 @@ func (c *Client) call(ctx context.Context) *messaging_api.MessagingApiAPI {
 }
 
 // do runs one API call under the retry policy, adding LINE's rule: a 429 for
-// the monthly message limit will not clear by trying again.
+// the monthly message limit will not clear by trying again. f returns the
+// SDK's answer (nil when none came) and error; a nil error is success.
 func (c *Client) do(ctx context.Context, p retry.Policy, f func(attempt int) (*http.Response, error)) error {
-	return p.Do(ctx, func(attempt int) (*http.Response, error) {
+	return p.Do(ctx, func(attempt int) (retry.Answer, error) {
 		res, err := f(attempt)
-		if err != nil && res != nil && res.StatusCode == http.StatusTooManyRequests && strings.Contains(err.Error(), "monthly limit") {
-			return res, retry.Permanent(err)
+		if err == nil || res == nil {
+			return retry.Answer{}, err
 		}
-		return res, err
+		if res.StatusCode == http.StatusTooManyRequests && strings.Contains(err.Error(), "monthly limit") {
+			err = retry.Permanent(err)
+		}
+		return retry.Answer{Status: res.StatusCode, RetryAfter: res.Header.Get("Retry-After")}, err
 	})
 }
 

@@ -132,11 +132,11 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, key s
 	}
 	var code int
 	var answer []byte
-	err := p.Do(ctx, func(int) (*http.Response, error) {
+	err := p.Do(ctx, func(int) (retry.Answer, error) {
 		code, answer = 0, nil
 		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 		if err != nil {
-			return nil, retry.Permanent(err)
+			return retry.Answer{}, retry.Permanent(err)
 		}
 		req.Header.Set("Authorization", "Bearer "+c.token)
 		req.Header.Set("Accept", "application/json")
@@ -148,20 +148,20 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, key s
 		}
 		res, err := c.hc.Do(req)
 		if err != nil {
-			return nil, err
+			return retry.Answer{}, err
 		}
 		b, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 		res.Body.Close()
 		if err != nil {
-			return nil, err
+			return retry.Answer{}, err
 		}
 		code, answer = res.StatusCode, b
 		if code >= 300 {
 			// Retried if the policy finds the status worth it; else (and
 			// after the last attempt) the caller reads the answer.
-			return res, fmt.Errorf("HTTP %d", code)
+			return retry.Answer{Status: code, RetryAfter: res.Header.Get("Retry-After")}, fmt.Errorf("HTTP %d", code)
 		}
-		return nil, nil
+		return retry.Answer{}, nil
 	})
 	if code != 0 {
 		return code, answer, nil

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"net/http"
 	"strconv"
 	"time"
 )
@@ -51,7 +50,17 @@ func Default() Policy {
 // 429 (throttled) and 5xx (the server failed). Other 4xx answers would only
 // be refused again.
 func RetryableStatus(status int) bool {
-	return status == http.StatusTooManyRequests || status >= 500
+	return status == 429 || status >= 500
+}
+
+// Answer is what an attempt got back. The zero Answer is no answer: a
+// timeout, a refused connection, or work that is not a call.
+type Answer struct {
+	// Status is the HTTP status.
+	Status int
+	// RetryAfter is the answer's Retry-After header, if any: seconds, or an
+	// HTTP date.
+	RetryAfter string
 }
 
 // Once returns p with a single attempt, for calls that must not be repeated
@@ -84,16 +93,16 @@ func (p Policy) Wait(attempt int) time.Duration {
 	return p.Backoff/10 + rand.N(bound)
 }
 
-// retryAfter is the server's Retry-After (seconds or an HTTP date), capped
+// retryAfter is the answer's Retry-After (seconds or an HTTP date), capped
 // at MaxRetryAfter; ok is false when the answer has none.
-func (p Policy) retryAfter(res *http.Response) (d time.Duration, ok bool) {
-	v := res.Header.Get("Retry-After")
+func (p Policy) retryAfter(a Answer) (d time.Duration, ok bool) {
+	v := a.RetryAfter
 	if v == "" {
 		return 0, false
 	}
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
 		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
+	} else if t, err := time.Parse(time.RFC1123, v); err == nil {
 		d = max(time.Until(t), 0)
 	} else {
 		return 0, false
@@ -116,23 +125,22 @@ func Permanent(err error) error {
 	return permanent{err}
 }
 
-// Run is Do for work that is not an HTTP call (a Redis round trip): any
-// error but a Permanent one is worth another attempt.
+// Run is Do for work that is not a call with an answer (a Redis round
+// trip): any error but a Permanent one is worth another attempt.
 func (p Policy) Run(ctx context.Context, try func(attempt int) error) error {
-	return p.Do(ctx, func(attempt int) (*http.Response, error) { return nil, try(attempt) })
+	return p.Do(ctx, func(attempt int) (Answer, error) { return Answer{}, try(attempt) })
 }
 
 // Do calls try until it succeeds, fails for good, the attempts are spent or
 // ctx ends, and returns try's last error (ctx's error if ctx ended while
-// waiting). try gets the attempt number (from 0) and reports the HTTP answer
-// it got, if any — nil when none came (a timeout, a refused connection) or
-// the call is not HTTP — and its error:
+// waiting). try gets the attempt number (from 0) and reports the answer it
+// got, if any (the zero Answer when none came), and its error:
 //   - nil: done;
 //   - an error marked Permanent: done, failed;
 //   - else, when no answer came or the answer's status is retryable, it is
 //     tried again after the answer's Retry-After (up to MaxRetryAfter) or
 //     the backoff. Any other answer is final.
-func (p Policy) Do(ctx context.Context, try func(attempt int) (*http.Response, error)) error {
+func (p Policy) Do(ctx context.Context, try func(attempt int) (Answer, error)) error {
 	for attempt := 0; ; attempt++ {
 		res, err := try(attempt)
 		if err == nil {
@@ -143,12 +151,12 @@ func (p Policy) Do(ctx context.Context, try func(attempt int) (*http.Response, e
 			return perm.err
 		}
 		wait := p.Wait(attempt)
-		if res != nil {
+		if res.Status != 0 {
 			retryable := p.Retryable
 			if retryable == nil {
 				retryable = RetryableStatus
 			}
-			if !retryable(res.StatusCode) {
+			if !retryable(res.Status) {
 				return err
 			}
 			if d, ok := p.retryAfter(res); ok {

@@ -11,13 +11,15 @@ import (
 // fast is a policy whose waits are too short to matter.
 var fast = Policy{Attempts: 3, Backoff: time.Microsecond, MaxBackoff: time.Microsecond, MaxRetryAfter: time.Microsecond}
 
-func answer(status int, header ...string) *http.Response {
-	res := &http.Response{StatusCode: status, Header: http.Header{}}
-	for i := 0; i+1 < len(header); i += 2 {
-		res.Header.Set(header[i], header[i+1])
+func answer(status int, retryAfter ...string) Answer {
+	a := Answer{Status: status}
+	if len(retryAfter) > 0 {
+		a.RetryAfter = retryAfter[0]
 	}
-	return res
+	return a
 }
+
+var none Answer
 
 var errFailed = errors.New("failed")
 
@@ -25,24 +27,24 @@ func TestDoTriesAgainOnlyWhatIsWorthIt(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		policy Policy
-		res    *http.Response // every attempt's answer
+		res    Answer // every attempt's answer
 		err    error          // every attempt's error
 		calls  int
 	}{
 		{"success", fast, answer(200), nil, 1},
-		{"no answer", fast, nil, errFailed, 3},
+		{"no answer", fast, none, errFailed, 3},
 		{"5xx", fast, answer(503), errFailed, 3},
 		{"429", fast, answer(429), errFailed, 3},
 		{"4xx is final", fast, answer(400), errFailed, 1},
 		{"409 is final", fast, answer(409), errFailed, 1},
-		{"permanent", fast, nil, Permanent(errFailed), 1},
+		{"permanent", fast, none, Permanent(errFailed), 1},
 		{"once", fast.Once(), answer(503), errFailed, 1},
-		{"zero policy tries once", Policy{}, nil, errFailed, 1},
+		{"zero policy tries once", Policy{}, none, errFailed, 1},
 		{"own choice of statuses", Policy{Attempts: 2, Retryable: func(s int) bool { return s == 418 }}, answer(418), errFailed, 2},
 		{"own choice excludes 5xx", Policy{Attempts: 2, Retryable: func(s int) bool { return s == 418 }}, answer(503), errFailed, 1},
 	} {
 		calls := 0
-		err := tc.policy.Do(context.Background(), func(attempt int) (*http.Response, error) {
+		err := tc.policy.Do(context.Background(), func(attempt int) (Answer, error) {
 			if attempt != calls {
 				t.Errorf("%s: attempt %d on call %d", tc.name, attempt, calls)
 			}
@@ -64,12 +66,12 @@ func TestDoTriesAgainOnlyWhatIsWorthIt(t *testing.T) {
 
 func TestDoStopsAtTheFirstSuccess(t *testing.T) {
 	calls := 0
-	err := fast.Do(context.Background(), func(int) (*http.Response, error) {
+	err := fast.Do(context.Background(), func(int) (Answer, error) {
 		calls++
 		if calls < 2 {
 			return answer(502), errFailed
 		}
-		return nil, nil
+		return none, nil
 	})
 	if err != nil || calls != 2 {
 		t.Errorf("Do = %v after %d calls; want success on the second", err, calls)
@@ -78,12 +80,12 @@ func TestDoStopsAtTheFirstSuccess(t *testing.T) {
 
 func TestForeverGoesOnUntilPermanent(t *testing.T) {
 	calls := 0
-	err := fast.Forever().Do(context.Background(), func(attempt int) (*http.Response, error) {
+	err := fast.Forever().Do(context.Background(), func(attempt int) (Answer, error) {
 		calls++
 		if attempt == 9 {
-			return nil, Permanent(errFailed)
+			return none, Permanent(errFailed)
 		}
-		return nil, errFailed
+		return none, errFailed
 	})
 	if calls != 10 || !errors.Is(err, errFailed) {
 		t.Errorf("Do = %v after %d calls; want errFailed after 10", err, calls)
@@ -93,10 +95,10 @@ func TestForeverGoesOnUntilPermanent(t *testing.T) {
 func TestDoEndsWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	err := Policy{Attempts: -1, Backoff: time.Hour, MaxBackoff: time.Hour}.Do(ctx, func(int) (*http.Response, error) {
+	err := Policy{Attempts: -1, Backoff: time.Hour, MaxBackoff: time.Hour}.Do(ctx, func(int) (Answer, error) {
 		calls++
 		cancel()
-		return nil, errFailed
+		return none, errFailed
 	})
 	if calls != 1 || !errors.Is(err, context.Canceled) {
 		t.Errorf("Do = %v after %d calls; want context.Canceled after 1", err, calls)
@@ -142,7 +144,7 @@ func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
 		{time.Now().Add(-time.Minute).UTC().Format(http.TimeFormat), 0, true},
 		{time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), 5 * time.Second, true},
 	} {
-		got, ok := p.retryAfter(answer(429, "Retry-After", tc.header))
+		got, ok := p.retryAfter(answer(429, tc.header))
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("Retry-After %q: %v, %v; want %v, %v", tc.header, got, ok, tc.want, tc.ok)
 		}
@@ -156,9 +158,9 @@ func TestDoWaitsForRetryAfterInsteadOfTheBackoff(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	calls := 0
-	err := p.Do(ctx, func(int) (*http.Response, error) {
+	err := p.Do(ctx, func(int) (Answer, error) {
 		calls++
-		return answer(429, "Retry-After", "0"), errFailed
+		return answer(429, "0"), errFailed
 	})
 	if calls != 2 || !errors.Is(err, errFailed) {
 		t.Errorf("Do = %v after %d calls; want errFailed after 2, with no wait", err, calls)

@@ -83,18 +83,7 @@ func TestAWholeWithdrawal(t *testing.T) {
 
 func TestALostCompareAndSetStepsAgainOnFreshState(t *testing.T) {
 	h := newHarness(t)
-	raced := 0
-	h.store.beforeSave = func(u string) {
-		// Another writer saves first, once.
-		if raced == 0 {
-			raced++
-			h.store.mu.Lock()
-			r := h.store.recs[u]
-			r.Version++
-			h.store.recs[u] = r
-			h.store.mu.Unlock()
-		}
-	}
+	h.store.loseRaces(1)
 	h.send(start)
 	if h.store.saves != 2 {
 		t.Errorf("%d saves; want 2 (one lost, one on fresh state)", h.store.saves)
@@ -109,17 +98,7 @@ func TestALostCompareAndSetStepsAgainOnFreshState(t *testing.T) {
 
 func TestConflictsBeyondTheBoundAreRetriedAsAWhole(t *testing.T) {
 	h := newHarness(t)
-	races := 0
-	h.store.beforeSave = func(u string) {
-		if races < maxSaves {
-			races++
-			h.store.mu.Lock()
-			r := h.store.recs[u]
-			r.Version++
-			h.store.recs[u] = r
-			h.store.mu.Unlock()
-		}
-	}
+	h.store.loseRaces(maxSaves)
 	h.send(start)
 	if h.store.saves != maxSaves+1 {
 		t.Errorf("%d saves; want %d", h.store.saves, maxSaves+1)

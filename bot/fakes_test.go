@@ -82,6 +82,20 @@ func (s *fakeStore) SetHandoff(_ context.Context, user, state string) error {
 	return nil
 }
 
+// loseRaces makes the next n saves find that another writer saved first.
+func (s *fakeStore) loseRaces(n int) {
+	s.beforeSave = func(user string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if n > 0 {
+			n--
+			r := s.recs[user]
+			r.Version++
+			s.recs[user] = r
+		}
+	}
+}
+
 func (s *fakeStore) record(user string) taikai.Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -212,11 +226,11 @@ func (c *fakeChannel) messages() []sent {
 
 // fakeMarket is Marketplace.
 type fakeMarket struct {
-	mu       sync.Mutex
-	accounts map[string]*taikai.Status
-	nonces   map[string]string
-	keys     map[string]bool // idempotency keys filed
-	filed    int
+	mu        sync.Mutex
+	accounts  map[string]*taikai.Status
+	nonces    map[string]string
+	keys      map[string]bool // idempotency keys filed
+	filed     int
 	err       error // returned by every call when set
 	statusErr error // returned by Status when set
 }

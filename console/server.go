@@ -392,7 +392,9 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d日前", int(d.Hours()/24))
 	},
-	"stuck": func(c Case, now time.Time, blockedFor time.Duration) string { return stuckLabels[c.Stuck(now, blockedFor)] },
+	"stuck": func(c Case, now time.Time, blockedFor time.Duration) string {
+		return stuckLabels[c.Stuck(now, blockedFor)]
+	},
 	"reason": func(r string) string {
 		if r == "" {
 			return "—"

@@ -56,12 +56,16 @@ func TestReplyRules(t *testing.T) {
 		t.Errorf("used token on the retry: %v after %d calls; want sent (nil) after 2", err, calls.Load())
 	}
 	// The token was already used or expired at the first attempt: push instead.
-	c, calls = api(t, func(_ int, w http.ResponseWriter, r *http.Request) { reply(w, 400, `{"message":"Invalid reply token"}`) })
+	c, calls = api(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		reply(w, 400, `{"message":"Invalid reply token"}`)
+	})
 	if err := c.Reply(ctx, "tok", msgs); !errors.Is(err, chat.ErrInvalidReplyToken) || calls.Load() != 1 {
 		t.Errorf("used token: %v after %d calls; want ErrInvalidReplyToken after 1", err, calls.Load())
 	}
 	// Other 4xx are final.
-	c, calls = api(t, func(_ int, w http.ResponseWriter, r *http.Request) { reply(w, 400, `{"message":"The request body has 1 error(s)"}`) })
+	c, calls = api(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		reply(w, 400, `{"message":"The request body has 1 error(s)"}`)
+	})
 	if err := c.Reply(ctx, "tok", msgs); err == nil || errors.Is(err, chat.ErrInvalidReplyToken) || calls.Load() != 1 {
 		t.Errorf("bad request: %v after %d calls; want a plain error after 1", err, calls.Load())
 	}

@@ -28,7 +28,7 @@ func TestDoTriesAgainOnlyWhatIsWorthIt(t *testing.T) {
 		name   string
 		policy Policy
 		res    Answer // every attempt's answer
-		err    error          // every attempt's error
+		err    error  // every attempt's error
 		calls  int
 	}{
 		{"success", fast, answer(200), nil, 1},

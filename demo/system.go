@@ -261,6 +261,12 @@ func (s *System) WaitContext(ctx context.Context) error {
 
 // Close stops everything.
 func (s *System) Close() {
+	if s.Emulator != nil {
+		// A connection the emulator's client dialled and never used would
+		// hold a replica's graceful shutdown for 5 seconds (net/http waits
+		// that long for a first request).
+		s.Emulator.CloseIdleConnections()
+	}
 	for _, c := range s.closers {
 		c()
 	}

@@ -181,6 +181,9 @@ func (e *Emulator) Body(events ...Event) []byte {
 	return body
 }
 
+// CloseIdleConnections closes the webhook client's idle connections.
+func (e *Emulator) CloseIdleConnections() { e.opts.Client.CloseIdleConnections() }
+
 // Violations lists the rules the bot broke, in order.
 func (e *Emulator) Violations() []string {
 	e.mu.Lock()

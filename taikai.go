@@ -1,14 +1,17 @@
 // Package taikai holds the domain of the withdrawal bot: a marketplace
 // account's withdrawal status, the blockers derived from it, withdrawal
-// reasons and receipts, and the errors every adapter speaks in.
+// reasons, receipts and filing outcomes, a user's stored record, the
+// webhook event on its way to the bot, and the errors every adapter speaks in.
 //
 // It imports nothing of the project. The conversation (flows), the runtime
-// (bot) and the adapters (marketplace, store, webhook) all depend on it.
+// (bot) and the adapters (marketplace, store, webhook, queue) all depend on it.
 package taikai
 
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"time"
 )
 
 // Rating is an account's public rating.
@@ -132,6 +135,20 @@ type Withdrawal struct {
 	Status       string `json:"status"`
 }
 
+// Outcome is how an attempt to file a withdrawal ended.
+type Outcome string
+
+// The outcomes of a filing.
+const (
+	OutcomeFiled       Outcome = "filed"       // the marketplace gave a receipt
+	OutcomeBlocked     Outcome = "blocked"     // refused: blockers appeared meanwhile
+	OutcomeNotFound    Outcome = "not_found"   // the account is unknown (or gone)
+	OutcomeUnavailable Outcome = "unavailable" // no answer; nothing is known to be filed
+)
+
+// Outcomes lists every filing outcome.
+var Outcomes = []Outcome{OutcomeFiled, OutcomeBlocked, OutcomeNotFound, OutcomeUnavailable}
+
 // Errors every adapter wraps, so that callers can tell outcomes apart with
 // errors.Is without knowing the adapter.
 var (
@@ -144,6 +161,33 @@ var (
 	// ErrFenced: a newer owner took over the work; this worker must stop.
 	ErrFenced = errors.New("fenced")
 )
+
+// ValidUserID reports whether id is a LINE user id ("U" and 32 hex digits).
+// Users are LINE users; an id checked here is safe to put in a URL path or
+// a Redis key.
+func ValidUserID(id string) bool { return userIDRe.MatchString(id) }
+
+var userIDRe = regexp.MustCompile(`^U[0-9a-f]{32}$`)
+
+// Event is one webhook event on its way from the webhook through the queue
+// to the bot: its id, the key that orders it (the user, group or room), its
+// raw JSON and when it was delivered. The webhook fills in what it read; the
+// queue adds the fencing token and the acknowledgement.
+type Event struct {
+	ID       string
+	Key      string
+	Raw      []byte
+	Received time.Time
+	// Request is the id of the webhook request that brought the event, for logs.
+	Request string
+	// Fence is the fencing token of the worker that handed it over; saves
+	// carry it, so a worker that lost its partition cannot overwrite.
+	Fence int64
+	// Ack, if set, is called once the bot is done with the event: done is
+	// true when it was processed (or dropped as unprocessable) and false
+	// when it was not and must stay queued for another worker.
+	Ack func(done bool)
+}
 
 // Record is what is stored for one LINE user: the encoded conversation (nil
 // when there is none), the linked marketplace account ("" when not linked),

@@ -1,23 +1,29 @@
-// Package bot runs the withdrawal conversation for LINE users: per user, it
-// loads the state, turns a LINE event into a flow input, steps the flow,
-// runs the flow's effects (marketplace, account link), saves the state by
-// compare-and-set, renders the replies as LINE messages and sends them.
+// Package bot runs the withdrawal conversation: per user, it loads the
+// state, has the chat channel (LINE) decode an event into a flow input,
+// steps the flow, runs the flow's effects (marketplace, account link, staff
+// queue), saves the state with its outbox by compare-and-set, has the channel
+// render the replies and sends them.
+//
+// It knows neither LINE nor Redis: it depends on the small interfaces below
+// (Store, Marketplace, Channel, chat.Tracker), which the adapters implement.
 package bot
 
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"log/slog"
-	mrand "math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/flows"
+	"github.com/taikaibot/taikai/internal/random"
+	"github.com/taikaibot/taikai/retry"
 )
 
 // Store keeps each user's record. Save is a compare-and-set on Version that
@@ -29,43 +35,6 @@ type Store interface {
 	SetHandoff(ctx context.Context, user, state string) error
 }
 
-// Tracker is told what each processed event did: metrics and the staff
-// console keep their records from it. Track is called after the state is
-// saved and the replies sent; it must not block for long.
-type Tracker interface {
-	Track(ctx context.Context, t Track)
-}
-
-// Track is what one event did to one user's conversation.
-type Track struct {
-	User string
-	// Type is the LINE event type ("message", "postback", …; "pause" and
-	// "resume" for staff actions).
-	Type string
-	// Latency is from LINE's delivery to the replies being sent.
-	Latency time.Duration
-	At      time.Time
-	// State is the conversation after the event (Step idle when it ended);
-	// Handoff the handoff state.
-	State   flows.State
-	Handoff string
-	// Events are the funnel transitions that happened.
-	Events []string
-	// Checked is the status looked up during this event, if any.
-	Checked *taikai.Status
-	// Filing is the outcome of a filing attempted during this event, if any.
-	Filing *Filing
-}
-
-// Filing is a filing attempt and its outcome.
-type Filing struct {
-	Outcome   string // filed, blocked, not_found, unavailable
-	AccountID string
-	Key       string
-	Reason    taikai.Reason
-	Receipt   string
-}
-
 // Marketplace is what the bot needs of the marketplace API.
 type Marketplace interface {
 	Status(ctx context.Context, accountID string) (*taikai.Status, error)
@@ -73,11 +42,28 @@ type Marketplace interface {
 	ResolveLink(ctx context.Context, nonce string) (string, error)
 }
 
+// Channel is the chat platform, as the bot needs it: its raw events decoded
+// into flow inputs, replies rendered as its messages (kept opaque, so they
+// can be saved in the outbox and sent later as they are), and the calls that
+// send them. line.Client is the LINE one.
+type Channel interface {
+	// Decode decodes one raw event; an error means it is malformed.
+	Decode(raw []byte) (chat.Incoming, error)
+	Render(replies []flows.Reply) ([]json.RawMessage, error)
+	// Reply answers with a reply token; chat.ErrInvalidReplyToken means the
+	// token expired or was used.
+	Reply(ctx context.Context, token string, msgs []json.RawMessage) error
+	// Push sends to a chat; pushes with the same key are sent once.
+	Push(ctx context.Context, to string, msgs []json.RawMessage, key string) error
+	ShowLoading(ctx context.Context, user string, seconds int) error
+	IssueLinkToken(ctx context.Context, user string) (string, error)
+}
+
 // Options configure a Bot.
 type Options struct {
 	Store       Store
 	Marketplace Marketplace
-	LINE        LINE
+	Channel     Channel
 	Log         *slog.Logger
 	// LinkURL is the marketplace's account-link page; "?linkToken=…" is appended.
 	LinkURL string
@@ -92,7 +78,11 @@ type Options struct {
 	// PseudonymKey keys the hash that stands for user ids in logs.
 	PseudonymKey []byte
 	// Trackers are told what each event did.
-	Trackers []Tracker
+	Trackers []chat.Tracker
+	// Retry paces the retries of an event that failed for want of Redis
+	// (its attempts are not bounded: later events of its user wait behind
+	// it); default retry.Default().
+	Retry retry.Policy
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -104,30 +94,10 @@ type Bot struct {
 	sem  chan struct{}
 
 	mu      sync.Mutex
-	queues  map[string][]Event // per user, in arrival order
-	pending int                // events enqueued and not yet done
+	queues  map[string][]taikai.Event // per key, in arrival order
+	pending int                       // events enqueued and not yet done
 	idle    *sync.Cond
 	closed  bool
-}
-
-// Event is one webhook event: its id, the key that orders it (the LINE
-// user, group or room), its raw JSON and when LINE delivered it.
-type Event struct {
-	ID       string
-	Key      string
-	Raw      []byte
-	Received time.Time
-	// Fence is the fencing token of the worker that handed it over; saves
-	// carry it, so a worker that lost its partition cannot overwrite.
-	Fence int64
-	// Type is the LINE event type, once decoded.
-	Type string
-	// Request is the id of the webhook request that brought the event, for logs.
-	Request string
-	// Ack, if set, is called once the bot is done with the event: done is
-	// true when it was processed (or dropped as unprocessable) and false
-	// when it was not and must stay queued for another worker.
-	Ack func(done bool)
 }
 
 // ErrClosed is returned by Enqueue once Close was called.
@@ -151,17 +121,19 @@ func New(opts Options) *Bot {
 		opts.Now = time.Now
 	}
 	if opts.PseudonymKey == nil {
-		opts.PseudonymKey = make([]byte, 32)
-		rand.Read(opts.PseudonymKey)
+		opts.PseudonymKey = []byte(random.Hex(32))
 	}
-	b := &Bot{opts: opts, log: opts.Log, sem: make(chan struct{}, opts.Workers), queues: map[string][]Event{}}
+	if opts.Retry.MaxBackoff <= 0 {
+		opts.Retry = retry.Default()
+	}
+	b := &Bot{opts: opts, log: opts.Log, sem: make(chan struct{}, opts.Workers), queues: map[string][]taikai.Event{}}
 	b.idle = sync.NewCond(&b.mu)
 	return b
 }
 
 // Enqueue hands events over for processing and returns at once. Events with
 // the same Key are processed one at a time, in the order given.
-func (b *Bot) Enqueue(ctx context.Context, evs []Event) error {
+func (b *Bot) Enqueue(ctx context.Context, evs []taikai.Event) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -210,37 +182,29 @@ func (b *Bot) drain(key string) {
 
 // process handles ev, retrying while Redis cannot be reached, so that a
 // user's later events never overtake it. It reports whether ev is done.
-func (b *Bot) process(ev Event) bool {
-	for attempt := 0; ; attempt++ {
+func (b *Bot) process(ev taikai.Event) bool {
+	err := b.opts.Retry.Forever().Run(context.Background(), func(attempt int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), b.opts.EventTimeout)
 		err := b.handle(ctx, ev)
 		cancel()
 		switch {
 		case err == nil:
-			return true
+			return nil
 		case errors.Is(err, taikai.ErrFenced):
 			b.log.Warn("another worker owns this event now; leaving it", "event", ev.ID)
-			return false
+			return retry.Permanent(err)
 		}
 		b.mu.Lock()
 		closing := b.closed
 		b.mu.Unlock()
 		if closing && attempt >= 2 {
 			b.log.Warn("event left for another worker at shutdown", "event", ev.ID, "err", err)
-			return false
+			return retry.Permanent(err)
 		}
 		b.log.Warn("event failed; retrying", "event", ev.ID, "attempt", attempt+1, "err", err)
-		time.Sleep(backoff(attempt))
-	}
-}
-
-// backoff is exponential with full jitter, capped at 5s.
-func backoff(attempt int) time.Duration {
-	d := 100 * time.Millisecond << min(attempt, 6)
-	if d > 5*time.Second {
-		d = 5 * time.Second
-	}
-	return time.Duration(mrand.Int64N(int64(d))) + 10*time.Millisecond
+		return err
+	})
+	return err == nil
 }
 
 // Wait blocks until every enqueued event has been processed.
@@ -274,8 +238,4 @@ func (b *Bot) pseudonym(user string) string {
 	return hex.EncodeToString(m.Sum(nil))[:12]
 }
 
-func newConvID() string {
-	var x [8]byte
-	rand.Read(x[:])
-	return hex.EncodeToString(x[:])
-}
+func newConvID() string { return random.Hex(8) }

@@ -2,16 +2,14 @@ package bot
 
 import (
 	"context"
-	"crypto/sha1"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
-	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/flows"
 )
 
@@ -26,46 +24,41 @@ const maxSteps = 6
 // maxSaves bounds retries when a save loses a compare-and-set race.
 const maxSaves = 3
 
-// target is who an event is about and how to answer.
-type target struct {
-	user       string // LINE user id; "" for events that name none
-	chat       string // where to push: the user, or the group/room
-	replyToken string
-}
+// evWhilePaused marks, in a Turn, an event the bot kept silent on because
+// staff have the conversation. It is the runtime's, not the flow's.
+const evWhilePaused flows.Transition = "while_paused"
 
 // handle processes one event. A malformed, unknown or ignored event is
 // logged and dropped (nil); an error means it should be tried again.
-func (b *Bot) handle(ctx context.Context, ev Event) (err error) {
+func (b *Bot) handle(ctx context.Context, ev taikai.Event) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("event handler panicked; event dropped", "event", ev.ID, "panic", fmt.Sprint(r))
 			err = nil
 		}
 	}()
-	e, perr := webhook.UnmarshalEvent(ev.Raw)
+	inc, perr := b.opts.Channel.Decode(ev.Raw)
 	if perr != nil {
 		// Not logged verbatim: the body may hold a user's message.
 		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", redact(perr))
-		b.track(ctx, Track{Type: "malformed", At: b.opts.Now()})
+		b.track(ctx, chat.Turn{Type: "malformed", At: b.opts.Now()})
 		return nil
 	}
-	in, t, ok := b.translate(e)
-	ev.Type = e.GetType()
-	log := b.log.With("event", ev.ID, "type", ev.Type, "request", ev.Request)
-	if t.user != "" {
-		log = log.With("user", b.pseudonym(t.user))
+	log := b.log.With("event", ev.ID, "type", inc.Type, "request", ev.Request)
+	if inc.User != "" {
+		log = log.With("user", b.pseudonym(inc.User))
 	}
-	if !ok {
+	if inc.Input.Kind == "" {
 		log.Info("event ignored")
-		b.track(ctx, Track{Type: "ignored", At: b.opts.Now()})
+		b.track(ctx, chat.Turn{Type: "ignored", At: b.opts.Now()})
 		return nil
 	}
-	if in.Kind == flows.InGroup {
-		_, out := flows.Next(flows.State{}, in, b.env())
-		b.deliver(ctx, log, b.outbox(ev, t, out.Replies), false)
+	if inc.Input.Kind == flows.InGroup {
+		_, out := flows.Next(flows.State{}, inc.Input, b.env())
+		b.deliver(ctx, log, b.outbox(log, ev, inc, out.Replies), false)
 		return nil
 	}
-	return b.step(ctx, log, ev, t, in)
+	return b.step(ctx, log, ev, inc)
 }
 
 func (b *Bot) env() flows.Env {
@@ -73,7 +66,8 @@ func (b *Bot) env() flows.Env {
 }
 
 // outbox is what one event has to send, saved with the state so that a
-// worker that takes over after a crash can send it.
+// worker that takes over after a crash can send it. Messages are as the
+// channel rendered them.
 type outbox struct {
 	Event      string            `json:"event"`
 	ReplyToken string            `json:"reply_token,omitempty"`
@@ -89,16 +83,13 @@ type outbox struct {
 // the used reply token — which is how the second sender knows.
 const resumeGrace = 3 * time.Second
 
-func (b *Bot) outbox(ev Event, t target, replies []flows.Reply) outbox {
-	ob := outbox{Event: ev.ID, ReplyToken: t.replyToken, Chat: t.chat, Received: ev.Received.UnixMilli(), Saved: b.opts.Now().UnixMilli()}
-	for _, m := range render(replies) {
-		raw, err := json.Marshal(m)
-		if err != nil {
-			b.log.Error("message not encodable", "err", err)
-			continue
-		}
-		ob.Messages = append(ob.Messages, raw)
+func (b *Bot) outbox(log *slog.Logger, ev taikai.Event, inc chat.Incoming, replies []flows.Reply) outbox {
+	ob := outbox{Event: ev.ID, ReplyToken: inc.ReplyToken, Chat: inc.Chat, Received: ev.Received.UnixMilli(), Saved: b.opts.Now().UnixMilli()}
+	msgs, err := b.opts.Channel.Render(replies)
+	if err != nil {
+		log.Error("replies not renderable", "err", err)
 	}
+	ob.Messages = msgs
 	return ob
 }
 
@@ -107,9 +98,10 @@ func (b *Bot) outbox(ev Event, t target, replies []flows.Reply) outbox {
 // starts over on fresh state; effects are safe to repeat (the filing is
 // idempotent). An event applied before is not applied again: its outbox is
 // sent if it may not have been.
-func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in flows.Input) error {
+func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc chat.Incoming) error {
+	user, in := inc.User, inc.Input
 	for attempt := 0; ; attempt++ {
-		rec, err := b.opts.Store.Load(ctx, t.user)
+		rec, err := b.opts.Store.Load(ctx, user)
 		if err != nil {
 			return err
 		}
@@ -124,7 +116,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 		if rec.Handoff == taikai.HandoffPaused && in.Kind != flows.InUnfollow && in.Kind != flows.InResumed && in.Kind != flows.InPaused && in.Kind != flows.InUnsend {
 			// Staff have this conversation: the bot stays silent.
 			log.Info("staff have the conversation; the bot stays silent")
-			b.track(ctx, Track{User: t.user, Type: ev.Type, At: b.opts.Now(), State: s, Handoff: rec.Handoff, Events: []string{"while_paused"}})
+			b.track(ctx, chat.Turn{User: user, Type: inc.Type, At: b.opts.Now(), State: s, Handoff: rec.Handoff, Events: []flows.Transition{evWhilePaused}})
 			return nil
 		}
 		if rec.Applied(ev.ID) {
@@ -140,7 +132,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 
 		env := b.env()
 		var replies []flows.Reply
-		tr := Track{User: t.user, Type: ev.Type}
+		tr := chat.Turn{User: user, Type: inc.Type}
 		cur := in
 		for i := 0; i < maxSteps; i++ {
 			var out flows.Output
@@ -148,12 +140,12 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 			replies = append(replies, out.Replies...)
 			tr.Events = append(tr.Events, out.Events...)
 			for _, e := range out.Events {
-				log.Info("funnel", "step", string(s.Step), "transition", e)
+				log.Info("funnel", "step", string(s.Step), "transition", string(e))
 			}
 			if out.Effect == nil {
 				break
 			}
-			cur = b.run(ctx, log, t.user, *out.Effect)
+			cur = b.run(ctx, log, user, *out.Effect)
 			cur.Of = out.Effect.Kind
 			switch out.Effect.Kind {
 			case flows.EffAskStaff:
@@ -173,14 +165,14 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 				return err
 			}
 		}
-		ob := b.outbox(ev, t, replies)
+		ob := b.outbox(log, ev, inc, replies)
 		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence}
 		if len(ob.Messages) > 0 {
 			if commit.Outbox, err = json.Marshal(ob); err != nil {
 				return err
 			}
 		}
-		if _, err := b.opts.Store.Save(ctx, t.user, next, commit); err != nil {
+		if _, err := b.opts.Store.Save(ctx, user, next, commit); err != nil {
 			if errors.Is(err, taikai.ErrConflict) && attempt+1 < maxSaves {
 				log.Info("state changed meanwhile; stepping again")
 				continue
@@ -188,9 +180,9 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 			return err
 		}
 		handoff := rec.Handoff
-		if !s.Active() && handoff == taikai.HandoffRequested && tr.Filing != nil && tr.Filing.Outcome == "filed" {
+		if !s.Active() && handoff == taikai.HandoffRequested && tr.Filing != nil && tr.Filing.Outcome == taikai.OutcomeFiled {
 			// The conversation is over: so is the wait for staff.
-			if err := b.opts.Store.SetHandoff(ctx, t.user, ""); err == nil {
+			if err := b.opts.Store.SetHandoff(ctx, user, ""); err == nil {
 				handoff = ""
 			}
 		}
@@ -204,27 +196,27 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 	}
 }
 
-func (b *Bot) track(ctx context.Context, t Track) {
+func (b *Bot) track(ctx context.Context, t chat.Turn) {
 	for _, tk := range b.opts.Trackers {
 		tk.Track(ctx, t)
 	}
 }
 
 // filing describes a filing attempt from its effect and result.
-func filing(e flows.Effect, res flows.Input) *Filing {
-	f := &Filing{AccountID: e.AccountID, Key: e.Key, Reason: e.Request.ReasonCode}
+func filing(e flows.Effect, res flows.Input) *chat.Filing {
+	f := &chat.Filing{AccountID: e.AccountID, Key: e.Key, Reason: e.Request.ReasonCode}
 	switch res.Kind {
 	case flows.InFiled:
-		f.Outcome = "filed"
+		f.Outcome = taikai.OutcomeFiled
 		if res.Receipt != nil {
 			f.Receipt = res.Receipt.WithdrawalID
 		}
 	case flows.InFileBlocked:
-		f.Outcome = "blocked"
+		f.Outcome = taikai.OutcomeBlocked
 	case flows.InNotFound:
-		f.Outcome = "not_found"
+		f.Outcome = taikai.OutcomeNotFound
 	default:
-		f.Outcome = "unavailable"
+		f.Outcome = taikai.OutcomeUnavailable
 	}
 	return f
 }
@@ -235,12 +227,12 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		if errors.Is(err, taikai.ErrNotFound) {
 			return flows.Input{Kind: flows.InNotFound}
 		}
-		log.Warn("effect failed", "effect", string(e.Kind), "err", err)
+		log.Warn("effect failed", "effect", string(e.Kind), "err", redact(err))
 		return flows.Input{Kind: flows.InUnavailable}
 	}
 	switch e.Kind {
 	case flows.EffIssueLink:
-		tok, err := b.opts.LINE.IssueLinkToken(ctx, user)
+		tok, err := b.opts.Channel.IssueLinkToken(ctx, user)
 		if err != nil {
 			return fail(fmt.Errorf("%w: %v", taikai.ErrUnavailable, err))
 		}
@@ -252,7 +244,7 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		}
 		return flows.Input{Kind: flows.InLinked, AccountID: acc}
 	case flows.EffCheck:
-		if err := b.opts.LINE.ShowLoading(ctx, user, 10); err != nil {
+		if err := b.opts.Channel.ShowLoading(ctx, user, 10); err != nil {
 			log.Info("loading animation not shown", "err", redact(err))
 		}
 		st, err := b.opts.Marketplace.Status(ctx, e.AccountID)
@@ -282,16 +274,12 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 }
 
 // deliver sends an outbox: with the reply token while it is fresh, else (or
-// if LINE refuses it) by push with a retry key derived from the event, so a
-// second attempt never sends twice. When resuming after a crash, a fresh
-// token that LINE refuses was used by the first attempt: the messages went out.
+// if the channel refuses it) by push keyed by the event, so a second attempt
+// never sends twice. When resuming after a crash, a fresh token that is
+// refused was used by the first attempt: the messages went out.
 func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume bool) {
 	if len(ob.Messages) == 0 {
 		return
-	}
-	msgs := make([]messaging_api.MessageInterface, len(ob.Messages))
-	for i, m := range ob.Messages {
-		msgs[i] = rawMessage(m)
 	}
 	if resume {
 		if wait := resumeGrace - b.opts.Now().Sub(time.UnixMilli(ob.Saved)); wait > 0 {
@@ -304,45 +292,24 @@ func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume b
 	}
 	fresh := b.opts.Now().Sub(time.UnixMilli(ob.Received)) < replyWindow
 	if ob.ReplyToken != "" && fresh {
-		err := b.opts.LINE.Reply(ctx, ob.ReplyToken, msgs)
+		err := b.opts.Channel.Reply(ctx, ob.ReplyToken, ob.Messages)
 		if err == nil {
 			return
 		}
-		if errors.Is(err, ErrInvalidReplyToken) && resume {
+		if errors.Is(err, chat.ErrInvalidReplyToken) && resume {
 			log.Info("reply token already used: sent before the crash")
 			return
 		}
-		if !errors.Is(err, ErrInvalidReplyToken) {
+		if !errors.Is(err, chat.ErrInvalidReplyToken) {
 			log.Warn("reply failed; pushing", "err", redact(err))
 		}
 	}
 	if ob.Chat == "" {
 		return
 	}
-	if err := b.opts.LINE.Push(ctx, ob.Chat, msgs, retryKey(ob.Event)); err != nil {
+	if err := b.opts.Channel.Push(ctx, ob.Chat, ob.Messages, ob.Event); err != nil {
 		log.Error("push failed", "err", redact(err))
 	}
-}
-
-// rawMessage is a message already encoded; the SDK sends it as it is.
-type rawMessage json.RawMessage
-
-func (m rawMessage) GetType() string {
-	var t struct {
-		Type string `json:"type"`
-	}
-	json.Unmarshal(m, &t)
-	return t.Type
-}
-
-func (m rawMessage) MarshalJSON() ([]byte, error) { return m, nil }
-
-// retryKey derives a UUID (version 5 layout, SHA-1 based) from an event id.
-func retryKey(id string) string {
-	h := sha1.Sum([]byte("taikai:push:" + id))
-	h[6] = h[6]&0x0f | 0x50
-	h[8] = h[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
 // redact keeps an error's first line short: SDK errors embed response and
@@ -355,105 +322,28 @@ func redact(err error) string {
 	return s
 }
 
-// translate turns a LINE event into a flow input and says whom it concerns.
-// ok is false for events the bot does not act on.
-func (b *Bot) translate(e webhook.EventInterface) (in flows.Input, t target, ok bool) {
-	var src webhook.SourceInterface
-	var mode webhook.EventMode
-	switch e := e.(type) {
-	case webhook.MessageEvent:
-		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
-		switch m := e.Message.(type) {
-		case webhook.TextMessageContent:
-			in = flows.Input{Kind: flows.InText, Text: m.Text, MessageID: m.Id}
-		case webhook.StickerMessageContent:
-			in = flows.Input{Kind: flows.InSticker}
-		default:
-			in = flows.Input{Kind: flows.InMedia}
-		}
-	case webhook.PostbackEvent:
-		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
-		in = flows.Input{Kind: flows.InPostback}
-		if e.Postback != nil {
-			in.Data = e.Postback.Data
-		}
-	case webhook.FollowEvent:
-		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
-		in = flows.Input{Kind: flows.InFollow, Unblocked: e.Follow != nil && e.Follow.IsUnblocked}
-	case webhook.UnfollowEvent:
-		src, mode = e.Source, e.Mode
-		in = flows.Input{Kind: flows.InUnfollow}
-	case webhook.UnsendEvent:
-		src, mode = e.Source, e.Mode
-		in = flows.Input{Kind: flows.InUnsend}
-		if e.Unsend != nil {
-			in.MessageID = e.Unsend.MessageId
-		}
-	case webhook.AccountLinkEvent:
-		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
-		in = flows.Input{Kind: flows.InLinkFailed}
-		if e.Link != nil {
-			in.Nonce = e.Link.Nonce
-			if e.Link.Result == webhook.LinkContentRESULT_OK {
-				in.Kind = flows.InLinkOK
-			}
-		}
-	case webhook.JoinEvent:
-		// Added to a group or room: say once that this works in 1:1 chats only.
-		src, mode, t.replyToken = e.Source, e.Mode, e.ReplyToken
-		in = flows.Input{Kind: flows.InText}
-	default:
-		return in, t, false
-	}
-	if mode == webhook.EventMode_STANDBY {
-		// Another channel holds the chat: the bot must not send anything.
-		return in, t, false
-	}
-	switch s := src.(type) {
-	case webhook.UserSource:
-		t.user, t.chat = s.UserId, s.UserId
-	case webhook.GroupSource:
-		t.user, t.chat = "", s.GroupId
-		return flows.Input{Kind: flows.InGroup}, t, replyable(in)
-	case webhook.RoomSource:
-		t.user, t.chat = "", s.RoomId
-		return flows.Input{Kind: flows.InGroup}, t, replyable(in)
-	}
-	if t.user == "" {
-		// A failed account link names no one; nothing to do but log it.
-		return in, t, false
-	}
-	return in, t, true
-}
-
-// replyable: in a group, answer only what a person said or pressed.
-func replyable(in flows.Input) bool {
-	return in.Kind == flows.InText || in.Kind == flows.InPostback
-}
-
 // Pause hands user's conversation to staff: the user is told a person will
 // answer in the chat, and the bot stays silent for them until Resume.
 func (b *Bot) Pause(ctx context.Context, user string) error {
-	if err := b.opts.Store.SetHandoff(ctx, user, taikai.HandoffPaused); err != nil {
-		return err
-	}
-	return b.staffEvent(ctx, user, "pause", flows.Input{Kind: flows.InPaused})
+	return b.staffEvent(ctx, user, "pause", taikai.HandoffPaused, flows.Input{Kind: flows.InPaused})
 }
 
 // Resume hands user's conversation back to the bot at the same step.
 func (b *Bot) Resume(ctx context.Context, user string) error {
-	if err := b.opts.Store.SetHandoff(ctx, user, ""); err != nil {
-		return err
-	}
-	return b.staffEvent(ctx, user, "resume", flows.Input{Kind: flows.InResumed})
+	return b.staffEvent(ctx, user, "resume", "", flows.Input{Kind: flows.InResumed})
 }
 
-// staffEvent runs a staff action through the flow like an event from the
-// user, answered by push (there is no reply token).
-func (b *Bot) staffEvent(ctx context.Context, user, typ string, in flows.Input) error {
-	if !userIDRe.MatchString(user) {
+// staffEvent records a staff action's handoff state, then runs it through
+// the flow like an event from the user, answered by push (there is no reply
+// token).
+func (b *Bot) staffEvent(ctx context.Context, user, typ, handoff string, in flows.Input) error {
+	if !taikai.ValidUserID(user) {
 		return fmt.Errorf("bot: %q is not a user id", user)
 	}
-	ev := Event{ID: fmt.Sprintf("%s-%d", typ, b.opts.Now().UnixNano()), Key: user, Type: typ, Fence: taikai.NoFence}
-	return b.step(ctx, b.log.With("user", b.pseudonym(user), "type", typ), ev, target{user: user, chat: user}, in)
+	if err := b.opts.Store.SetHandoff(ctx, user, handoff); err != nil {
+		return err
+	}
+	ev := taikai.Event{ID: fmt.Sprintf("%s-%d", typ, b.opts.Now().UnixNano()), Key: user, Fence: taikai.NoFence}
+	inc := chat.Incoming{Type: typ, Input: in, User: user, Chat: user}
+	return b.step(ctx, b.log.With("user", b.pseudonym(user), "type", typ), ev, inc)
 }

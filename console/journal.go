@@ -1,5 +1,5 @@
 // Package console is the support staff's console: a Redis journal of what
-// the bot did (fed by bot.Tracker), and server-rendered pages over it —
+// the bot did (a chat.Tracker), and server-rendered pages over it —
 // overview, conversations, a case card per user, handoff to a person, and
 // an audit of filings.
 package console
@@ -7,6 +7,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,7 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/taikaibot/taikai"
-	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/flows"
 )
 
@@ -79,9 +80,9 @@ for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1]) end
 return 1
 `)
 
-// Track records one event (it makes Journal a bot.Tracker). The journal is
+// Track records one event (it makes Journal a chat.Tracker). The journal is
 // best effort: a failure is not the user's problem.
-func (j *Journal) Track(ctx context.Context, t bot.Track) {
+func (j *Journal) Track(ctx context.Context, t chat.Turn) {
 	at := t.At
 	if at.IsZero() {
 		at = j.now()
@@ -91,7 +92,7 @@ func (j *Journal) Track(ctx context.Context, t bot.Track) {
 	pipe := j.rdb.Pipeline()
 	pipe.HIncrBy(ctx, d, "events:"+t.Type, 1)
 	for _, e := range t.Events {
-		pipe.HIncrBy(ctx, d, "funnel:"+e, 1)
+		pipe.HIncrBy(ctx, d, "funnel:"+string(e), 1)
 		if e == flows.EvReason {
 			pipe.HIncrBy(ctx, d, "reason:"+string(t.State.Reason), 1)
 		}
@@ -102,8 +103,8 @@ func (j *Journal) Track(ctx context.Context, t bot.Track) {
 		}
 	}
 	if f := t.Filing; f != nil {
-		pipe.HIncrBy(ctx, d, "filing:"+f.Outcome, 1)
-		if f.Outcome == "filed" {
+		pipe.HIncrBy(ctx, d, "filing:"+string(f.Outcome), 1)
+		if f.Outcome == taikai.OutcomeFiled {
 			minID := strconv.FormatInt(at.Add(-j.ret.Audit).UnixMilli(), 10)
 			pipe.XAdd(ctx, &redis.XAddArgs{Stream: j.auditKey(), MaxLen: maxAudit, Approx: true, Values: map[string]any{
 				"at": ms, "account": f.AccountID, "reason": string(f.Reason), "key": f.Key, "receipt": f.Receipt,
@@ -118,9 +119,9 @@ func (j *Journal) Track(ctx context.Context, t bot.Track) {
 	pipe.Exec(ctx)
 }
 
-func (j *Journal) trackUser(ctx context.Context, pipe redis.Pipeliner, t bot.Track, ms string) {
+func (j *Journal) trackUser(ctx context.Context, pipe redis.Pipeliner, t chat.Turn, ms string) {
 	u := t.User
-	if t.Filing != nil && t.Filing.Outcome == "filed" {
+	if t.Filing != nil && t.Filing.Outcome == taikai.OutcomeFiled {
 		// After a withdrawal the conversation data is erased; the audit stays.
 		pipe.Del(ctx, j.convKey(u), j.tlKey(u))
 		pipe.ZRem(ctx, j.convsKey(), u)
@@ -139,28 +140,23 @@ func (j *Journal) trackUser(ctx context.Context, pipe redis.Pipeliner, t bot.Tra
 	} else if !s.Active() {
 		fields = append(fields, "blockers", "")
 	}
-	if t.Handoff == taikai.HandoffRequested && containsEvent(t.Events, flows.EvHandedOff) {
+	if t.Handoff == taikai.HandoffRequested && slices.Contains(t.Events, flows.EvHandedOff) {
 		fields = append(fields, "asked", ms)
 	}
 	// EVAL, not EVALSHA: inside a pipeline a missing script could not fall back.
 	convScript.Eval(ctx, pipe, []string{j.convKey(u)}, fields...)
 	pipe.Expire(ctx, j.convKey(u), j.ret.Conversations)
-	entry := ms + "|" + step + "|" + strings.Join(append([]string{t.Type}, t.Events...), ",")
+	names := []string{t.Type}
+	for _, e := range t.Events {
+		names = append(names, string(e))
+	}
+	entry := ms + "|" + step + "|" + strings.Join(names, ",")
 	pipe.LPush(ctx, j.tlKey(u), entry)
 	pipe.LTrim(ctx, j.tlKey(u), 0, timelineLen-1)
 	pipe.Expire(ctx, j.tlKey(u), j.ret.Conversations)
 	pipe.ZAdd(ctx, j.convsKey(), redis.Z{Score: float64(t.At.UnixMilli()), Member: u})
 	// The index forgets what the case cards forgot.
 	pipe.ZRemRangeByScore(ctx, j.convsKey(), "-inf", strconv.FormatInt(t.At.Add(-j.ret.Conversations).UnixMilli(), 10))
-}
-
-func containsEvent(evs []string, e string) bool {
-	for _, x := range evs {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 func blockerList(st *taikai.Status) string {
@@ -239,19 +235,31 @@ type Entry struct {
 	Events string
 }
 
-// Stuck reports why a case needs a person, or "".
-func (c Case) Stuck(now time.Time, blockedFor time.Duration) string {
+// Stuck is why a case needs a person.
+type Stuck string
+
+// The reasons a case needs a person, most urgent first.
+const (
+	NotStuck       Stuck = ""
+	StuckWaiting   Stuck = "waiting"    // the user asked for a person
+	StuckWithStaff Stuck = "with_staff" // staff have the conversation
+	StuckBlocked   Stuck = "blocked"    // blocked for longer than the console's BlockedFor
+	StuckFailing   Stuck = "failing"    // the marketplace failed the user repeatedly
+)
+
+// Stuck reports why a case needs a person, or NotStuck.
+func (c Case) Stuck(now time.Time, blockedFor time.Duration) Stuck {
 	switch {
 	case c.Handoff == taikai.HandoffRequested:
-		return "担当者待ち"
+		return StuckWaiting
 	case c.Handoff == taikai.HandoffPaused:
-		return "担当者対応中"
+		return StuckWithStaff
 	case c.Step == string(flows.StepBlocked) && now.Sub(c.Since) > blockedFor:
-		return "長期ブロック"
+		return StuckBlocked
 	case c.Failures >= 2:
-		return "エラー反復"
+		return StuckFailing
 	}
-	return ""
+	return NotStuck
 }
 
 func parseCase(u string, h map[string]string) Case {
@@ -295,13 +303,15 @@ func (j *Journal) Cases(ctx context.Context, limit int, blockedFor time.Duration
 			cs = append(cs, parseCase(u, h))
 		}
 	}
+	// Those waiting for staff first, then those with staff, then the
+	// otherwise stuck, then conversations under way, then the rest.
 	rank := func(c Case) int {
 		switch c.Stuck(now, blockedFor) {
-		case "担当者待ち":
+		case StuckWaiting:
 			return 0
-		case "担当者対応中":
+		case StuckWithStaff:
 			return 1
-		case "長期ブロック", "エラー反復":
+		case StuckBlocked, StuckFailing:
 			return 2
 		}
 		if c.Step != string(flows.StepIdle) {

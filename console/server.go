@@ -230,7 +230,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 // funnelSteps are the funnel's transitions, in order.
-var funnelSteps = []string{flows.EvStarted, flows.EvLinked, flows.EvChecked, flows.EvBlocked, flows.EvClear, flows.EvWarned, flows.EvReason, flows.EvConfirmed, flows.EvFiled, flows.EvCancelled, flows.EvExpired, flows.EvHandedOff}
+var funnelSteps = []flows.Transition{flows.EvStarted, flows.EvLinked, flows.EvChecked, flows.EvBlocked, flows.EvClear, flows.EvWarned, flows.EvReason, flows.EvConfirmed, flows.EvFiled, flows.EvCancelled, flows.EvExpired, flows.EvHandedOff}
 
 // bar is one bar of a chart.
 type bar struct {
@@ -279,23 +279,29 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 		return bars(ls, vs)
 	}
 	same := func(s string) string { return s }
-	var reasons, kinds []string
+	var funnel, reasons, kinds, outcomes []string
+	for _, e := range funnelSteps {
+		funnel = append(funnel, string(e))
+	}
 	for _, r := range taikai.Reasons {
 		reasons = append(reasons, string(r))
 	}
 	for _, k := range taikai.BlockerKinds {
 		kinds = append(kinds, string(k))
 	}
+	for _, o := range taikai.Outcomes {
+		outcomes = append(outcomes, string(o))
+	}
 	var dl []string
 	var dv []int64
 	for _, d := range ds {
 		dl = append(dl, d.Date[5:])
-		dv = append(dv, d.Counts.Get("filing", "filed"))
+		dv = append(dv, d.Counts.Get("filing", string(taikai.OutcomeFiled)))
 	}
 	s.render(w, r, "overview.html", map[string]any{
-		"Title": "概要", "Days": days, "Funnel": series("funnel", funnelSteps, funnelLabel), "Reasons": series("reason", reasons, reasonLabel),
+		"Title": "概要", "Days": days, "Funnel": series("funnel", funnel, funnelLabel), "Reasons": series("reason", reasons, reasonLabel),
 		"Blockers": series("blocker", kinds, blockerLabel), "Filings": bars(dl, dv),
-		"FilingOutcomes": series("filing", []string{"filed", "blocked", "not_found", "unavailable"}, same),
+		"FilingOutcomes": series("filing", outcomes, same),
 	})
 }
 
@@ -352,6 +358,11 @@ func funnelLabel(e string) string {
 		"warned": "注意事項確認", "reason": "理由", "confirmed": "確定", "filed": "退会受付", "cancelled": "中止", "expired": "期限切れ", "handed_off": "担当者依頼"}[e]
 }
 
+// stuckLabels are what the staff read for each Stuck.
+var stuckLabels = map[Stuck]string{
+	StuckWaiting: "担当者待ち", StuckWithStaff: "担当者対応中", StuckBlocked: "長期ブロック", StuckFailing: "エラー反復",
+}
+
 func reasonLabel(r string) string {
 	return map[string]string{"not_using": "使わなくなった", "hard_to_earn": "稼ぐのが難しい", "reset_rating": "評価をリセットしたい", "other": "その他", "none": "回答なし"}[r]
 }
@@ -381,7 +392,9 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d日前", int(d.Hours()/24))
 	},
-	"stuck": func(c Case, now time.Time, blockedFor time.Duration) string { return c.Stuck(now, blockedFor) },
+	"stuck": func(c Case, now time.Time, blockedFor time.Duration) string {
+		return stuckLabels[c.Stuck(now, blockedFor)]
+	},
 	"reason": func(r string) string {
 		if r == "" {
 			return "—"

@@ -1,7 +1,8 @@
-// Package demo runs the whole system in one process — the bot and its
-// webhook, an embedded Redis, the sandbox marketplace and the LINE platform
-// emulator, each on its own loopback port — and a chat with it in a
-// terminal. `taikai demo` and the end-to-end tests use it.
+// Package demo runs the whole system in one process — replicas of the bot
+// (built by package replica, as `taikai serve` builds its one), an embedded
+// Redis, the sandbox marketplace and the LINE platform emulator, each on its
+// own loopback port — and a chat with it in a terminal. `taikai demo` and
+// the system tests (e2e) use it.
 package demo
 
 import (
@@ -14,18 +15,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/taikaibot/taikai/bot"
-	"github.com/taikaibot/taikai/console"
+	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/lineemu"
-	"github.com/taikaibot/taikai/marketplace"
-	"github.com/taikaibot/taikai/metrics"
+	"github.com/taikaibot/taikai/marketplace/sandbox"
 	"github.com/taikaibot/taikai/queue"
+	"github.com/taikaibot/taikai/replica"
+	"github.com/taikaibot/taikai/retry"
 	"github.com/taikaibot/taikai/store"
-	"github.com/taikaibot/taikai/webhook"
 )
 
 // Demo credentials: the emulator and the sandbox accept these.
@@ -68,7 +66,7 @@ type Config struct {
 	// Expiry of an idle conversation; default 24h.
 	Expiry time.Duration
 	// Accounts for the sandbox; default the demo accounts.
-	Accounts []marketplace.SandboxAccount
+	Accounts []sandbox.Account
 	// MarketFaults, if set, wraps the sandbox's handler (to inject faults).
 	MarketFaults func(http.Handler) http.Handler
 	// Partitions of the queue; default 4.
@@ -87,15 +85,12 @@ const ConsoleToken = "demo-console-token"
 // System is the whole bot in one process.
 type System struct {
 	Emulator *lineemu.Emulator
-	Sandbox  *marketplace.Sandbox
+	Sandbox  *sandbox.Server
 	Store    *store.Store
 	Clock    *Clock
-	// Replicas are the bot's replicas, sharing one Redis; Bot and BotURL
-	// are the first one's.
+	// Replicas are the bot's replicas, sharing one Redis; BotURL is the
+	// first one's.
 	Replicas []*Replica
-	Bot      *bot.Bot
-	// Journal is what the staff console shows.
-	Journal *console.Journal
 
 	processed atomic.Int64
 	// Queue sees every replica's queue (they share Redis).
@@ -106,13 +101,10 @@ type System struct {
 	closers []func()
 }
 
-// Replica is one instance of the bot: its runtime, its queue consumer and
-// its webhook server.
+// Replica is one replica of the bot, serving on URL.
 type Replica struct {
-	Bot     *bot.Bot
-	Queue   *queue.Queue
-	Metrics *metrics.Metrics
-	URL     string
+	*replica.Replica
+	URL string
 	// Stop stops the replica gracefully (webhook first, then the consumer).
 	Stop func()
 }
@@ -131,13 +123,12 @@ func Start(cfg Config) (sys *System, err error) {
 	}()
 	rdb := cfg.Redis
 	if rdb == nil {
-		mr := miniredis.NewMiniRedis()
-		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("embedded redis: %w", err)
+		embedded, closeRedis, err := replica.OpenRedis(replica.Redis{PoolSize: 64}, nil)
+		if err != nil {
+			return nil, err
 		}
-		rc := redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: 64})
-		rdb = rc
-		sys.closers = append(sys.closers, func() { rc.Close(); mr.Close() })
+		rdb = embedded
+		sys.closers = append(sys.closers, closeRedis)
 	}
 	sys.Store = store.New(rdb, store.Options{Prefix: cfg.KeyPrefix})
 	if cfg.Partitions == 0 {
@@ -146,7 +137,6 @@ func Start(cfg Config) (sys *System, err error) {
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
 	}
-	sys.Journal = console.NewJournal(rdb, cfg.KeyPrefix, console.Retention{})
 	if cfg.ConsoleToken == "" {
 		cfg.ConsoleToken = ConsoleToken
 	}
@@ -164,7 +154,7 @@ func Start(cfg Config) (sys *System, err error) {
 	sys.LineURL, sys.MarketURL = lineURL, marketURL
 	sys.Emulator = lineemu.New(lineemu.Options{ChannelSecret: ChannelSecret, AccessToken: AccessToken, Now: sys.Clock.Now})
 	sys.Emulator.AddUser(lineemu.Profile{UserID: User, DisplayName: "デモユーザー", Language: "ja"})
-	sys.Sandbox = marketplace.NewSandbox(marketplace.SandboxOptions{
+	sys.Sandbox = sandbox.New(sandbox.Options{
 		Token: MarketToken, AccountLinkURL: lineURL + "/dialog/bot/accountLink", Accounts: cfg.Accounts, Now: sys.Clock.Now,
 		OrderURL: func(id string) string { return "https://market.example/orders/" + id },
 	})
@@ -188,7 +178,7 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	if len(sys.Replicas) > 0 {
 		first := sys.Replicas[0]
-		sys.Bot, sys.BotURL = first.Bot, first.URL
+		sys.BotURL = first.URL
 		sys.Emulator.SetWebhookURL(first.URL + "/callback")
 	}
 	return sys, nil
@@ -201,69 +191,48 @@ func (s *System) serve(srv *server, h http.Handler) {
 }
 
 func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (*Replica, error) {
-	url, srv, err := listen()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	r, err := replica.New(replica.Config{
+		ChannelSecret: ChannelSecret, AccessToken: AccessToken, LineURL: s.LineURL,
+		MarketURL: s.MarketURL, MarketToken: MarketToken, LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",
+		KeyPrefix: cfg.KeyPrefix, Expiry: cfg.Expiry, Partitions: cfg.Partitions,
+		// Short, so that a stopped replica's partitions move soon, and a
+		// replica stops soon.
+		LeaseTTL: 3 * time.Second, QueueBlock: 50 * time.Millisecond,
+		Console: true, ConsoleToken: cfg.ConsoleToken,
+		Retry: retry.Default(),
+	}, replica.Deps{Redis: rdb, Log: log, Now: s.Clock.Now, Trackers: []chat.Tracker{counter{&s.processed}}})
+	if err != nil {
+		ln.Close()
 		return nil, err
 	}
-	m := metrics.New(prometheus.NewRegistry())
-	lineHC, marketHC := bot.NewHTTPClient(5*time.Second), bot.NewHTTPClient(5*time.Second)
-	lineHC.Transport = m.Transport("line", lineHC.Transport)
-	marketHC.Transport = m.Transport("marketplace", marketHC.Transport)
-	lc, err := bot.NewLineClient(s.LineURL, AccessToken, lineHC)
-	if err != nil {
-		return nil, err
-	}
-	mc, err := marketplace.NewClient(s.MarketURL, MarketToken, marketHC)
-	if err != nil {
-		return nil, err
-	}
-	b := bot.New(bot.Options{
-		Store: s.Store, Marketplace: mc, LINE: lc, Log: log,
-		LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",
-		Expiry: cfg.Expiry, Now: s.Clock.Now, Trackers: []bot.Tracker{m, s.Journal, counter{&s.processed}},
-	})
-	q := queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: 3 * time.Second, Block: 50 * time.Millisecond, Log: log})
-	m.Gauge("taikai_queue_events", "Events stored and not yet processed, and those handed to a worker.", "state", q.Depth)
-	m.Gauge("taikai_conversations", "Recent conversations by step.", "step", s.Journal.StepCounts)
-	cs, err := console.New(console.Options{Journal: s.Journal, Handoff: b, Token: cfg.ConsoleToken, Key: []byte("demo console signing key"), Log: log, Now: s.Clock.Now})
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("POST /callback", &webhook.Handler{Secret: ChannelSecret, Intake: q, Log: log, Now: s.Clock.Now, Count: m.Webhook})
-	mux.Handle("GET /metrics", m.Handler())
-	mux.Handle("/console/", cs.Handler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
-	srv.Handler = mux
-	go srv.Serve(srv.ln)
-
 	ctx, stop := context.WithCancel(context.Background())
-	consumed := make(chan struct{})
+	served := make(chan struct{})
 	go func() {
-		defer close(consumed)
-		q.Run(ctx, b, b.Close)
+		defer close(served)
+		r.Serve(ctx, ln)
 	}()
 	var once sync.Once
-	r := &Replica{Bot: b, Queue: q, Metrics: m, URL: url, Stop: func() {
+	rep := &Replica{Replica: r, URL: "http://" + ln.Addr().String(), Stop: func() {
 		once.Do(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			srv.Shutdown(sctx)
-			cancel()
 			stop()
-			<-consumed
+			<-served
 		})
 	}}
-	s.closers = append([]func(){r.Stop}, s.closers...)
-	return r, nil
+	s.closers = append([]func(){rep.Stop}, s.closers...)
+	return rep, nil
 }
 
 // Processed counts the events the in-process replicas have processed.
 func (s *System) Processed() int64 { return s.processed.Load() }
 
-// counter is a bot.Tracker that counts events.
+// counter is a chat.Tracker that counts events.
 type counter struct{ n *atomic.Int64 }
 
-func (c counter) Track(context.Context, bot.Track) { c.n.Add(1) }
+func (c counter) Track(context.Context, chat.Turn) { c.n.Add(1) }
 
 // Wait blocks until every event taken by the webhooks has been processed.
 func (s *System) Wait() { s.WaitContext(context.Background()) }
@@ -292,6 +261,12 @@ func (s *System) WaitContext(ctx context.Context) error {
 
 // Close stops everything.
 func (s *System) Close() {
+	if s.Emulator != nil {
+		// A connection the emulator's client dialled and never used would
+		// hold a replica's graceful shutdown for 5 seconds (net/http waits
+		// that long for a first request).
+		s.Emulator.CloseIdleConnections()
+	}
 	for _, c := range s.closers {
 		c()
 	}

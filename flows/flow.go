@@ -8,20 +8,24 @@ import (
 	"github.com/taikaibot/taikai"
 )
 
-// Funnel events reported in Output.Events.
+// Transition names a step of the funnel a conversation went through; Next
+// reports them in Output.Events, for metrics and the staff console.
+type Transition string
+
+// The funnel's transitions.
 const (
-	EvStarted   = "started"
-	EvLinked    = "linked"
-	EvChecked   = "checked"
-	EvBlocked   = "blocked"
-	EvClear     = "clear"
-	EvWarned    = "warned"
-	EvReason    = "reason"
-	EvConfirmed = "confirmed"
-	EvFiled     = "filed"
-	EvCancelled = "cancelled"
-	EvExpired   = "expired"
-	EvHandedOff = "handed_off"
+	EvStarted   Transition = "started"
+	EvLinked    Transition = "linked"
+	EvChecked   Transition = "checked"
+	EvBlocked   Transition = "blocked"
+	EvClear     Transition = "clear"
+	EvWarned    Transition = "warned"
+	EvReason    Transition = "reason"
+	EvConfirmed Transition = "confirmed"
+	EvFiled     Transition = "filed"
+	EvCancelled Transition = "cancelled"
+	EvExpired   Transition = "expired"
+	EvHandedOff Transition = "handed_off"
 )
 
 // Next steps the conversation: s is the stored state, in what happened. It
@@ -55,7 +59,7 @@ func (t *turn) say(text string, choices ...Choice) {
 
 func (t *turn) effect(e Effect) { t.out.Effect = &e }
 
-func (t *turn) event(name string) { t.out.Events = append(t.out.Events, name) }
+func (t *turn) event(e Transition) { t.out.Events = append(t.out.Events, e) }
 
 // goTo moves to step; the step counter makes every earlier button stale.
 func (t *turn) goTo(step Step) {

@@ -115,6 +115,7 @@ type Choice struct {
 type Output struct {
 	Replies []Reply
 	Effect  *Effect
-	// Event names the funnel transition that happened, if any (for metrics).
-	Events []string
+	// Events are the funnel transitions that happened, if any (for metrics
+	// and the staff console).
+	Events []Transition
 }

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/internal/random"
 )
 
 // Action is a button's action in a message the bot sent.
@@ -145,7 +148,7 @@ func (e *Emulator) handlePush(w http.ResponseWriter, r *http.Request) {
 	if !e.readJSON(w, r, &req) {
 		return
 	}
-	if !userIDRe.MatchString(req.To) {
+	if !taikai.ValidUserID(req.To) {
 		e.violate(w, http.StatusBadRequest, "push: bad user id %q", req.To)
 		return
 	}
@@ -163,7 +166,7 @@ func (e *Emulator) handlePush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if key != "" {
-		e.retryKeys[key] = retryKey{requestID: randomHex(16), at: now}
+		e.retryKeys[key] = retryKey{requestID: random.Hex(16), at: now}
 	}
 	for _, m := range msgs {
 		m.Via = "push"
@@ -181,7 +184,7 @@ func (e *Emulator) handleLoading(w http.ResponseWriter, r *http.Request) {
 	if !e.readJSON(w, r, &req) {
 		return
 	}
-	if !userIDRe.MatchString(req.ChatID) {
+	if !taikai.ValidUserID(req.ChatID) {
 		e.violate(w, http.StatusBadRequest, "loading: chatId %q is not a user id (1:1 chats only)", req.ChatID)
 		return
 	}
@@ -197,11 +200,11 @@ func (e *Emulator) handleLoading(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) handleLinkToken(w http.ResponseWriter, r *http.Request) {
 	user := r.PathValue("userId")
-	if !userIDRe.MatchString(user) {
+	if !taikai.ValidUserID(user) {
 		e.violate(w, http.StatusBadRequest, "linkToken: bad user id %q", user)
 		return
 	}
-	tok := randomHex(16)
+	tok := random.Hex(16)
 	e.mu.Lock()
 	e.linkTokens[tok] = &token{user: user, issued: e.opts.Now()}
 	e.mu.Unlock()

@@ -10,10 +10,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,9 +19,14 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"github.com/taikaibot/taikai/internal/random"
 )
 
-// Rules LINE documents (see shared line-platform.md §2–§4).
+// Rules LINE documents in the Messaging API reference
+// (https://developers.line.biz/en/reference/messaging-api/): reply tokens
+// (#send-reply-message), account-link tokens (#issue-link-token) and retry
+// keys (#retry-api-request).
 const (
 	ReplyTokenTTL = time.Minute
 	LinkTokenTTL  = 10 * time.Minute
@@ -31,10 +34,7 @@ const (
 	MaxMessages   = 5
 )
 
-var (
-	userIDRe   = regexp.MustCompile(`^U[0-9a-f]{32}$`)
-	retryKeyRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-)
+var retryKeyRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // Options configure an Emulator.
 type Options struct {
@@ -181,6 +181,9 @@ func (e *Emulator) Body(events ...Event) []byte {
 	return body
 }
 
+// CloseIdleConnections closes the webhook client's idle connections.
+func (e *Emulator) CloseIdleConnections() { e.opts.Client.CloseIdleConnections() }
+
 // Violations lists the rules the bot broke, in order.
 func (e *Emulator) Violations() []string {
 	e.mu.Lock()
@@ -228,15 +231,9 @@ func (e *Emulator) violate(w http.ResponseWriter, code int, format string, args 
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Line-Request-Id", randomHex(16))
+	w.Header().Set("X-Line-Request-Id", random.Hex(16))
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(v)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // nextID returns a sequence number, for ids that must be unique and stable in a run.

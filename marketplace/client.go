@@ -1,5 +1,6 @@
 // Package marketplace is the client of the marketplace API the bot uses
-// (see api/marketplace.yaml), and a sandbox that serves the same contract.
+// (see api/marketplace.yaml). Its sandbox, which serves the same contract
+// from memory, is marketplace/sandbox.
 package marketplace
 
 import (
@@ -9,14 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/retry"
 )
 
 // Client calls the marketplace API. It is safe for concurrent use.
@@ -24,10 +23,10 @@ type Client struct {
 	base  string
 	token string
 	hc    *http.Client
-	// Attempts is how often an idempotent call is tried; default 2.
-	Attempts int
-	// Backoff is the pause before a second attempt; default 200ms.
-	Backoff time.Duration
+	// Retry is how reads and idempotency-keyed writes are tried again
+	// (on no answer, 429 and 5xx); default retry.Default(). The single-use
+	// link nonce is never retried. Set it before the first call.
+	Retry retry.Policy
 }
 
 // NewClient returns a client of the API at baseURL (e.g.
@@ -38,7 +37,7 @@ func NewClient(baseURL, token string, hc *http.Client) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("marketplace: bad base URL %q", baseURL)
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, hc: hc, Attempts: 2, Backoff: 200 * time.Millisecond}, nil
+	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, hc: hc, Retry: retry.Default()}, nil
 }
 
 // Status fetches an account's withdrawal status. ErrNotFound for an unknown
@@ -46,7 +45,7 @@ func NewClient(baseURL, token string, hc *http.Client) (*Client, error) {
 func (c *Client) Status(ctx context.Context, accountID string) (*taikai.Status, error) {
 	var st taikai.Status
 	path := "/v1/accounts/" + url.PathEscape(accountID) + "/withdrawal-status"
-	code, body, err := c.do(ctx, http.MethodGet, path, nil, "", true)
+	code, body, err := c.do(ctx, http.MethodGet, path, nil, "", false)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +67,7 @@ func (c *Client) Withdraw(ctx context.Context, accountID, key string, req taikai
 	b, _ := json.Marshal(req)
 	path := "/v1/accounts/" + url.PathEscape(accountID) + "/withdrawals"
 	// Safe to retry: the idempotency key makes a second attempt answer like the first.
-	code, body, err := c.do(ctx, http.MethodPost, path, b, key, true)
+	code, body, err := c.do(ctx, http.MethodPost, path, b, key, false)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +94,9 @@ func (c *Client) Withdraw(ctx context.Context, accountID, key string, req taikai
 // is consumed, so this is never retried.
 func (c *Client) ResolveLink(ctx context.Context, nonce string) (string, error) {
 	b, _ := json.Marshal(map[string]string{"nonce": nonce})
-	code, body, err := c.do(ctx, http.MethodPost, "/v1/account-links", b, "", false)
+	// Once: the nonce is single-use, so an attempt whose answer was lost
+	// consumed it, and a second attempt could only be refused.
+	code, body, err := c.do(ctx, http.MethodPost, "/v1/account-links", b, "", true)
 	if err != nil {
 		return "", err
 	}
@@ -114,15 +115,6 @@ func (c *Client) ResolveLink(ctx context.Context, nonce string) (string, error) 
 	return "", statusError("link", code)
 }
 
-// retryAfter is how long to wait before trying again: the server's
-// Retry-After (in seconds, capped at 5s) if it sent one, else def with jitter.
-func retryAfter(res *http.Response, def time.Duration) time.Duration {
-	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s >= 0 {
-		return min(time.Duration(s)*time.Second, 5*time.Second)
-	}
-	return def/2 + time.Duration(rand.Int64N(int64(def)+1))
-}
-
 func statusError(op string, code int) error {
 	return fmt.Errorf("marketplace: %s: HTTP %d: %w", op, code, taikai.ErrUnavailable)
 }
@@ -130,27 +122,21 @@ func statusError(op string, code int) error {
 // maxBody caps what is read of an answer.
 const maxBody = 1 << 20
 
-// do sends one request, retrying (if retry) on network errors, 5xx and 429. It
-// returns the final status code and body; err only when no answer came.
-func (c *Client) do(ctx context.Context, method, path string, body []byte, key string, retry bool) (int, []byte, error) {
-	attempts := 1
-	if retry && c.Attempts > 1 {
-		attempts = c.Attempts
+// do sends a request, trying it again (unless once) as c.Retry says, and
+// returns the status code and body of the last answer; err only when no
+// answer came.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, key string, once bool) (int, []byte, error) {
+	p := c.Retry
+	if once {
+		p = p.Once()
 	}
-	var lastErr error
-	wait := c.Backoff
-	for i := 0; i < attempts; i++ {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-				return 0, nil, fmt.Errorf("marketplace: %w: %v", taikai.ErrUnavailable, ctx.Err())
-			case <-time.After(wait):
-			}
-			wait = c.Backoff
-		}
+	var code int
+	var answer []byte
+	err := p.Do(ctx, func(int) (retry.Answer, error) {
+		code, answer = 0, nil
 		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 		if err != nil {
-			return 0, nil, err
+			return retry.Answer{}, retry.Permanent(err)
 		}
 		req.Header.Set("Authorization", "Bearer "+c.token)
 		req.Header.Set("Accept", "application/json")
@@ -162,24 +148,26 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, key s
 		}
 		res, err := c.hc.Do(req)
 		if err != nil {
-			lastErr = err
-			continue
+			return retry.Answer{}, err
 		}
 		b, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 		res.Body.Close()
 		if err != nil {
-			lastErr = err
-			continue
+			return retry.Answer{}, err
 		}
-		if (res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests) && i+1 < attempts {
-			lastErr = fmt.Errorf("HTTP %d", res.StatusCode)
-			wait = retryAfter(res, c.Backoff)
-			continue
+		code, answer = res.StatusCode, b
+		if code >= 300 {
+			// Retried if the policy finds the status worth it; else (and
+			// after the last attempt) the caller reads the answer.
+			return retry.Answer{Status: code, RetryAfter: res.Header.Get("Retry-After")}, fmt.Errorf("HTTP %d", code)
 		}
-		return res.StatusCode, b, nil
+		return retry.Answer{}, nil
+	})
+	if code != 0 {
+		return code, answer, nil
 	}
-	if errors.Is(lastErr, context.Canceled) {
-		return 0, nil, lastErr
+	if errors.Is(err, context.Canceled) {
+		return 0, nil, err
 	}
-	return 0, nil, fmt.Errorf("marketplace: %s %s: %w: %v", method, path, taikai.ErrUnavailable, lastErr)
+	return 0, nil, fmt.Errorf("marketplace: %s %s: %w: %v", method, path, taikai.ErrUnavailable, err)
 }

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/marketplace/sandbox"
+	"github.com/taikaibot/taikai/retry"
 )
 
 func client(t *testing.T, h http.Handler, timeout time.Duration) *marketplace.Client {
@@ -21,17 +24,23 @@ func client(t *testing.T, h http.Handler, timeout time.Duration) *marketplace.Cl
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Backoff = time.Millisecond
+	c.Retry = retry.Policy{Attempts: 3, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}
 	return c
 }
 
-func sandboxClient(t *testing.T) (*marketplace.Client, *marketplace.Sandbox) {
-	sb := marketplace.NewSandbox(marketplace.SandboxOptions{Token: "tok"})
-	return client(t, sb.Handler(), 5*time.Second), sb
+func sandboxClient(t *testing.T) (*marketplace.Client, *sandbox.Server, string) {
+	sb := sandbox.New(sandbox.Options{Token: "tok"})
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(srv.Close)
+	c, err := marketplace.NewClient(srv.URL, "tok", &http.Client{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, sb, srv.URL
 }
 
 func TestStatusDerivesBlockers(t *testing.T) {
-	c, _ := sandboxClient(t)
+	c, _, _ := sandboxClient(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		account string
@@ -64,7 +73,7 @@ func TestStatusDerivesBlockers(t *testing.T) {
 }
 
 func TestWithdrawIsIdempotent(t *testing.T) {
-	c, sb := sandboxClient(t)
+	c, sb, _ := sandboxClient(t)
 	ctx := context.Background()
 	req := taikai.WithdrawalRequest{ReasonCode: taikai.ReasonNotUsing, Channel: "line"}
 	w1, err := c.Withdraw(ctx, "acc_clean", "k1", req)
@@ -88,8 +97,31 @@ func TestWithdrawIsIdempotent(t *testing.T) {
 }
 
 func TestResolveLinkIsSingleUse(t *testing.T) {
-	c, _ := sandboxClient(t)
-	if _, err := c.ResolveLink(context.Background(), "never-issued-nonce"); !errors.Is(err, taikai.ErrNotFound) {
+	c, _, base := sandboxClient(t)
+	ctx := context.Background()
+	// Log in on the link page as a user would; it sends the user on to
+	// LINE with a fresh nonce.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirect.PostForm(base+"/link", url.Values{"linkToken": {"lt-1"}, "account": {"acc_clean"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || res.StatusCode != http.StatusFound {
+		t.Fatalf("login: %d to %q (%v); want a redirect to LINE", res.StatusCode, res.Header.Get("Location"), err)
+	}
+	nonce := loc.Query().Get("nonce")
+	if nonce == "" || loc.Query().Get("linkToken") != "lt-1" {
+		t.Fatalf("redirect %s lacks the nonce or the link token", loc)
+	}
+	if acc, err := c.ResolveLink(ctx, nonce); err != nil || acc != "acc_clean" {
+		t.Fatalf("first use: %q, %v; want acc_clean", acc, err)
+	}
+	if acc, err := c.ResolveLink(ctx, nonce); !errors.Is(err, taikai.ErrNotFound) {
+		t.Errorf("second use: %q, %v; want ErrNotFound", acc, err)
+	}
+	if _, err := c.ResolveLink(ctx, "never-issued-nonce"); !errors.Is(err, taikai.ErrNotFound) {
 		t.Errorf("unknown nonce: %v; want ErrNotFound", err)
 	}
 }
@@ -135,7 +167,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("link resolution: %v after %d calls; want ErrUnavailable and no retry (the nonce is single-use)", err, links.Load())
 	}
 
-	unauthorized := marketplace.NewSandbox(marketplace.SandboxOptions{Token: "right"}).Handler()
+	unauthorized := sandbox.New(sandbox.Options{Token: "right"}).Handler()
 	if _, err := client(t, unauthorized, time.Second).Status(context.Background(), "acc_clean"); !errors.Is(err, taikai.ErrUnavailable) {
 		t.Errorf("wrong token: %v; want an error", err)
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/flows"
 )
 
@@ -84,9 +85,9 @@ func (m *Metrics) Event(typ string, since time.Duration) {
 }
 
 // Funnel counts a conversation transition.
-func (m *Metrics) Funnel(transition string) {
+func (m *Metrics) Funnel(transition flows.Transition) {
 	if m != nil {
-		m.funnel.WithLabelValues(transition).Inc()
+		m.funnel.WithLabelValues(string(transition)).Inc()
 	}
 }
 
@@ -105,9 +106,9 @@ func (m *Metrics) Reason(code string) {
 }
 
 // Filing counts a filing's outcome.
-func (m *Metrics) Filing(outcome string) {
+func (m *Metrics) Filing(outcome taikai.Outcome) {
 	if m != nil {
-		m.filings.WithLabelValues(outcome).Inc()
+		m.filings.WithLabelValues(string(outcome)).Inc()
 	}
 }
 
@@ -189,8 +190,8 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 	}
 }
 
-// Track records what an event did (it makes Metrics a bot.Tracker).
-func (m *Metrics) Track(_ context.Context, t bot.Track) {
+// Track records what an event did (it makes Metrics a chat.Tracker).
+func (m *Metrics) Track(_ context.Context, t chat.Turn) {
 	if m == nil {
 		return
 	}

@@ -23,7 +23,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/retry"
 )
 
 // Options configure a Queue. The zero value is usable.
@@ -45,6 +46,9 @@ type Options struct {
 	// Block is how long a read waits for new entries; it also bounds how
 	// long stopping takes. Default 1s.
 	Block time.Duration
+	// Retry paces the retries of a failed acknowledgement (they go on until
+	// shutdown); default retry.Default().
+	Retry retry.Policy
 	Log   *slog.Logger
 }
 
@@ -83,6 +87,9 @@ func New(rdb redis.UniversalClient, opts Options) *Queue {
 	if opts.Block <= 0 {
 		opts.Block = time.Second
 	}
+	if opts.Retry.MaxBackoff <= 0 {
+		opts.Retry = retry.Default()
+	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -112,7 +119,7 @@ return 0
 // Add stores events durably, skipping ids already seen, and reports how many
 // were new. All events go in one pipelined round trip. An error means some
 // may not be stored: the caller must ask LINE to send them again.
-func (q *Queue) Add(ctx context.Context, evs []bot.Event) (int, error) {
+func (q *Queue) Add(ctx context.Context, evs []taikai.Event) (int, error) {
 	if len(evs) == 0 {
 		return 0, nil
 	}
@@ -180,13 +187,13 @@ func (q *Queue) Depth(ctx context.Context) (map[string]float64, error) {
 }
 
 // Dispatcher processes events; it calls an event's Ack once it is done with
-// it for good. bot.Bot is one.
+// it for good. The bot is one.
 type Dispatcher interface {
-	Enqueue(ctx context.Context, evs []bot.Event) error
+	Enqueue(ctx context.Context, evs []taikai.Event) error
 }
 
 // parseEntry turns a stream entry into an event.
-func parseEntry(m redis.XMessage) (bot.Event, bool) {
+func parseEntry(m redis.XMessage) (taikai.Event, bool) {
 	id, _ := m.Values["id"].(string)
 	key, _ := m.Values["key"].(string)
 	raw, _ := m.Values["raw"].(string)
@@ -194,9 +201,9 @@ func parseEntry(m redis.XMessage) (bot.Event, bool) {
 	rid, _ := m.Values["rid"].(string)
 	ms, _ := strconv.ParseInt(at, 10, 64)
 	if id == "" {
-		return bot.Event{}, false
+		return taikai.Event{}, false
 	}
-	return bot.Event{ID: id, Key: key, Raw: []byte(raw), Received: time.UnixMilli(ms), Request: rid}, true
+	return taikai.Event{ID: id, Key: key, Raw: []byte(raw), Received: time.UnixMilli(ms), Request: rid}, true
 }
 
 // ack is an entry to acknowledge and delete.
@@ -254,7 +261,7 @@ func (a *acker) run() {
 }
 
 func (a *acker) flush(batch map[string][]string) {
-	for attempt := 0; ; attempt++ {
+	a.q.opts.Retry.Forever().Run(context.Background(), func(attempt int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, err := a.q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for s, ids := range batch {
@@ -265,7 +272,7 @@ func (a *acker) flush(batch map[string][]string) {
 		})
 		cancel()
 		if err == nil {
-			return
+			return nil
 		}
 		a.mu.Lock()
 		closed := a.closed
@@ -274,11 +281,11 @@ func (a *acker) flush(batch map[string][]string) {
 			// Left pending: the next owner re-processes these entries, and
 			// the store recognises them as applied.
 			a.q.log.Error("acks dropped at shutdown", "err", err)
-			return
+			return retry.Permanent(err)
 		}
 		a.q.log.Warn("ack failed; retrying", "err", err)
-		time.Sleep(min(time.Duration(100*(attempt+1))*time.Millisecond, 2*time.Second))
-	}
+		return err
+	})
 }
 
 // Run consumes the queue until ctx ends: it takes a fair share of the
@@ -480,7 +487,7 @@ func (c *consumer) read(ctx context.Context, l *lease) error {
 	sem := make(chan struct{}, q.opts.MaxInFlight)
 	var inflight sync.Map // entry id → true, so a re-claim does not dispatch twice
 	dispatch := func(msgs []redis.XMessage) error {
-		var evs []bot.Event
+		var evs []taikai.Event
 		for _, m := range msgs {
 			if _, dup := inflight.LoadOrStore(m.ID, true); dup {
 				continue

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/internal/redistest"
 	"github.com/taikaibot/taikai/queue"
 )
@@ -19,7 +19,7 @@ type recorder struct {
 	ack  bool
 }
 
-func (r *recorder) Enqueue(_ context.Context, evs []bot.Event) error {
+func (r *recorder) Enqueue(_ context.Context, evs []taikai.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, ev := range evs {
@@ -42,11 +42,11 @@ func (r *recorder) count() int {
 	return n
 }
 
-func events(users, per int) []bot.Event {
-	var evs []bot.Event
+func events(users, per int) []taikai.Event {
+	var evs []taikai.Event
 	for i := 0; i < per; i++ {
 		for u := 0; u < users; u++ {
-			evs = append(evs, bot.Event{ID: fmt.Sprintf("e-%d-%d", u, i), Key: fmt.Sprintf("U%d", u), Raw: []byte(`{}`), Received: time.Now()})
+			evs = append(evs, taikai.Event{ID: fmt.Sprintf("e-%d-%d", u, i), Key: fmt.Sprintf("U%d", u), Raw: []byte(`{}`), Received: time.Now()})
 		}
 	}
 	return evs
@@ -103,11 +103,18 @@ func TestUnackedEventsGoToTheNextOwner(t *testing.T) {
 	a.Add(ctx, events(4, 3))
 
 	// The first worker takes the events and never acks them, then vanishes
-	// without releasing its leases (as a killed process would).
+	// without releasing its leases (as a killed process would): its drain
+	// never returns while the test runs.
+	vanished := make(chan struct{})
+	t.Cleanup(func() { close(vanished) })
 	r1 := &recorder{seen: map[string][]string{}, ack: false}
 	actx, stopA := context.WithCancel(ctx)
-	go a.Run(actx, r1, func(context.Context) error { select {} })
+	go a.Run(actx, r1, func(context.Context) error { <-vanished; return nil })
+	deadline := time.Now().Add(10 * time.Second)
 	for r1.count() < 12 {
+		if time.Now().After(deadline) {
+			t.Fatalf("first worker got %d of 12 events", r1.count())
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	stopA()
@@ -118,7 +125,7 @@ func TestUnackedEventsGoToTheNextOwner(t *testing.T) {
 	bctx, stopB := context.WithCancel(ctx)
 	defer stopB()
 	go b.Run(bctx, r2, nil)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for r2.count() < 12 {
 		if time.Now().After(deadline) {
 			t.Fatalf("second worker got %d of 12 pending events", r2.count())

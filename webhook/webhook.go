@@ -7,7 +7,6 @@ package webhook
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,7 +17,8 @@ import (
 	"time"
 
 	linewebhook "github.com/line/line-bot-sdk-go/v8/linebot/webhook"
-	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/internal/random"
 )
 
 // MaxBody caps a webhook body. LINE documents none; 1 MiB is generous.
@@ -27,7 +27,7 @@ const MaxBody = 1 << 20
 // Intake stores events durably for processing, skipping ids it has seen,
 // and reports how many were new. An error means some may not be stored.
 type Intake interface {
-	Add(ctx context.Context, evs []bot.Event) (int, error)
+	Add(ctx context.Context, evs []taikai.Event) (int, error)
 }
 
 // Handler serves POST /callback.
@@ -67,7 +67,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	// A request id ties the logs of this webhook and of its events together.
-	rid := requestID()
+	rid := random.Hex(8)
 	log = log.With("request", rid)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
@@ -106,7 +106,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		now = h.Now
 	}
 	received := now()
-	evs := make([]bot.Event, 0, len(cb.Events))
+	evs := make([]taikai.Event, 0, len(cb.Events))
 	for _, raw := range cb.Events {
 		var l lean
 		if err := json.Unmarshal(raw, &l); err != nil {
@@ -118,7 +118,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			sum := sha256.Sum256(raw)
 			id = "sha256:" + hex.EncodeToString(sum[:16])
 		}
-		evs = append(evs, bot.Event{ID: id, Key: orderKey(l, id), Raw: raw, Received: received, Request: rid})
+		evs = append(evs, taikai.Event{ID: id, Key: orderKey(l, id), Raw: raw, Received: received, Request: rid})
 	}
 	if len(evs) == 0 {
 		h.count("ok")
@@ -138,12 +138,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.count("ok")
 	ok(w)
-}
-
-func requestID() string {
-	var b [8]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 func ok(w http.ResponseWriter) {

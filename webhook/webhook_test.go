@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/lineemu"
 	"github.com/taikaibot/taikai/webhook"
 )
@@ -22,11 +22,11 @@ const secret = "8c570fa6dd201bb328f1c1eac23a96d8"
 type intake struct {
 	mu   sync.Mutex
 	seen map[string]bool
-	evs  []bot.Event
+	evs  []taikai.Event
 	fail bool
 }
 
-func (q *intake) Add(_ context.Context, evs []bot.Event) (int, error) {
+func (q *intake) Add(_ context.Context, evs []taikai.Event) (int, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.fail {

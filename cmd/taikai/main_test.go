@@ -33,6 +33,10 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"MARKETPLACE_API_URL": "https://m.example", "MARKETPLACE_API_TOKEN": "x"}, "MARKETPLACE_LINK_URL"},
 		{map[string]string{"CONVERSATION_EXPIRY": "soon"}, "CONVERSATION_EXPIRY"},
 		{map[string]string{"REDIS_URL": "http://nope"}, "REDIS_URL"},
+		{map[string]string{"RETRY_ATTEMPTS": "many"}, "RETRY_ATTEMPTS"},
+		{map[string]string{"RETRY_BACKOFF": "1h"}, "RETRY_BACKOFF"},
+		{map[string]string{"RETRY_BACKOFF": "2s", "RETRY_BACKOFF_MAX": "1s"}, "RETRY_BACKOFF_MAX"},
+		{map[string]string{"RETRY_AFTER_MAX": "-1s"}, "RETRY_AFTER_MAX"},
 	} {
 		e := map[string]string{}
 		for k, v := range ok {
@@ -50,6 +54,24 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	var ce *configError
 	if err := run(context.Background(), []string{"taikai"}, env(nil), nil, &bytes.Buffer{}, &bytes.Buffer{}); !errors.As(err, &ce) {
 		t.Errorf("no command: %v; want a usage error", err)
+	}
+}
+
+func TestRetrySettingsReachThePolicy(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{
+		"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t",
+		"RETRY_ATTEMPTS": "5", "RETRY_BACKOFF": "50ms", "RETRY_BACKOFF_MAX": "2s", "RETRY_AFTER_MAX": "3s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Replica.Retry
+	if p.Attempts != 5 || p.Backoff != 50*time.Millisecond || p.MaxBackoff != 2*time.Second || p.MaxRetryAfter != 3*time.Second {
+		t.Errorf("policy %+v; want the settings", p)
+	}
+	cfg, _ = loadConfig(env(map[string]string{"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"}))
+	if d := cfg.Replica.Retry; d.Attempts != 3 || d.MaxRetryAfter != 5*time.Second {
+		t.Errorf("default policy %+v; want the README's defaults", d)
 	}
 }
 

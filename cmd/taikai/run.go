@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, slog.New(slog.NewJSONHandler(stdout, nil)), nil)
+		return serve(ctx, cfg, slog.New(slog.NewJSONHandler(stdout, nil)))
 	case "demo":
 		return runDemo(ctx, args[2:], stdin, stdout, stderr)
 	case "replay":

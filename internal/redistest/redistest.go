@@ -5,23 +5,21 @@ package redistest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/taikaibot/taikai/internal/random"
 )
 
 // Redis returns a client and a key prefix unique to the test; keys under
 // the prefix are deleted when the test ends. mr is nil on a real Redis.
 func Redis(t testing.TB) (rdb redis.UniversalClient, prefix string, mr *miniredis.Miniredis) {
 	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	prefix = "test:" + hex.EncodeToString(b) + ":"
+	prefix = "test:" + random.Hex(6) + ":"
 	if u := os.Getenv("REDIS_URL"); u != "" {
 		opts, err := redis.ParseURL(u)
 		if err != nil {

@@ -1,4 +1,9 @@
-package marketplace
+// Package sandbox serves the marketplace API contract (api/marketplace.yaml)
+// from memory, with demo accounts, for the demo, the tests and a `taikai
+// serve` without a marketplace configured. Its link page stands in for the
+// marketplace's login. Blockers are derived from each account's orders,
+// payouts and balance, as the real service would.
+package sandbox
 
 import (
 	"crypto/rand"
@@ -29,62 +34,62 @@ const (
 	PayoutPaid      = "paid"
 )
 
-// SandboxOrder is an order of a sandbox account.
-type SandboxOrder struct {
+// Order is an order of a sandbox account.
+type Order struct {
 	ID, Title, Counterparty, Status string
 }
 
-// SandboxPayout is a payout request of a sandbox account.
-type SandboxPayout struct {
+// Payout is a payout request of a sandbox account.
+type Payout struct {
 	ID                      string
 	AmountJPY               int64
 	RequestedAt, ExpectedAt string
 	Status                  string
 }
 
-// SandboxAccount is a marketplace account in the sandbox. Its blockers are
+// Account is a marketplace account in the sandbox. Its blockers are
 // derived from its orders, payouts and balance, as the real service would.
-type SandboxAccount struct {
+type Account struct {
 	ID, Name        string
 	Rating          taikai.Rating
 	CompletedOrders int
-	Purchases       []SandboxOrder // as a buyer
-	Sales           []SandboxOrder // as a seller
-	Payouts         []SandboxPayout
+	Purchases       []Order // as a buyer
+	Sales           []Order // as a seller
+	Payouts         []Payout
 	BalanceJPY      int64
 	Withdrawn       bool
 }
 
 // DemoAccounts returns the sandbox's demo accounts: a clean one, one with no
 // rating yet, one per blocker kind, and one with every blocker.
-func DemoAccounts() []SandboxAccount {
-	return []SandboxAccount{
+func DemoAccounts() []Account {
+	return []Account{
 		{ID: "acc_clean", Name: "山田 花子", Rating: taikai.Rating{Average: 4.8, Count: 52}, CompletedOrders: 50},
 		{ID: "acc_new", Name: "小林 結衣"},
 		{ID: "acc_buyer", Name: "佐藤 健", Rating: taikai.Rating{Average: 4.5, Count: 3}, CompletedOrders: 3,
-			Purchases: []SandboxOrder{{"o-1001", "ロゴデザイン作成", "デザイン工房ミナト", OrderInProgress}, {"o-1000", "名刺デザイン", "デザイン工房ミナト", OrderCompleted}}},
+			Purchases: []Order{{"o-1001", "ロゴデザイン作成", "デザイン工房ミナト", OrderInProgress}, {"o-1000", "名刺デザイン", "デザイン工房ミナト", OrderCompleted}}},
 		{ID: "acc_seller", Name: "鈴木 美咲", Rating: taikai.Rating{Average: 4.9, Count: 120}, CompletedOrders: 118,
-			Sales: []SandboxOrder{{"o-2001", "ブログ記事の執筆（3000字）", "高橋 誠", OrderInProgress}, {"o-2002", "商品説明文の作成", "中村 愛", OrderDelivered}}},
+			Sales: []Order{{"o-2001", "ブログ記事の執筆（3000字）", "高橋 誠", OrderInProgress}, {"o-2002", "商品説明文の作成", "中村 愛", OrderDelivered}}},
 		{ID: "acc_payout", Name: "田中 翔", Rating: taikai.Rating{Average: 4.2, Count: 15}, CompletedOrders: 15,
-			Payouts: []SandboxPayout{{"p-3001", 12000, "2026-11-20", "2026-11-27", PayoutRequested}, {"p-3000", 8000, "2026-10-20", "2026-10-27", PayoutPaid}}},
+			Payouts: []Payout{{"p-3001", 12000, "2026-11-20", "2026-11-27", PayoutRequested}, {"p-3000", 8000, "2026-10-20", "2026-10-27", PayoutPaid}}},
 		{ID: "acc_balance", Name: "伊藤 さくら", Rating: taikai.Rating{Average: 3.6, Count: 8}, CompletedOrders: 8, BalanceJPY: 3200},
 		{ID: "acc_many", Name: "渡辺 大輔", Rating: taikai.Rating{Average: 4.6, Count: 31}, CompletedOrders: 29,
-			Purchases:  []SandboxOrder{{"o-4001", "LP制作", "ウェブ制作ラボ", OrderDelivered}},
-			Sales:      []SandboxOrder{{"o-4101", "翻訳（英→日）", "加藤 亮", OrderInProgress}},
-			Payouts:    []SandboxPayout{{"p-4201", 45800, "2026-11-21", "2026-11-30", PayoutRequested}},
+			Purchases:  []Order{{"o-4001", "LP制作", "ウェブ制作ラボ", OrderDelivered}},
+			Sales:      []Order{{"o-4101", "翻訳（英→日）", "加藤 亮", OrderInProgress}},
+			Payouts:    []Payout{{"p-4201", 45800, "2026-11-21", "2026-11-30", PayoutRequested}},
 			BalanceJPY: 15400},
 	}
 }
 
-// SandboxOptions configure a Sandbox.
-type SandboxOptions struct {
+// Options configure a Server.
+type Options struct {
 	// Token is the bearer token the API requires.
 	Token string
 	// AccountLinkURL is LINE's account-link dialog, where the link page sends
 	// the user; default https://access.line.me/dialog/bot/accountLink.
 	AccountLinkURL string
 	// Accounts to serve; default DemoAccounts().
-	Accounts []SandboxAccount
+	Accounts []Account
 	// OrderURL makes an order's URL from its id; default none.
 	OrderURL func(orderID string) string
 	// Now is the clock; default time.Now.
@@ -101,13 +106,13 @@ type answer struct {
 	body []byte
 }
 
-// Sandbox serves the marketplace API contract from memory, for the demo
-// and the tests. It is safe for concurrent use.
-type Sandbox struct {
-	opts SandboxOptions
+// Server serves the marketplace API contract from memory. It is safe for
+// concurrent use.
+type Server struct {
+	opts Options
 
 	mu       sync.Mutex
-	accounts map[string]*SandboxAccount
+	accounts map[string]*Account
 	order    []string // account ids as given, for the link page
 	nonces   map[string]nonce
 	answers  map[string]answer // idempotency key (per account) → first answer
@@ -118,8 +123,8 @@ type Sandbox struct {
 // NonceTTL is how long a link nonce is valid (LINE's link token lives 10 minutes).
 const NonceTTL = 10 * time.Minute
 
-// NewSandbox returns a sandbox serving opts.Accounts.
-func NewSandbox(opts SandboxOptions) *Sandbox {
+// New returns a sandbox serving opts.Accounts.
+func New(opts Options) *Server {
 	if opts.AccountLinkURL == "" {
 		opts.AccountLinkURL = "https://access.line.me/dialog/bot/accountLink"
 	}
@@ -129,7 +134,7 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Sandbox{opts: opts, accounts: map[string]*SandboxAccount{}, nonces: map[string]nonce{}, answers: map[string]answer{}, calls: map[string]int{}}
+	s := &Server{opts: opts, accounts: map[string]*Account{}, nonces: map[string]nonce{}, answers: map[string]answer{}, calls: map[string]int{}}
 	for _, a := range opts.Accounts {
 		a := a
 		s.accounts[a.ID] = &a
@@ -140,7 +145,7 @@ func NewSandbox(opts SandboxOptions) *Sandbox {
 
 // Handler serves the API under /v1/, the link page at /link and a selling
 // guide at /guide/selling.
-func (s *Sandbox) Handler() http.Handler {
+func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/accounts/{id}/withdrawal-status", s.auth(s.handleStatus))
 	mux.Handle("POST /v1/accounts/{id}/withdrawals", s.auth(s.handleWithdraw))
@@ -154,7 +159,7 @@ func (s *Sandbox) Handler() http.Handler {
 	return mux
 }
 
-func (s *Sandbox) auth(h http.HandlerFunc) http.Handler {
+func (s *Server) auth(h http.HandlerFunc) http.Handler {
 	want := []byte("Bearer " + s.opts.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
@@ -172,13 +177,13 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // status derives an account's withdrawal status. Callers hold s.mu.
-func (s *Sandbox) status(a *SandboxAccount) taikai.Status {
+func (s *Server) status(a *Account) taikai.Status {
 	st := taikai.Status{
 		AccountID: a.ID, DisplayName: a.Name, Rating: a.Rating, CompletedOrders: a.CompletedOrders,
 		PurchasesInProgress: []taikai.Order{}, SalesAwaitingDelivery: []taikai.Order{}, PayoutsInProgress: []taikai.Payout{},
 		SalesBalanceJPY: a.BalanceJPY,
 	}
-	order := func(o SandboxOrder) taikai.Order {
+	order := func(o Order) taikai.Order {
 		t := taikai.Order{OrderID: o.ID, Title: o.Title, Counterparty: o.Counterparty, Status: o.Status}
 		if s.opts.OrderURL != nil {
 			t.URL = s.opts.OrderURL(o.ID)
@@ -205,7 +210,7 @@ func (s *Sandbox) status(a *SandboxAccount) taikai.Status {
 	return st
 }
 
-func (s *Sandbox) account(id string) *SandboxAccount {
+func (s *Server) account(id string) *Account {
 	a := s.accounts[id]
 	if a == nil || a.Withdrawn {
 		return nil
@@ -213,7 +218,7 @@ func (s *Sandbox) account(id string) *SandboxAccount {
 	return a
 }
 
-func (s *Sandbox) handleStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls["status"]++
@@ -225,7 +230,7 @@ func (s *Sandbox) handleStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.status(a))
 }
 
-func (s *Sandbox) handleWithdraw(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" || len(key) > 255 {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "idempotency_key_required"})
@@ -272,7 +277,7 @@ func (s *Sandbox) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-func (s *Sandbox) handleResolve(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Nonce string `json:"nonce"`
 	}
@@ -305,9 +310,9 @@ var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 {{else}}<p>リンクが正しくありません。LINEのトークからもう一度お試しください。</p>{{end}}
 </body></html>`))
 
-func (s *Sandbox) handleLinkPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLinkPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	var accs []SandboxAccount
+	var accs []Account
 	for _, id := range s.order {
 		if a := s.accounts[id]; !a.Withdrawn {
 			accs = append(accs, *a)
@@ -320,7 +325,7 @@ func (s *Sandbox) handleLinkPage(w http.ResponseWriter, r *http.Request) {
 
 // handleLogin stands in for the marketplace's login: the chosen account is
 // "logged in", a nonce is made for it and the user is sent to LINE.
-func (s *Sandbox) handleLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	token, account := r.PostFormValue("linkToken"), r.PostFormValue("account")
 	s.mu.Lock()
@@ -343,7 +348,7 @@ func (s *Sandbox) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 // Update changes an account under the sandbox's lock (tests use it to clear
 // or add blockers). It reports whether the account exists.
-func (s *Sandbox) Update(id string, f func(a *SandboxAccount)) bool {
+func (s *Server) Update(id string, f func(a *Account)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.accounts[id]
@@ -355,14 +360,14 @@ func (s *Sandbox) Update(id string, f func(a *SandboxAccount)) bool {
 }
 
 // Calls reports how often an API operation ("status", "withdraw") was called.
-func (s *Sandbox) Calls(op string) int {
+func (s *Server) Calls(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[op]
 }
 
 // Filed reports how many withdrawals were filed.
-func (s *Sandbox) Filed() int {
+func (s *Server) Filed() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.filed

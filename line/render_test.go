@@ -1,4 +1,4 @@
-package bot
+package line
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+
 	"github.com/taikaibot/taikai/flows"
 )
 
@@ -46,9 +47,30 @@ func TestRenderKeepsLINELimits(t *testing.T) {
 	}
 }
 
+func TestRenderEncodesEachMessage(t *testing.T) {
+	raw, err := Render([]flows.Reply{{Text: "一"}, {Text: "二", Choices: []flows.Choice{{Label: "はい", Data: "a=yes"}}}})
+	if err != nil || len(raw) != 2 {
+		t.Fatalf("Render: %d messages, %v; want 2", len(raw), err)
+	}
+	var m struct {
+		Type       string
+		Text       string
+		QuickReply *struct{ Items []json.RawMessage }
+	}
+	if err := json.Unmarshal(raw[1], &m); err != nil || m.Type != "text" || m.Text != "二" || m.QuickReply == nil || len(m.QuickReply.Items) != 1 {
+		t.Errorf("second message %s; want the text with one quick reply", raw[1])
+	}
+	if got := rawMessage(raw[0]).GetType(); got != "text" {
+		t.Errorf("rawMessage.GetType() = %q; want text", got)
+	}
+	if raw, err := Render(nil); err != nil || len(raw) != 0 {
+		t.Errorf("Render(nil) = %d messages, %v; want none", len(raw), err)
+	}
+}
+
 func TestRetryKeyIsAStableUUID(t *testing.T) {
-	a, b := retryKey("01KXHMQFSR8SD8GWMM7MM953HP"), retryKey("01KXHMQFSR8SD8GWMM7MM953HP")
-	if a != b || len(a) != 36 || a[14] != '5' || retryKey("other") == a {
-		t.Errorf("retryKey = %q, %q; want equal v5-layout UUIDs distinct per event", a, b)
+	a, b := RetryKey("01KXHMQFSR8SD8GWMM7MM953HP"), RetryKey("01KXHMQFSR8SD8GWMM7MM953HP")
+	if a != b || len(a) != 36 || a[14] != '5' || RetryKey("other") == a {
+		t.Errorf("RetryKey = %q, %q; want equal v5-layout UUIDs distinct per key", a, b)
 	}
 }

@@ -1,9 +1,8 @@
-package taikai_test
+package e2e
 
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,27 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/taikaibot/taikai/demo"
-	"github.com/taikaibot/taikai/internal/redistest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/conversations")
-
-func startSystem(t *testing.T) *demo.System { return startSystemWith(t, demo.Config{}) }
-
-// startSystemWith starts the whole system on the test's Redis (REDIS_URL or
-// the embedded one).
-func startSystemWith(t *testing.T, cfg demo.Config) *demo.System {
-	t.Helper()
-	if cfg.Redis == nil {
-		cfg.Redis, cfg.KeyPrefix, _ = redistest.Redis(t)
-	}
-	sys, err := demo.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
-	return sys
-}
 
 var expectFiled = regexp.MustCompile(`(?m)^# expect filed=(\d+)$`)
 
@@ -42,7 +21,7 @@ var expectFiled = regexp.MustCompile(`(?m)^# expect filed=(\d+)$`)
 // the real HTTP handler, the LINE emulator and the sandbox marketplace — and
 // compares what the user saw with the golden transcript (-update rewrites it).
 func TestConversations(t *testing.T) {
-	scripts, err := filepath.Glob("testdata/conversations/*.txt")
+	scripts, err := filepath.Glob(filepath.Join(repo, "testdata/conversations/*.txt"))
 	if err != nil || len(scripts) == 0 {
 		t.Fatalf("no conversations: %v", err)
 	}
@@ -92,14 +71,25 @@ func TestConversations(t *testing.T) {
 // TestReadmeShowsRealTranscripts keeps the README's transcripts true: they
 // must be the golden files, verbatim.
 func TestReadmeShowsRealTranscripts(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
+	read := func(name string) []byte {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(repo, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	clean, _ := os.ReadFile("testdata/conversations/clean_withdrawal.golden")
-	blocked, _ := os.ReadFile("testdata/conversations/blocked_everything.golden")
-	i := bytes.Index(blocked, []byte("番号> acc_many"))
-	if !bytes.Contains(readme, clean) || i < 0 || !bytes.Contains(readme, blocked[i:]) {
-		t.Error("README's transcripts differ from testdata/conversations/{clean_withdrawal,blocked_everything}.golden; copy them in")
+	readme := read("README.md")
+	clean := read("testdata/conversations/clean_withdrawal.golden")
+	blocked := read("testdata/conversations/blocked_everything.golden")
+	from := []byte("番号> acc_many")
+	i := bytes.Index(blocked, from)
+	if i < 0 {
+		t.Fatalf("blocked_everything.golden lacks %q, where the README's excerpt starts", from)
+	}
+	for name, want := range map[string][]byte{"clean_withdrawal.golden": clean, "blocked_everything.golden (from the login on)": blocked[i:]} {
+		if !bytes.Contains(readme, want) {
+			t.Errorf("README's transcript differs from testdata/conversations/%s; copy it in", name)
+		}
 	}
 }

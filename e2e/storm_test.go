@@ -1,4 +1,4 @@
-package taikai_test
+package e2e
 
 import (
 	"context"
@@ -15,16 +15,16 @@ import (
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/demo"
 	"github.com/taikaibot/taikai/lineemu"
-	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/marketplace/sandbox"
 )
 
 var stormUsers = flag.Int("storm.users", 60, "users per storm test (a long run: -storm.users=2000)")
 
 // stormAccounts are clean sandbox accounts, one per storm user.
-func stormAccounts(n int) []marketplace.SandboxAccount {
-	accs := make([]marketplace.SandboxAccount, n)
+func stormAccounts(n int) []sandbox.Account {
+	accs := make([]sandbox.Account, n)
 	for i := range accs {
-		accs[i] = marketplace.SandboxAccount{ID: fmt.Sprintf("acc_s%05d", i), Name: fmt.Sprintf("ユーザー%d", i), Rating: taikai.Rating{Average: 4.1, Count: 9}, CompletedOrders: 9}
+		accs[i] = sandbox.Account{ID: fmt.Sprintf("acc_s%05d", i), Name: fmt.Sprintf("ユーザー%d", i), Rating: taikai.Rating{Average: 4.1, Count: 9}, CompletedOrders: 9}
 	}
 	return accs
 }

@@ -1,25 +1,47 @@
-package bot
+package line
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+
 	"github.com/taikaibot/taikai/flows"
 )
 
-// LINE's limits (line-platform.md §3).
+// LINE's limits (https://developers.line.biz/en/reference/messaging-api/#message-objects
+// and #send-reply-message).
 const (
 	maxMessages     = 5
 	maxText         = 5000
 	maxQuickReplies = 13
 	maxLabel        = 20
 	maxButtonsText  = 160
+	maxAltText      = 1500
 )
 
-// render turns replies into at most five LINE messages: a text message per
-// reply, a buttons template for a link, and the last reply's choices as
-// quick replies on the last message (the only place LINE shows them).
+// Render turns replies into at most five LINE messages, encoded as the API
+// takes them: a text message per reply, a buttons template for a link, and
+// the last reply's choices as quick replies on the last message (the only
+// place LINE shows them).
+func (c *Client) Render(replies []flows.Reply) ([]json.RawMessage, error) { return Render(replies) }
+
+// Render is Client.Render, which needs no client.
+func Render(replies []flows.Reply) ([]json.RawMessage, error) {
+	msgs := render(replies)
+	out := make([]json.RawMessage, len(msgs))
+	for i, m := range msgs {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("line: render: %w", err)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
 func render(replies []flows.Reply) []messaging_api.MessageInterface {
 	if len(replies) == 0 {
 		return nil
@@ -56,7 +78,7 @@ func render(replies []flows.Reply) []messaging_api.MessageInterface {
 
 func linkMessage(r flows.Reply) messaging_api.MessageInterface {
 	return &messaging_api.TemplateMessage{
-		AltText: clip(r.Text+"\n"+r.Link.URL, 1500),
+		AltText: clip(r.Text+"\n"+r.Link.URL, maxAltText),
 		Template: &messaging_api.ButtonsTemplate{
 			Text:    clip(r.Text, maxButtonsText),
 			Actions: []messaging_api.ActionInterface{&messaging_api.UriAction{Label: clip(r.Link.Label, maxLabel), Uri: r.Link.URL}},

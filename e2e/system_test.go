@@ -1,10 +1,11 @@
-package taikai_test
+package e2e
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,88 +13,8 @@ import (
 	"github.com/taikaibot/taikai/demo"
 	"github.com/taikaibot/taikai/internal/redistest"
 	"github.com/taikaibot/taikai/lineemu"
-	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/marketplace/sandbox"
 )
-
-const user = demo.User
-
-// texts returns the text of every message user received.
-func texts(sys *demo.System) []string {
-	var out []string
-	for _, m := range sys.Emulator.Messages(user) {
-		if m.Type == "template" {
-			out = append(out, m.Template.Text)
-			continue
-		}
-		out = append(out, m.Text)
-	}
-	return out
-}
-
-func send(t *testing.T, sys *demo.System, evs ...lineemu.Event) {
-	t.Helper()
-	code, err := sys.Emulator.Send(context.Background(), evs...)
-	if err != nil || code != http.StatusOK {
-		t.Fatalf("webhook: %d, %v; want 200", code, err)
-	}
-	sys.Wait()
-}
-
-// lastButton returns the postback data of the button labelled label in the
-// last message user received.
-func lastButton(t *testing.T, sys *demo.System, label string) string {
-	t.Helper()
-	msgs := sys.Emulator.Messages(user)
-	if len(msgs) == 0 {
-		t.Fatal("no messages")
-	}
-	for _, a := range msgs[len(msgs)-1].Buttons() {
-		if a.Label == label {
-			return a.Data
-		}
-	}
-	t.Fatalf("no button %q in the last message %+v", label, msgs[len(msgs)-1])
-	return ""
-}
-
-func noViolations(t *testing.T, sys *demo.System) {
-	t.Helper()
-	for _, v := range sys.Emulator.Violations() {
-		t.Errorf("LINE rule broken: %s", v)
-	}
-}
-
-// linkAs links the demo user to account through the real link page and
-// LINE's account-link dialog, as a person would.
-func linkAs(t *testing.T, sys *demo.System, account string) {
-	t.Helper()
-	msgs := sys.Emulator.Messages(user)
-	var link string
-	for _, a := range msgs[len(msgs)-1].Buttons() {
-		if a.Type == "uri" {
-			link = a.URI
-		}
-	}
-	if link == "" {
-		t.Fatalf("no link button in %+v", msgs[len(msgs)-1])
-	}
-	u := strings.SplitN(link, "linkToken=", 2)
-	res, err := http.PostForm(u[0][:len(u[0])-1], map[string][]string{"linkToken": {u[1]}, "account": {account}})
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("link: %v %v", res, err)
-	}
-	res.Body.Close()
-	sys.Wait()
-}
-
-// toConfirm walks a linked clean account to the confirm step.
-func toConfirm(t *testing.T, sys *demo.System, account string) {
-	t.Helper()
-	send(t, sys, sys.Emulator.Text(user, "退会したい"))
-	linkAs(t, sys, account)
-	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
-	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
-}
 
 func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 	for _, tc := range []struct {
@@ -121,7 +42,7 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			sys := startSystem(t)
-			body, err := os.ReadFile("testdata/webhook/" + tc.file)
+			body, err := os.ReadFile(filepath.Join(repo, "testdata/webhook", tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,7 +50,7 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 			if err != nil || code != http.StatusOK {
 				t.Fatalf("webhook: %d, %v; want 200", code, err)
 			}
-			sys.Wait()
+			wait(t, sys)
 			got := texts(sys)
 			if len(got) != tc.replies {
 				t.Fatalf("%d messages %q; want %d", len(got), got, tc.replies)
@@ -145,12 +66,15 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 func TestRedeliveredPayloadIsAnsweredOnce(t *testing.T) {
 	sys := startSystem(t)
 	for _, f := range []string{"message_text_taikai.json", "message_text_taikai_redelivered.json", "message_text_taikai.json"} {
-		body, _ := os.ReadFile("testdata/webhook/" + f)
+		body, err := os.ReadFile(filepath.Join(repo, "testdata/webhook", f))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if code, err := sys.Emulator.Post(context.Background(), body); err != nil || code != http.StatusOK {
 			t.Fatalf("%s: %d %v", f, code, err)
 		}
 	}
-	sys.Wait()
+	wait(t, sys)
 	if got := texts(sys); len(got) != 1 {
 		t.Errorf("%d messages; want 1 for one event delivered three times", len(got))
 	}
@@ -179,15 +103,15 @@ func TestBlockerAppearingBeforeFilingIsExplained(t *testing.T) {
 	sys := startSystem(t)
 	toConfirm(t, sys, "acc_clean")
 	// Meanwhile the user buys something.
-	sys.Sandbox.Update("acc_clean", func(a *marketplace.SandboxAccount) {
-		a.Purchases = append(a.Purchases, marketplace.SandboxOrder{ID: "o-9001", Title: "アイコン作成", Counterparty: "絵描きのアトリエ", Status: marketplace.OrderInProgress})
+	sys.Sandbox.Update("acc_clean", func(a *sandbox.Account) {
+		a.Purchases = append(a.Purchases, sandbox.Order{ID: "o-9001", Title: "アイコン作成", Counterparty: "絵描きのアトリエ", Status: sandbox.OrderInProgress})
 	})
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
 	got := strings.Join(texts(sys), "\n")
 	if sys.Sandbox.Filed() != 0 || !strings.Contains(got, "申請の直前に") || !strings.Contains(got, "o-9001") {
 		t.Fatalf("filed %d; messages:\n%s\nwant the new blocker explained and nothing filed", sys.Sandbox.Filed(), got)
 	}
-	sys.Sandbox.Update("acc_clean", func(a *marketplace.SandboxAccount) { a.Purchases[0].Status = marketplace.OrderCompleted })
+	sys.Sandbox.Update("acc_clean", func(a *sandbox.Account) { a.Purchases[0].Status = sandbox.OrderCompleted })
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "もう一度確認する")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
@@ -218,7 +142,7 @@ func TestConcurrentTapsFileOnce(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		<-done
 	}
-	sys.Wait()
+	wait(t, sys)
 	if n := sys.Sandbox.Filed(); n != 1 {
 		t.Errorf("filed %d times; want 1", n)
 	}

@@ -1,8 +1,9 @@
-package taikai_test
+package e2e
 
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -19,16 +20,27 @@ import (
 // faults injects failures into an API: each distinct request (method, path
 // and body) fails at its first sight with probability p, in one of several
 // ways, and goes through when tried again — so the bot's retries, not luck,
-// decide the outcome.
+// decide the outcome. A reply token said to have expired stays expired, as
+// on LINE.
 type faults struct {
-	p    float64
-	mu   sync.Mutex
-	seen map[[32]byte]bool
+	p       float64
+	mu      sync.Mutex
+	seen    map[[32]byte]bool
+	expires map[string]bool // reply tokens said to have expired
 	// counts by kind
 	before, throttled, lost, expired atomic.Int64
 }
 
-func newFaults(p float64) *faults { return &faults{p: p, seen: map[[32]byte]bool{}} }
+func newFaults(p float64) *faults {
+	return &faults{p: p, seen: map[[32]byte]bool{}, expires: map[string]bool{}}
+}
+
+// expiredToken answers a reply whose token expired.
+func expiredToken(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	w.Write([]byte(`{"message":"Invalid reply token"}`))
+}
 
 func (f *faults) String() string {
 	return fmt.Sprintf("5xx %d, 429 %d, lost responses %d, expired reply tokens %d", f.before.Load(), f.throttled.Load(), f.lost.Load(), f.expired.Load())
@@ -39,10 +51,21 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		key := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+" "), body...))
+		var reply struct {
+			ReplyToken string `json:"replyToken"`
+		}
+		if strings.HasSuffix(r.URL.Path, "/message/reply") {
+			json.Unmarshal(body, &reply)
+		}
 		f.mu.Lock()
 		first := !f.seen[key]
 		f.seen[key] = true
+		expired := f.expires[reply.ReplyToken]
 		f.mu.Unlock()
+		if expired {
+			expiredToken(w)
+			return
+		}
 		if !first || rand.Float64() >= f.p || strings.Contains(r.URL.Path, "/loading/") {
 			h.ServeHTTP(w, r)
 			return
@@ -69,9 +92,10 @@ func (f *faults) wrap(h http.Handler) http.Handler {
 			}
 		case 3: // the reply token expired before the bot used it
 			f.expired.Add(1)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadRequest)
-			w.Write([]byte(`{"message":"Invalid reply token"}`))
+			f.mu.Lock()
+			f.expires[reply.ReplyToken] = true
+			f.mu.Unlock()
+			expiredToken(w)
 		}
 	})
 }

@@ -1,11 +1,8 @@
-package taikai_test
+package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,64 +17,6 @@ import (
 	"github.com/taikaibot/taikai/internal/redistest"
 )
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// need finds a program the test needs; it skips without it, except in CI,
-// where a missing program is a failure.
-func need(t *testing.T, prog string) string {
-	t.Helper()
-	p, err := exec.LookPath(prog)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed", prog)
-		}
-		t.Skipf("%s is not installed", prog)
-	}
-	return p
-}
-
-func waitHealthy(t *testing.T, url string, logs fmt.Stringer) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := http.Get(url + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s not healthy:\n%s", url, logs.String())
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.Buffer.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.Buffer.String()
-}
-
 // TestStormSurvivesKill9 runs three `taikai serve` processes on one Redis and
 // kills one with SIGKILL a third of the way through a storm: every event
 // answered 200 must still be processed, and none twice.
@@ -85,8 +24,9 @@ func TestStormSurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("storm")
 	}
+	ctx := processDeadline(t, 3*time.Minute)
 	bin := filepath.Join(t.TempDir(), "taikai")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/taikai").CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/taikaibot/taikai/cmd/taikai").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	rdb, prefix, mr := redistest.Redis(t)
@@ -103,7 +43,7 @@ func TestStormSurvivesKill9(t *testing.T) {
 	var logs []*syncBuffer
 	for i := 0; i < 3; i++ {
 		port := freePort(t)
-		cmd := exec.Command(bin, "serve")
+		cmd := exec.CommandContext(ctx, bin, "serve")
 		cmd.Env = append(os.Environ(),
 			"LINE_CHANNEL_SECRET="+demo.ChannelSecret, "LINE_CHANNEL_ACCESS_TOKEN="+demo.AccessToken,
 			"LINE_API_BASE_URL="+sys.LineURL, "MARKETPLACE_API_URL="+sys.MarketURL,
@@ -148,20 +88,13 @@ func TestStormSurvivesKill9(t *testing.T) {
 	}
 }
 
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
-
 // redisServer runs a redis-server of the test's own on port, keeping its
 // data in dir with an fsync per write, so that a restart loses nothing.
-func redisServer(t *testing.T, port int, dir string, extra ...string) *exec.Cmd {
+func redisServer(ctx context.Context, t *testing.T, port int, dir string, extra ...string) *exec.Cmd {
 	t.Helper()
 	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
 		"--appendonly", "yes", "--appendfsync", "always", "--logfile", filepath.Join(dir, fmt.Sprintf("redis-%d.log", port))}, extra...)
-	cmd := exec.Command(need(t, "redis-server"), args...)
+	cmd := exec.CommandContext(ctx, need(t, "redis-server"), args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -185,8 +118,9 @@ func TestStormSurvivesRedisRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("storm")
 	}
+	ctx := processDeadline(t, 3*time.Minute)
 	port, dir := freePort(t), t.TempDir()
-	srv := redisServer(t, port, dir)
+	srv := redisServer(ctx, t, port, dir)
 	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port), PoolSize: 64,
 		DialTimeout: 200 * time.Millisecond, ReadTimeout: 2 * time.Second, WriteTimeout: time.Second, MaxRetries: 1})
 	defer rdb.Close()
@@ -202,7 +136,7 @@ func TestStormSurvivesRedisRestart(t *testing.T) {
 					srv.Process.Kill()
 					srv.Wait()
 					time.Sleep(1500 * time.Millisecond)
-					redisServer(t, port, dir)
+					redisServer(ctx, t, port, dir)
 				}()
 			})
 		}
@@ -220,18 +154,19 @@ func TestStormOnRedisCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("storm")
 	}
+	ctx := processDeadline(t, 3*time.Minute)
 	cli := need(t, "redis-cli")
 	dir := t.TempDir()
 	var addrs []string
 	for i := 0; i < 3; i++ {
 		port := freePort(t)
-		redisServer(t, port, dir, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", port)),
+		redisServer(ctx, t, port, dir, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d.conf", port)),
 			"--appendfsync", "everysec", "--appendfilename", fmt.Sprintf("aof-%d", port), "--appenddirname", fmt.Sprintf("aofdir-%d", port))
 		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
-	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, cli, args...).CombinedOutput(); err != nil {
 		t.Fatalf("cluster create: %v\n%s", err, out)
 	}
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, PoolSize: 64})
@@ -258,13 +193,14 @@ func TestStormThroughSentinel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("storm")
 	}
+	ctx := processDeadline(t, 3*time.Minute)
 	dir := t.TempDir()
 	master := freePort(t)
-	redisServer(t, master, dir, "--appendfsync", "everysec")
+	redisServer(ctx, t, master, dir, "--appendfsync", "everysec")
 	sentinelPort := freePort(t)
 	conf := filepath.Join(dir, "sentinel.conf")
 	os.WriteFile(conf, []byte(fmt.Sprintf("port %d\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 %d 1\nsentinel down-after-milliseconds mymaster 5000\n", sentinelPort, master)), 0o644)
-	cmd := exec.Command(need(t, "redis-server"), conf, "--sentinel")
+	cmd := exec.CommandContext(ctx, need(t, "redis-server"), conf, "--sentinel")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package taikai_test
+package e2e
 
 import (
 	"io"

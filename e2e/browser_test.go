@@ -1,8 +1,9 @@
-package taikai_test
+package e2e
 
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 // TestConsoleInABrowser drives the console in a real headless Chromium: sign
 // in, see a conversation made through the LINE emulator, pause and resume
 // it, and read the funnel on the overview. With -update it also rewrites the
-// README's screenshot (docs/console.png).
+// README's screenshots (docs/console.png, docs/console-case.png).
 func TestConsoleInABrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser")
@@ -31,11 +32,13 @@ func TestConsoleInABrowser(t *testing.T) {
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	// The browser lives as long as this context: it is killed at the deadline.
+	actx, cancelA := chromedp.NewExecAllocator(processDeadline(t, 2*time.Minute), opts...)
 	defer cancelA()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	// The first run starts the browser; it gets no timeout (that would stop the browser).
+	// The first run starts the browser; it gets no timeout of its own (that
+	// would stop the browser when it ends).
 	if err := chromedp.Do(ctx, chromedp.Navigate(sys.BotURL+"/console/")); err != nil {
 		t.Fatalf("open the console: %v", err)
 	}
@@ -60,8 +63,9 @@ func TestConsoleInABrowser(t *testing.T) {
 			return
 		}
 		if png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100)); err == nil {
-			os.MkdirAll("docs", 0o755)
-			os.WriteFile(name, png, 0o644)
+			if err := os.WriteFile(filepath.Join(repo, name), png, 0o644); err != nil {
+				t.Errorf("screenshot: %v", err)
+			}
 		}
 	}
 
@@ -89,7 +93,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if h := text(`#handoff`); !strings.Contains(h, "対応中") {
 		t.Errorf("after pause the case says %q", h)
 	}
-	sys.Wait()
+	wait(t, sys)
 	got := texts(sys)
 	if !strings.Contains(got[len(got)-1], "担当者がこのトークでお答えします") {
 		t.Errorf("the user was not told that a person answers: %q", got[len(got)-1])
@@ -97,7 +101,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	shot("docs/console-case.png")
 
 	do("resume", chromedp.Click(`#resume`), chromedp.WaitVisible(`#pause`))
-	sys.Wait()
+	wait(t, sys)
 	got = texts(sys)
 	if !strings.Contains(got[len(got)-3], "担当者との対応を終了しました") || !strings.Contains(got[len(got)-1], "もう一度確認する") {
 		t.Errorf("resumed: the user saw %q; want a note and the blocked step again", got[len(got)-3:])

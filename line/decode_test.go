@@ -1,0 +1,87 @@
+package line
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/taikaibot/taikai/chat"
+	"github.com/taikaibot/taikai/flows"
+)
+
+const demoUser = "Ue8dafe9e1ea8071f3031bf970cc75bcf"
+
+// events reads the events of a recorded webhook body.
+func events(t *testing.T, name string) []json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../testdata/webhook", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cb struct{ Events []json.RawMessage }
+	if err := json.Unmarshal(b, &cb); err != nil {
+		t.Fatal(err)
+	}
+	return cb.Events
+}
+
+func TestDecodeRecordedEvents(t *testing.T) {
+	user := func(typ, token string, in flows.Input) chat.Incoming {
+		return chat.Incoming{Type: typ, Input: in, User: demoUser, Chat: demoUser, ReplyToken: token}
+	}
+	for _, tc := range []struct {
+		file string
+		want chat.Incoming
+	}{
+		{"follow.json", user("follow", "3627a63d9f6257af753fb8d6341fb145", flows.Input{Kind: flows.InFollow})},
+		{"follow_unblocked.json", user("follow", "29431bc7506f684bb89a81daf501ec3d", flows.Input{Kind: flows.InFollow, Unblocked: true})},
+		{"message_sticker.json", user("message", "92454c02d020d9cc40c8a4ca901b6cea", flows.Input{Kind: flows.InSticker})},
+		{"message_image.json", user("message", "dddddddddddddddddddddddddddddddd", flows.Input{Kind: flows.InMedia})},
+		{"unfollow.json", user("unfollow", "", flows.Input{Kind: flows.InUnfollow})},
+		// Nothing to act on: a failed link names no one; standby; an unknown type.
+		{"account_link_failed.json", chat.Incoming{Type: "accountLink"}},
+		{"standby_message.json", chat.Incoming{Type: "message"}},
+		{"unknown_event.json", chat.Incoming{Type: "somethingNew"}},
+		// A group gets one line, pushed to the group, never to the person.
+		{"group_message.json", chat.Incoming{Type: "message", Input: flows.Input{Kind: flows.InGroup}, Chat: "Cdeadbeefdeadbeefdeadbeefdeadbeef", ReplyToken: "cccccccccccccccccccccccccccccccc"}},
+	} {
+		got, err := Decode(events(t, tc.file)[0])
+		if err != nil {
+			t.Errorf("%s: %v", tc.file, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: (-want +got)\n%s", tc.file, diff)
+		}
+	}
+}
+
+func TestDecodeCarriesWhatTheFlowNeeds(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		check func(in flows.Input) bool
+	}{
+		{"message_text_taikai.json", func(in flows.Input) bool { return in.Kind == flows.InText && in.Text != "" && in.MessageID != "" }},
+		{"postback_withdraw_reason.json", func(in flows.Input) bool { return in.Kind == flows.InPostback && in.Data != "" }},
+		{"account_link_ok.json", func(in flows.Input) bool { return in.Kind == flows.InLinkOK && in.Nonce != "" }},
+		{"unsend.json", func(in flows.Input) bool { return in.Kind == flows.InUnsend && in.MessageID != "" }},
+	} {
+		got, err := Decode(events(t, tc.file)[0])
+		if err != nil || got.User != demoUser || !tc.check(got.Input) {
+			t.Errorf("%s: %+v, %v", tc.file, got, err)
+		}
+	}
+}
+
+func TestDecodeRefusesMalformedEvents(t *testing.T) {
+	evs := events(t, "one_malformed_event.json")
+	if _, err := Decode(evs[0]); err == nil {
+		t.Error("an event with a string timestamp decoded without error")
+	}
+	if got, err := Decode(evs[1]); err != nil || got.Input.Kind != flows.InText {
+		t.Errorf("the well-formed event beside it: %+v, %v", got, err)
+	}
+}

@@ -1,0 +1,267 @@
+// Package replica builds one replica of the bot — its store, queue
+// consumer, runtime, LINE and marketplace clients, webhook, health check,
+// metrics and staff console — and serves it. `taikai serve`, the demo and
+// the system tests all build their replicas here, so what the tests run is
+// the wiring production runs.
+//
+// It knows no stand-ins: the LINE emulator and the sandbox marketplace are
+// reached through the URLs in Config, or mounted with Deps.Routes.
+package replica
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/taikaibot/taikai/bot"
+	"github.com/taikaibot/taikai/chat"
+	"github.com/taikaibot/taikai/console"
+	"github.com/taikaibot/taikai/line"
+	"github.com/taikaibot/taikai/marketplace"
+	"github.com/taikaibot/taikai/metrics"
+	"github.com/taikaibot/taikai/queue"
+	"github.com/taikaibot/taikai/retry"
+	"github.com/taikaibot/taikai/store"
+	"github.com/taikaibot/taikai/webhook"
+)
+
+// Config is what a replica is told; `taikai serve` reads it from the
+// environment (see README). Zero values take the defaults named.
+type Config struct {
+	// ChannelSecret verifies webhooks; the keys of log pseudonyms and
+	// console sessions are derived from it, so all replicas agree.
+	ChannelSecret string
+	AccessToken   string
+	// LineURL is the Messaging API endpoint; default https://api.line.me.
+	LineURL string
+
+	MarketURL, MarketToken string
+	// LinkURL is the marketplace's account-link page.
+	LinkURL string
+	// TipsURL is offered to users who find it hard to earn; may be empty.
+	TipsURL string
+
+	// KeyPrefix starts every Redis key; default "taikai:".
+	KeyPrefix string
+	// Expiry is how long a conversation may idle; default 24h.
+	Expiry time.Duration
+	// Partitions of the queue; default 16; the same on every replica.
+	Partitions int
+	// Workers is how many users are served at once; default 64.
+	Workers int
+	// LeaseTTL is how long a dead replica keeps its partitions; default 10s.
+	LeaseTTL time.Duration
+	// QueueBlock is how long a read of the queue waits for new events; it
+	// also bounds how long stopping takes. Default 1s.
+	QueueBlock time.Duration
+
+	// Console turns the staff console on; it needs ConsoleUsers (name →
+	// password) or ConsoleToken.
+	Console        bool
+	ConsoleUsers   map[string]string
+	ConsoleToken   string
+	AuditRetention time.Duration
+
+	// Retry is how LINE and marketplace calls are tried again, and how
+	// patiently events and acknowledgements are; default retry.Default().
+	Retry retry.Policy
+	// CallTimeout bounds each outbound call; default 5s (a user is waiting,
+	// and a reply token lives a minute).
+	CallTimeout time.Duration
+}
+
+// Deps are what a replica is given rather than told.
+type Deps struct {
+	// Redis is required; OpenRedis makes one from settings.
+	Redis redis.UniversalClient
+	Log   *slog.Logger
+	// Now is the clock; default time.Now (the demo moves it forward).
+	Now func() time.Time
+	// Trackers are told of each event, besides the metrics and the journal.
+	Trackers []chat.Tracker
+	// Routes are more handlers to serve, by pattern: the sandbox marketplace
+	// under "/sandbox/" when `taikai serve` has none configured.
+	Routes map[string]http.Handler
+}
+
+// Replica is one instance of the bot. Serve runs it.
+type Replica struct {
+	Bot     *bot.Bot
+	Queue   *queue.Queue
+	Store   *store.Store
+	Journal *console.Journal
+	Metrics *metrics.Metrics
+	// Handler serves every route: POST /callback, GET /healthz, GET
+	// /metrics, /console/ (when on) and Deps.Routes.
+	Handler http.Handler
+
+	log *slog.Logger
+}
+
+// Server timeouts: a webhook body is small and LINE waits 2s for the answer;
+// the console's pages are small too.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 15 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	// shutdownTimeout bounds the wait for webhooks in flight at shutdown.
+	shutdownTimeout = 20 * time.Second
+)
+
+// New builds a replica. Its errors name the setting at fault.
+func New(cfg Config, deps Deps) (*Replica, error) {
+	if deps.Redis == nil {
+		return nil, errors.New("replica: no Redis")
+	}
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.LineURL == "" {
+		cfg.LineURL = "https://api.line.me"
+	}
+	if cfg.Expiry <= 0 {
+		cfg.Expiry = 24 * time.Hour
+	}
+	if cfg.Retry.MaxBackoff <= 0 {
+		cfg.Retry = retry.Default()
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 5 * time.Second
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg)
+	deps.Redis.AddHook(m.RedisHook())
+
+	lc, err := line.NewClient(cfg.LineURL, cfg.AccessToken, httpClient(cfg.CallTimeout, m, "line"))
+	if err != nil {
+		return nil, fmt.Errorf("LINE_CHANNEL_ACCESS_TOKEN: %w", err)
+	}
+	lc.Retry = cfg.Retry
+	mc, err := marketplace.NewClient(cfg.MarketURL, cfg.MarketToken, httpClient(cfg.CallTimeout, m, "marketplace"))
+	if err != nil {
+		return nil, fmt.Errorf("MARKETPLACE_API_URL: %w", err)
+	}
+	mc.Retry = cfg.Retry
+
+	st := store.New(deps.Redis, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
+	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
+	b := bot.New(bot.Options{
+		Store: st, Marketplace: mc, Channel: lc, Log: log,
+		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry, Workers: cfg.Workers,
+		PseudonymKey: derivedKey(cfg.ChannelSecret, "taikai log pseudonyms"),
+		Trackers:     append([]chat.Tracker{m, journal}, deps.Trackers...),
+		Retry:        cfg.Retry,
+		Now:          deps.Now,
+	})
+	q := queue.New(deps.Redis, queue.Options{
+		Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
+	})
+	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
+	m.Gauge("taikai_conversations", "Recent conversations (the console's index) by step.", "step", journal.StepCounts)
+
+	mux := http.NewServeMux()
+	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log, Now: deps.Now, Count: m.Webhook})
+	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok"))
+	})
+	if cfg.Console {
+		cs, err := console.New(console.Options{
+			Journal: journal, Handoff: b, Users: cfg.ConsoleUsers, Token: cfg.ConsoleToken,
+			Key: derivedKey(cfg.ChannelSecret, "taikai console sessions"), Log: log, Now: deps.Now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		mux.Handle("/console/", cs.Handler())
+	} else {
+		log.Info("console off (set CONSOLE_USERS or CONSOLE_TOKEN to turn it on)")
+	}
+	for pattern, h := range deps.Routes {
+		mux.Handle(pattern, h)
+	}
+	return &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, Handler: mux, log: log}, nil
+}
+
+// Serve serves webhooks on ln and consumes the queue until ctx ends, then
+// shuts down gracefully: it stops taking webhooks, stops reading the queue,
+// finishes the events taken and releases its partitions, so that other
+// replicas take over at once; what is left in the streams is theirs.
+func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           r.Handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+	qctx, stopQueue := context.WithCancel(context.Background())
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		r.Queue.Run(qctx, r.Bot, r.Bot.Close)
+	}()
+	defer func() { stopQueue(); <-consumed }()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	r.log.Info("serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	r.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		r.log.Error("shutdown", "err", err)
+	}
+	stopQueue()
+	<-consumed
+	r.log.Info("stopped")
+	return nil
+}
+
+// httpClient is a client for outbound calls to api, counted and timed by
+// m: a timeout, and a transport that keeps enough idle connections per host
+// (the default keeps 2, which costs about a third of the throughput under
+// load).
+func httpClient(timeout time.Duration, m *metrics.Metrics, api string) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	return &http.Client{Timeout: timeout, Transport: m.Transport(api, t)}
+}
+
+// derivedKey derives a key for one purpose (log pseudonyms, console
+// sessions) from the channel secret: the same in every replica, and telling
+// nothing of the secret.
+func derivedKey(secret, purpose string) []byte {
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write([]byte(purpose))
+	return h.Sum(nil)
+}

@@ -1,0 +1,179 @@
+package flows
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// An answer is a message made only of agreement (はい、お願いします), only
+// of a refusal (いいえ), or of words of each. Yes is read only this way: a
+// whole message of known words, so that anything added (a doubt, a
+// question, a condition, "but…") leaves it unread and the bot asks.
+
+// tok is the kind of an answer word.
+type tok uint8
+
+const (
+	tNeutral tok = iota // politeness and connectives: ありがとう, では, です
+	tYes                // agreement: はい, OK, 了解, 理解しました
+	tNext               // go on: 進みます, 次へ, 続けます
+	tSkip               // skip a question: スキップ
+	tPlease             // please do: お願いします
+	tFile               // file it: 退会します, 申請してください (at confirm only)
+	tNo                 // no: いいえ, 違います
+)
+
+type answerWord struct {
+	t    tok
+	text string
+}
+
+var answerWords = buildAnswers([]answerWord{
+	{tYes, "はい"}, {tYes, "うん"}, {tYes, "ええ"}, {tYes, "おk"}, {tYes, "おけ"}, {tYes, "おっけ"}, {tYes, "おけまる"}, {tYes, "ok"}, {tYes, "okay"},
+	{tYes, "okey"}, {tYes, "了解"}, {tYes, "了解しました"}, {tYes, "了解です"}, {tYes, "承知しました"}, {tYes, "承知です"}, {tYes, "了承しました"}, {tYes, "りょうかい"}, {tYes, "りょ"}, {tYes, "承知"}, {tYes, "了承"}, {tYes, "かしこまりました"},
+	{tYes, "わかりました"}, {tYes, "分かりました"}, {tYes, "わかった"}, {tYes, "分かった"}, {tYes, "理解しました"}, {tYes, "理解した"},
+	{tYes, "理解"}, {tYes, "把握しました"}, {tYes, "把握"}, {tYes, "確認しました"}, {tYes, "確認した"}, {tYes, "問題ありません"},
+	{tYes, "問題ないです"}, {tYes, "問題ない"}, {tYes, "もちろん"}, {tYes, "いいですよ"}, {tYes, "それでいいです"}, {tYes, "それで大丈夫です"},
+	{tYes, "yes"}, {tYes, "yeah"}, {tYes, "yep"}, {tYes, "yup"}, {tYes, "sure"}, {tYes, "alright"}, {tYes, "all right"},
+	{tYes, "understood"}, {tYes, "got it"}, {tYes, "i understand"}, {tYes, "agreed"}, {tYes, "i agree"}, {tYes, "sounds good"},
+	{tYes, "of course"}, {tYes, "i see"}, {tYes, "noted"},
+
+	{tNext, "進みます"}, {tNext, "進む"}, {tNext, "進めます"}, {tNext, "進める"}, {tNext, "進めて"}, {tNext, "進めてください"}, {tNext, "進めてほしい"},
+	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},
+	{tNext, "次"}, {tNext, "つぎ"}, {tNext, "つぎへ"}, {tNext, "次で"}, {tNext, "次お願いします"}, {tNext, "先に進んで"}, {tNext, "先に進みます"},
+	{tNext, "続けます"}, {tNext, "続ける"}, {tNext, "続けて"}, {tNext, "続けてください"}, {tNext, "続行"}, {tNext, "続行します"}, {tNext, "続行で"},
+	{tNext, "手続きを続ける"}, {tNext, "手続きを続けます"}, {tNext, "手続きを続けてください"}, {tNext, "退会手続きを続ける"}, {tNext, "退会手続きを続けます"},
+	{tNext, "手続きを進めて"}, {tNext, "手続きを進めてください"}, {tNext, "手続きを進めます"}, {tNext, "退会手続きを進めてください"}, {tNext, "退会手続きを進めて"},
+	{tNext, "理解して次へ進む"}, {tNext, "そのまま進"}, {tNext, "このまま進む"}, {tNext, "このまま進みます"}, {tNext, "このまま進めて"},
+	{tNext, "このまま続け"}, {tNext, "このまま続けます"}, {tNext, "入力せずに進む"}, {tNext, "入力しないで進む"}, {tNext, "入力せず進む"},
+	{tNext, "go ahead"}, {tNext, "go on"}, {tNext, "proceed"}, {tNext, "continue"}, {tNext, "next"}, {tNext, "move on"},
+	{tNext, "lets go"}, {tNext, "keep going"}, {tNext, "carry on"},
+
+	{tSkip, "スキップ"}, {tSkip, "スキップで"}, {tSkip, "スキップします"}, {tSkip, "skip"}, {tSkip, "skip it"}, {tSkip, "skip this"},
+
+	{tPlease, "お願いします"}, {tPlease, "おねがいします"}, {tPlease, "お願い"}, {tPlease, "お願いいたします"}, {tPlease, "お願い致します"},
+	{tPlease, "お願いしまs"}, {tPlease, "please"}, {tPlease, "please do"}, {tPlease, "yes please"}, {tPlease, "do it"}, {tPlease, "just do it"},
+
+	{tFile, "退会します"}, {tFile, "退会する"}, {tFile, "退会で"}, {tFile, "退会でお願いします"}, {tFile, "退会お願いします"}, {tFile, "退会をお願いします"},
+	{tFile, "退会お願い"}, {tFile, "退会してください"}, {tFile, "退会させてください"}, {tFile, "退会を申請します"}, {tFile, "退会を確定"},
+	{tFile, "退会を確定します"}, {tFile, "申請します"}, {tFile, "申請する"}, {tFile, "申請して"}, {tFile, "申請してください"},
+	{tFile, "申請お願いします"}, {tFile, "申請で"}, {tFile, "確定"}, {tFile, "確定で"}, {tFile, "確定します"}, {tFile, "確定してください"},
+	{tFile, "送信"}, {tFile, "送信します"}, {tFile, "実行"}, {tFile, "実行します"}, {tFile, "本当に退会します"},
+	{tFile, "confirm"}, {tFile, "confirmed"}, {tFile, "submit"}, {tFile, "withdraw"}, {tFile, "withdraw please"}, {tFile, "please withdraw"},
+	{tFile, "withdraw my account"}, {tFile, "delete it"}, {tFile, "delete my account"}, {tFile, "close my account"},
+
+	{tNeutral, "では"}, {tNeutral, "じゃあ"}, {tNeutral, "じゃ"}, {tNeutral, "それでは"}, {tNeutral, "それで"}, {tNeutral, "なら"},
+	{tNeutral, "ありがとう"}, {tNeutral, "ありがとうございます"}, {tNeutral, "ありがとうございました"}, {tNeutral, "よろしく"},
+	{tNeutral, "よろしくお願いします"}, {tNeutral, "よろしくお願いいたします"}, {tNeutral, "よろしくです"}, {tNeutral, "大丈夫"},
+	{tNeutral, "大丈夫です"}, {tNeutral, "です"}, {tNeutral, "ですね"}, {tNeutral, "っす"}, {tNeutral, "ね"}, {tNeutral, "よ"}, {tNeutral, "本当に"},
+	{tNeutral, "ほんとに"}, {tNeutral, "すみません"}, {tNeutral, "ごめんなさい"}, {tNeutral, "申し訳ない"}, {tNeutral, "結構です"},
+	{tNeutral, "thanks"}, {tNeutral, "thank you"}, {tNeutral, "so"}, {tNeutral, "then"}, {tNeutral, "just"}, {tNeutral, "and"},
+	{tNeutral, "sorry"}, {tNeutral, "i"}, {tNeutral, "ok so"},
+
+	{tNo, "いいえ"}, {tNo, "いえ"}, {tNo, "いや"}, {tNo, "いやです"}, {tNo, "いやだ"}, {tNo, "嫌です"}, {tNo, "嫌だ"}, {tNo, "ううん"},
+	{tNo, "ちがう"}, {tNo, "違う"}, {tNo, "違います"}, {tNo, "ちがいます"}, {tNo, "ちゃう"}, {tNo, "ちゃいます"}, {tNo, "そうじゃない"},
+	{tNo, "そうではありません"}, {tNo, "そうじゃありません"}, {tNo, "ノー"}, {tNo, "no"}, {tNo, "nope"}, {tNo, "nah"}, {tNo, "not really"},
+	{tNo, "negative"}, {tNo, "wrong"}, {tNo, "incorrect"}, {tNo, "thats wrong"}, {tNo, "no way"},
+})
+
+// answers finds answer words that start with a given rune, longest first.
+type answers map[rune][]answerWord
+
+func buildAnswers(ws []answerWord) answers {
+	as := answers{}
+	for _, w := range ws {
+		w.text = foldWord(w.text)
+		r, _ := utf8.DecodeRuneInString(w.text)
+		as[r] = append(as[r], w)
+	}
+	for _, l := range as {
+		sort.SliceStable(l, func(i, j int) bool { return len(l[i].text) > len(l[j].text) })
+	}
+	return as
+}
+
+// consumes reports whether s, clause by clause, is made only of words of
+// as; it adds their kinds to kinds (a bit set of tok) if not nil.
+func consumes(as answers, s string, kinds *uint16) bool {
+	for _, c := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '?' }) {
+		for c != "" {
+			if c[0] == ' ' {
+				c = c[1:]
+				continue
+			}
+			r, _ := utf8.DecodeRuneInString(c)
+			found := false
+			for _, w := range as[r] {
+				if !strings.HasPrefix(c, w.text) {
+					continue
+				}
+				n := len(w.text)
+				if n < len(c) && isASCIIAlnum(w.text[n-1]) && isASCIIAlnum(c[n]) {
+					continue // "no" in "now"
+				}
+				if kinds != nil {
+					*kinds |= 1 << w.t
+				}
+				c, found = c[n:], true
+				break
+			}
+			if !found {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// answerKinds is the set of answer-word kinds the message is made of, or 0
+// if it is not made only of answer words.
+func (a *analysis) answerKinds() uint16 {
+	var k uint16
+	if !consumes(answerWords, a.s, &k) {
+		return 0
+	}
+	return k
+}
+
+type ans uint8
+
+const (
+	ansNone    ans = iota // not an answer: read on
+	ansYes                // an unambiguous yes to what the step asks
+	ansNo                 // a plain no
+	ansUnclear            // an answer, but not one the step takes, or both yes and no
+)
+
+// answer reads a message made of answer words at step.
+func (a *analysis) answer(step Step) ans {
+	k := a.answerKinds()
+	const agree = 1<<tYes | 1<<tNext | 1<<tSkip | 1<<tPlease | 1<<tFile
+	switch {
+	case k == 0 || k == 1<<tNeutral:
+		return ansNone
+	case k&(1<<tNo) != 0:
+		if k&agree != 0 {
+			return ansUnclear // いいえ、退会します
+		}
+		return ansNo
+	case a.info.ellipsis || a.has[cHedge]:
+		return ansUnclear // はい…
+	}
+	var allowed uint16
+	switch step {
+	case StepWarning, StepHelp:
+		allowed = 1<<tYes | 1<<tNext | 1<<tPlease
+	case StepConfirm:
+		allowed = 1<<tYes | 1<<tNext | 1<<tPlease | 1<<tFile
+	case StepReason, StepReasonText:
+		allowed = 1<<tNext | 1<<tSkip
+	}
+	switch {
+	case k&agree&^allowed == 0:
+		return ansYes
+	case k&(1<<tFile) != 0:
+		return ansNone // 退会します before confirm: read on (start)
+	}
+	return ansUnclear
+}

@@ -168,6 +168,9 @@ func (a *analysis) answer(step Step) ans {
 		allowed = 1<<tYes | 1<<tNext | 1<<tPlease | 1<<tFile
 	case StepReason, StepReasonText:
 		allowed = 1<<tNext | 1<<tSkip
+		if k&allowed != 0 {
+			allowed |= 1 << tPlease // 次へお願いします
+		}
 	}
 	switch {
 	case k&agree&^allowed == 0:

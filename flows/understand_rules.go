@@ -102,7 +102,7 @@ var (
 		"とうろく", "登録", "うりあげ", "売上", "ざんだか", "残高", "ふりこみ", "振込", "のうひん", "納品", "こうにゅう", "購入",
 		"れんけい", "連携", "りゆう", "理由", "かいじょ", "解除", "さくじょ", "削除", "しんせい", "申請", "てつづき", "手続き",
 		"たんとう", "担当", "じかん", "時間", "ひつよう", "必要", "とりけし", "取り消し", "もどせ", "戻せ", "じっせき", "実績",
-		"ちゅうし", "中止", "しょうち", "承知", "りかい", "理解",
+		"ちゅうし", "中止", "しょうち", "承知", "りかい", "理解", "下さい", "ください",
 	}
 	kanaToKanji = strings.NewReplacer(kanaPairs...)
 	kanaWords   = func() []string {
@@ -127,7 +127,7 @@ func (a *analysis) clauseEnd(h hit) int {
 
 // Japanese question endings, and English openings that ask.
 var (
-	jaQuestionEnds = foldWords([]string{"か", "かな", "かね", "かしら", "っけ", "でしょう", "だろう", "かい", "かなあ"})
+	jaQuestionEnds = foldWords([]string{"か", "かな", "かね", "かしら", "たっけ", "だっけ", "でしょう", "だろう", "かい", "かなあ"})
 	enQuestionOpen = foldWords([]string{"can i", "can you", "could i", "could you", "do i", "do you", "does it", "does my", "does the", "did it", "did my",
 		"did you", "is it", "is my", "is there", "is this", "are my", "are you", "are there", "was my", "was it", "will i", "will my", "will it",
 		"would i", "should i", "may i", "am i", "have i", "has my", "has it", "is that", "any way", "is the"})
@@ -363,8 +363,9 @@ func (a *analysis) decide(step Step) Intent {
 	}
 	reason, isReason := a.reason(step)
 	if q || a.has[cAsk] {
-		// A question and then a decision: 評価消えるのか…じゃあやめときます.
-		if !a.clauses[a.nc-1].q && a.cancels(step, v, false) {
+		// A question and then a decision (評価消えるのか…じゃあやめときます),
+		// or self-talk (また今度にしようかな): the decision counts.
+		if (!a.clauses[a.nc-1].q || !a.info.question && !a.has[cWh]) && a.cancels(step, v, false, true) {
 			return IntentCancel
 		}
 		return a.asked(step, v)
@@ -372,7 +373,7 @@ func (a *analysis) decide(step Step) Intent {
 	if reasonStep && a.needs() {
 		return IntentHelp // 答えないとだめ
 	}
-	if a.cancels(step, v, isReason) {
+	if a.cancels(step, v, isReason, false) {
 		return IntentCancel
 	}
 	if isReason {
@@ -417,9 +418,13 @@ func (a *analysis) asked(step Step, v verb) Intent {
 		return FAQIntent(t)
 	}
 	if v.withdrawFound {
-		switch v.withdraw {
-		case mDone, mPast:
+		switch {
+		case v.withdraw == mDone || v.withdraw == mPast:
 			return FAQIntent(TopicStatus) // 退会できましたか
+		case strings.Contains(a.s, "まだ") && (v.withdraw == mPotentialNeg || v.withdraw == mNoun):
+			return FAQIntent(TopicStatus) // まだ退会できないですか？
+		}
+		switch v.withdraw {
 		case mDesire, mPlain, mPotential, mNoun:
 			if !a.has[cHedge] && !a.info.ellipsis && a.answer(step) == ansNone {
 				return IntentStart // 退会できますか, 退会ってどうやるの
@@ -455,6 +460,9 @@ func (a *analysis) topic(v verb) (Topic, bool) {
 	}
 	for _, o := range order {
 		if a.has[o.c] {
+			if o.t == TopicBalance && a.when() {
+				return TopicPayout, true // 振込申請したお金はいつ届きますか
+			}
 			return o.t, true
 		}
 	}
@@ -467,8 +475,14 @@ func (a *analysis) topic(v verb) (Topic, bool) {
 	return "", false
 }
 
-// cancels reports whether the message says not to go on.
-func (a *analysis) cancels(step Step, v verb, isReason bool) bool {
+// when reports a question about when: いつ, まだ, 届く, when.
+func (a *analysis) when() bool {
+	return strings.Contains(a.s, "いつ") || strings.Contains(a.s, "まだ") || strings.Contains(a.s, "届") || containsWord(a.s, "when")
+}
+
+// cancels reports whether the message says not to go on. In a question
+// (asked) only a decision counts, not a mention of undoing.
+func (a *analysis) cancels(step Step, v verb, isReason, asked bool) bool {
 	if v.withdrawFound && (v.withdraw == mNeg || v.withdraw == mNegDesire) {
 		return true // 退会はしないです, 退会しなくていいです
 	}
@@ -482,7 +496,7 @@ func (a *analysis) cancels(step Step, v verb, isReason bool) bool {
 	if a.has[cKeepUsing] && step != StepIdle {
 		return true // もう少し頑張ってみます
 	}
-	if a.has[cTopicUndo] && step != stepFiled {
+	if a.has[cTopicUndo] && step != stepFiled && !asked {
 		return true // 取り消し (before filing, cancelling is stopping)
 	}
 	if v.yameFound {
@@ -508,7 +522,11 @@ func (a *analysis) cancels(step Step, v verb, isReason bool) bool {
 // but reports a "but" followed by more: 退会したいけど評価消えるのはいやだな.
 func (a *analysis) but() bool {
 	for _, w := range butWords {
-		if i := strings.Index(a.s, w); i >= 0 && len(strings.Trim(a.s[i+len(w):], ",?")) > 0 {
+		i := strings.Index(a.s, w)
+		if i < 0 || w == foldWord("でも") && strings.HasSuffix(a.s[:i], "それ") {
+			continue // それでも: even so
+		}
+		if len(strings.Trim(a.s[i+len(w):], ",?")) > 0 {
 			return true
 		}
 	}

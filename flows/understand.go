@@ -147,6 +147,18 @@ type LangUnderstander interface {
 	UnderstandIn(text string, step Step, lang Lang) Intent
 }
 
+// UnderstoodSteps lists the steps a text can be read at: the
+// conversation's, and "filed" (the days after the withdrawal was filed).
+func UnderstoodSteps() []Step {
+	ss := append([]Step(nil), Steps...)
+	for _, s := range ss {
+		if s == stepFiled {
+			return ss
+		}
+	}
+	return append(ss, stepFiled)
+}
+
 // Understand reads text with the default Understander.
 func Understand(text string, step Step) Intent { return patterns{}.Understand(text, step) }
 

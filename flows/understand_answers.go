@@ -96,7 +96,7 @@ func buildAnswers(ws []answerWord) answers {
 // consumes reports whether s, clause by clause, is made only of words of
 // as; it adds their kinds to kinds (a bit set of tok) if not nil.
 func consumes(as answers, s string, kinds *uint16) bool {
-	for _, c := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '?' }) {
+	for c := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == '?' }) {
 		for c != "" {
 			if c[0] == ' ' {
 				c = c[1:]
@@ -129,11 +129,13 @@ func consumes(as answers, s string, kinds *uint16) bool {
 // answerKinds is the set of answer-word kinds the message is made of, or 0
 // if it is not made only of answer words.
 func (a *analysis) answerKinds() uint16 {
-	var k uint16
-	if !consumes(answerWords, a.s, &k) {
-		return 0
+	if !a.kindsRead {
+		a.kindsRead = true
+		if !consumes(answerWords, a.s, &a.kinds) {
+			a.kinds = 0
+		}
 	}
-	return k
+	return a.kinds
 }
 
 type ans uint8

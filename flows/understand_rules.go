@@ -26,6 +26,9 @@ type analysis struct {
 	has     [nConcepts]bool
 	clauses [16]clause
 	nc      int
+	// kinds caches answerKinds.
+	kinds     uint16
+	kindsRead bool
 }
 
 // clause is a stretch of a message between separators.
@@ -44,11 +47,8 @@ func (a *analysis) read(text string) {
 	var buf [512]byte
 	b, info := fold(text, buf[:0])
 	a.s, a.info = string(b), info
-	for _, k := range kanaWords {
-		if strings.Contains(a.s, k) {
-			a.s = kanaToKanji.Replace(a.s)
-			break
-		}
+	if hasKanaWord(a.s) {
+		a.s = kanaToKanji.Replace(a.s)
 	}
 	s := a.s
 	// Clauses.
@@ -105,14 +105,28 @@ var (
 		"ちゅうし", "中止", "しょうち", "承知", "りかい", "理解", "下さい", "ください",
 	}
 	kanaToKanji = strings.NewReplacer(kanaPairs...)
-	kanaWords   = func() []string {
-		var ws []string
+	// kanaWords indexes the kana spellings by their first rune, so that a
+	// message is scanned once (the Replacer always allocates).
+	kanaWords = func() map[rune][]string {
+		m := map[rune][]string{}
 		for i := 0; i < len(kanaPairs); i += 2 {
-			ws = append(ws, kanaPairs[i])
+			r, _ := utf8.DecodeRuneInString(kanaPairs[i])
+			m[r] = append(m[r], kanaPairs[i])
 		}
-		return ws
+		return m
 	}()
 )
+
+func hasKanaWord(s string) bool {
+	for i, r := range s {
+		for _, k := range kanaWords[r] {
+			if strings.HasPrefix(s[i:], k) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // text of a clause.
 func (a *analysis) text(c clause) string { return a.s[c.start:c.end] }

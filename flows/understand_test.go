@@ -20,16 +20,6 @@ type utterance struct {
 	text string
 }
 
-// understoodSteps are the steps a corpus line may name: the conversation's
-// and the one after filing.
-func understoodSteps() map[Step]bool {
-	m := map[Step]bool{stepFiled: true}
-	for _, s := range Steps {
-		m[s] = true
-	}
-	return m
-}
-
 // readCorpus reads every *.tsv in dir; a malformed line, an unknown step
 // or an unknown intent is an error.
 func readCorpus(dir string) ([]utterance, error) {
@@ -40,7 +30,10 @@ func readCorpus(dir string) ([]utterance, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no *.tsv in %s", dir)
 	}
-	steps := understoodSteps()
+	steps := map[Step]bool{}
+	for _, s := range UnderstoodSteps() {
+		steps[s] = true
+	}
 	var us []utterance
 	for _, name := range files {
 		f, err := os.Open(name)
@@ -270,8 +263,7 @@ func TestUnderstandNeverStepsForward(t *testing.T) {
 	texts := []string{"", " ", "?", "はい？", "やめたい", "こんにちは", "ありがとう", "キャンセル", "いいえ", "次へ？", "たぶん", "わからない",
 		"退会できますか？", "再登録できますか？", "答えないとだめ？", "👍", "はい、でも評価は？", "いいえ、退会します", "まあいいか…", "yes but why?",
 		strings.Repeat("退会", 1000)}
-	steps := append([]Step{stepFiled}, Steps...)
-	for _, s := range steps {
+	for _, s := range UnderstoodSteps() {
 		for _, x := range texts {
 			got := Understand(x, s)
 			if _, isReason := got.Reason(); got == IntentYes || isReason {

@@ -537,7 +537,7 @@ func (a *analysis) cancels(step Step, v verb, isReason, asked bool) bool {
 func (a *analysis) but() bool {
 	for _, w := range butWords {
 		i := strings.Index(a.s, w)
-		if i < 0 || w == foldWord("でも") && strings.HasSuffix(a.s[:i], "それ") {
+		if i < 0 || w == "でも" && strings.HasSuffix(a.s[:i], "それ") {
 			continue // それでも: even so
 		}
 		if len(strings.Trim(a.s[i+len(w):], ",?")) > 0 {
@@ -606,7 +606,7 @@ func (a *analysis) reason(step Step) (Intent, bool) {
 }
 
 // noneWords are whole messages that say "no reason".
-var noneWords = foldWords([]string{"なし", "無し", "ない", "ないです", "ありません", "特に", "とくに", "none", "na", "nothing", "nope nothing", "no reason", "-", "なしで", "なしです"})
+var noneWords = foldWords([]string{"なし", "無し", "ない", "ないです", "ありません", "特に", "とくに", "none", "na", "nothing", "nope nothing", "no reason", "なしで", "なしです"})
 
 func (a *analysis) noneWord() bool {
 	for _, w := range noneWords {
@@ -714,7 +714,7 @@ func (a *analysis) negatedUnlink() bool {
 			continue
 		}
 		rest := a.s[h.end:a.clauseEnd(h)]
-		for _, n := range []string{"しないで", "しなくて", "しません", "しない", "しなく", "さないで", "さない"} {
+		for _, n := range unlinkNeg {
 			if strings.HasPrefix(rest, n) {
 				return true
 			}
@@ -722,6 +722,8 @@ func (a *analysis) negatedUnlink() bool {
 	}
 	return false
 }
+
+var unlinkNeg = []string{"しないで", "しなくて", "しません", "しない", "しなく", "さないで", "さない"}
 
 // langSwitch: "English please", 日本語でお願いします: a language word and
 // nothing but words that ask for it.

@@ -326,3 +326,20 @@ func BenchmarkUnderstand(b *testing.B) {
 		Understand(x.text, x.step)
 	}
 }
+
+// BenchmarkTypedStep is one typed message through the understanding and
+// the conversation step (Next), as the bot runs them per text event.
+//
+//	go test ./flows -run '^$' -bench TypedStep -benchmem
+func BenchmarkTypedStep(b *testing.B) {
+	st := State{Step: StepWarning, Conv: "c1", Seq: 3, AccountID: "acc", Status: clean, Started: t0, Updated: t0}
+	texts := []string{"はい、理解しました。進めてください。", "やっぱりやめます", "評価ってどうなるの？", "退会はしないです"}
+	e := env(t0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		x := texts[i%len(texts)]
+		Understand(x, st.Step)
+		Next(st, Input{Kind: InText, Text: x}, e)
+	}
+}

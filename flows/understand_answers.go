@@ -32,7 +32,7 @@ type answerWord struct {
 var answerWords = buildAnswers([]answerWord{
 	{tYes, "はい"}, {tYes, "うん"}, {tYes, "ええ"}, {tYes, "おk"}, {tYes, "おけ"}, {tYes, "おっけ"}, {tYes, "おけまる"}, {tYes, "ok"}, {tYes, "okay"},
 	{tYes, "okey"}, {tYes, "了解"}, {tYes, "了解しました"}, {tYes, "了解です"}, {tYes, "承知しました"}, {tYes, "承知です"}, {tYes, "了承しました"}, {tYes, "りょうかい"}, {tYes, "りょ"}, {tYes, "承知"}, {tYes, "了承"}, {tYes, "かしこまりました"},
-	{tYes, "わかりました"}, {tYes, "分かりました"}, {tYes, "わかった"}, {tYes, "分かった"}, {tYes, "理解しました"}, {tYes, "理解した"},
+	{tYes, "わかりました"}, {tYes, "分かりました"}, {tYes, "わかった"}, {tYes, "分かった"}, {tYes, "理解しました"}, {tYes, "理解しています"}, {tYes, "理解してます"}, {tYes, "わかっています"}, {tYes, "わかってます"}, {tYes, "承知しています"}, {tYes, "理解した"},
 	{tYes, "理解"}, {tYes, "把握しました"}, {tYes, "把握"}, {tYes, "確認しました"}, {tYes, "確認した"}, {tYes, "問題ありません"},
 	{tYes, "問題ないです"}, {tYes, "問題ない"}, {tYes, "もちろん"}, {tYes, "いいですよ"}, {tYes, "それでいいです"}, {tYes, "それで大丈夫です"},
 	{tYes, "yes"}, {tYes, "yeah"}, {tYes, "yep"}, {tYes, "yup"}, {tYes, "sure"}, {tYes, "alright"}, {tYes, "all right"},
@@ -40,7 +40,7 @@ var answerWords = buildAnswers([]answerWord{
 	{tYes, "of course"}, {tYes, "i see"}, {tYes, "noted"},
 
 	{tNext, "進みます"}, {tNext, "進む"}, {tNext, "進めます"}, {tNext, "進める"}, {tNext, "進めて"}, {tNext, "進めてください"}, {tNext, "進めてほしい"},
-	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},
+	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次に進みたい"}, {tNext, "進みたい"}, {tNext, "進みたいです"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},
 	{tNext, "次"}, {tNext, "つぎ"}, {tNext, "つぎへ"}, {tNext, "次で"}, {tNext, "次お願いします"}, {tNext, "先に進んで"}, {tNext, "先に進みます"},
 	{tNext, "続けます"}, {tNext, "続ける"}, {tNext, "続けて"}, {tNext, "続けてください"}, {tNext, "続行"}, {tNext, "続行します"}, {tNext, "続行で"},
 	{tNext, "手続きを続ける"}, {tNext, "手続きを続けます"}, {tNext, "手続きを続けてください"}, {tNext, "退会手続きを続ける"}, {tNext, "退会手続きを続けます"},
@@ -63,7 +63,7 @@ var answerWords = buildAnswers([]answerWord{
 	{tFile, "confirm"}, {tFile, "confirmed"}, {tFile, "submit"}, {tFile, "withdraw"}, {tFile, "withdraw please"}, {tFile, "please withdraw"},
 	{tFile, "withdraw my account"}, {tFile, "delete it"}, {tFile, "delete my account"}, {tFile, "close my account"},
 
-	{tNeutral, "では"}, {tNeutral, "じゃあ"}, {tNeutral, "じゃ"}, {tNeutral, "それでは"}, {tNeutral, "それで"}, {tNeutral, "なら"},
+	{tNeutral, "では"}, {tNeutral, "じゃあ"}, {tNeutral, "じゃ"}, {tNeutral, "それでは"}, {tNeutral, "それでも"}, {tNeutral, "それで"}, {tNeutral, "なら"},
 	{tNeutral, "ありがとう"}, {tNeutral, "ありがとうございます"}, {tNeutral, "ありがとうございました"}, {tNeutral, "よろしく"},
 	{tNeutral, "よろしくお願いします"}, {tNeutral, "よろしくお願いいたします"}, {tNeutral, "よろしくです"}, {tNeutral, "大丈夫"},
 	{tNeutral, "大丈夫です"}, {tNeutral, "です"}, {tNeutral, "ですね"}, {tNeutral, "っす"}, {tNeutral, "ね"}, {tNeutral, "よ"}, {tNeutral, "本当に"},

@@ -384,6 +384,11 @@ func (a *analysis) decide(step Step) Intent {
 		}
 		return a.asked(step, v)
 	}
+	if !reasonStep && a.raises() {
+		if t, ok := a.topic(v); ok {
+			return FAQIntent(t) // 取引がまだ終わってないみたいなんですが
+		}
+	}
 	if reasonStep && a.needs() {
 		return IntentHelp // 答えないとだめ
 	}
@@ -440,7 +445,9 @@ func (a *analysis) asked(step Step, v verb) Intent {
 		}
 		switch v.withdraw {
 		case mDesire, mPlain, mPotential, mNoun:
-			if !a.has[cHedge] && !a.info.ellipsis && a.answer(step) == ansNone {
+			// 退会しちゃおうかな: wondering aloud, past idle, is not asking.
+			wondering := step != StepIdle && !a.info.question && !a.has[cWh]
+			if !wondering && !a.has[cHedge] && !a.info.ellipsis && a.answer(step) == ansNone {
 				return IntentStart // 退会できますか, 退会ってどうやるの
 			}
 		}
@@ -684,6 +691,19 @@ func (a *analysis) wantsTopic(c concept) bool {
 	}
 	return false
 }
+
+// raises reports a statement that raises an issue and waits for an
+// answer: …なんですが, …んですけど.
+func (a *analysis) raises() bool {
+	for _, w := range raiseEnds {
+		if strings.HasSuffix(a.s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var raiseEnds = foldWords([]string{"んですが", "のですが", "んですけど", "のですけど", "んだけど", "んですけれど"})
 
 // needs: must I (答えないとだめ？).
 func (a *analysis) needs() bool {

@@ -93,9 +93,15 @@ func buildAnswers(ws []answerWord) answers {
 	return as
 }
 
+// repeated is set in a kinds bit set when one agreement word comes twice in
+// a row: はいはい is as often "yeah, yeah" as yes.
+const repeated = 1 << 15
+
 // consumes reports whether s, clause by clause, is made only of words of
-// as; it adds their kinds to kinds (a bit set of tok) if not nil.
+// as; it adds their kinds to kinds (a bit set of tok, and repeated) if not
+// nil.
 func consumes(as answers, s string, kinds *uint16) bool {
+	prev := ""
 	for c := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == '?' }) {
 		for c != "" {
 			if c[0] == ' ' {
@@ -114,7 +120,11 @@ func consumes(as answers, s string, kinds *uint16) bool {
 				}
 				if kinds != nil {
 					*kinds |= 1 << w.t
+					if w.t == tYes && w.text == prev {
+						*kinds |= repeated
+					}
 				}
+				prev = w.text
 				c, found = c[n:], true
 				break
 			}
@@ -159,8 +169,8 @@ func (a *analysis) answer(step Step) ans {
 			return ansUnclear // いいえ、退会します
 		}
 		return ansNo
-	case a.info.ellipsis || a.has[cHedge]:
-		return ansUnclear // はい…
+	case a.info.ellipsis || a.has[cHedge] || k&repeated != 0:
+		return ansUnclear // はい…, はいはい
 	}
 	var allowed uint16
 	switch step {

@@ -61,9 +61,11 @@ const (
 	// Reasons.
 	cNotUsing
 	cHardToEarn
+	cFees // fees: hard to earn, unless they are moving to a cheaper service
 	cResetRating
 	cNoReason
-	cReasonOther  // a subject that makes a reason: 引っ越し, 転職, 他のサービス
+	cReasonOther  // a subject that makes a reason: 引っ越し, 転職
+	cSwitch       // moving to another service: 他のサービス, 乗り換え
 	cReasonMarker // because: ので, から, ため
 
 	nConcepts
@@ -80,7 +82,7 @@ var lexiconSource = []struct {
 	{cWithdraw, suru, []string{"退会", "解約", "脱会", "登録解除", "登録を解除", "登録の解除", "会員解除",
 		"アカウント削除", "アカウントを削除", "アカウントの削除", "アカウント消去", "アカウントを消去", "アカウント抹消", "アカウントを抹消",
 		"垢消し", "アカ消し", "垢削除", "アカウント停止", "削除"}},
-	{cWithdraw, godanS, []string{"アカウントを消", "アカウント消", "アカウントも消", "垢を消", "垢消"}},
+	{cWithdraw, godanS, []string{"アカウントけ", "アカウントをけ", "アカウントを消", "アカウント消", "アカウントも消", "垢を消", "垢消"}},
 	{cWithdraw, english, []string{"delete my account", "delete the account", "delete account", "delete this account", "delete my profile",
 		"delete it", "delete", "close it", "close my account", "close the account", "close account", "cancel my account", "cancel my membership", "cancel membership",
 		"cancel the account", "deactivate", "terminate my account", "remove my account", "withdraw", "withdrawal", "unsubscribe",
@@ -94,11 +96,11 @@ var lexiconSource = []struct {
 
 	{cRefuse, noVerb, []string{"いいや", "やっぱなし", "やっぱりなし", "やっぱ無し", "やっぱり無し", "やっぱいい", "やっぱりいい", "もういい", "まだいい", "今はいい", "いまはいい", "今回はいい", "やっぱ大丈夫",
 		"まだ大丈夫", "今は大丈夫", "今回は大丈夫", "また今度", "今度にし", "また後で", "またあとで", "あとにし", "後にし", "後日にし", "今度で", "今じゃな",
-		"考えます", "考えさせて", "考え直", "考えてみ", "考えたい", "考えよう", "考えとき", "検討します", "検討したい", "保留", "見送",
+		"考えます", "考えさせて", "考えてから", "考えさせ", "考え直", "考えてみ", "考えたい", "考えよう", "考えとき", "検討します", "検討したい", "保留", "見送",
 		"残します", "残したい", "残しておき", "残しとき", "残すことに", "残そう", "残る事に", "残ることに", "気が変わ", "思いとどま", "思い留ま",
 		"進まな", "進みませ", "続けませ", "続けな", "結構です", "けっこうです", "いらないです", "ならいいです", "ならいいや", "ならもういい", "なら結構",
 		"never mind", "nevermind", "forget it", "changed my mind", "change my mind", "not now", "maybe later", "no thanks", "no thank you",
-		"keep my account", "keep the account", "i will stay", "ill stay", "stay", "ill pass", "pass", "im good", "not anymore", "not today"}},
+		"keep my account", "keep the account", "keep it", "ill keep", "i will stay", "ill stay", "stay", "ill pass", "pass", "im good", "not anymore", "not today"}},
 	{cKeepUsing, noVerb, []string{"使い続け", "利用し続け", "続けてみ", "頑張ってみ", "がんばってみ", "頑張ります", "がんばります", "もう少し頑張", "もう少し続け", "もうちょっと続け", "続けようと",
 		"もうちょっと頑張", "まだ使", "これからも使", "もう少し使", "keep trying", "keep using", "give it another", "try a bit", "try again"}},
 	{cChangeMind, noVerb, []string{"やっぱ", "やっぱり", "やはり", "やっぱし", "気が変わ", "actually", "on second thought", "second thoughts"}},
@@ -127,10 +129,10 @@ var lexiconSource = []struct {
 		"連携も解除", "連携は解除", "連携をはずし", "unlink", "disconnect", "remove the link", "remove link"}},
 	{cHelp, noVerb, []string{"使い方", "つかいかた", "ヘルプ", "選べば", "どれを選", "何を選", "書けば", "何を書", "何を入力", "エラー", "うまくいか", "うまくいきませ", "うまくできな", "cant log in", "cannot log in", "cant login", "error", "which one", "わからない", "わかりません", "分からない", "分かりません", "わかんない", "わからん", "意味がわから",
 		"意味不明", "どうすれば", "どうしたら", "何をすれば", "なにをすれば", "何すれば", "何したら", "どうやって使", "メニュー", "どういう意味", "どういうこと",
-		"何ができ", "なにができ", "選択肢", "ボタンが", "できない", "できません", "開けない", "開かない", "進めない", "押せない",
+		"何ができ", "なにができ", "選択肢", "ボタンが", "出てこな", "できない", "できません", "開けない", "開かない", "進めない", "押せない",
 		"help", "menu", "what do i do", "what should i do", "how does this work", "how do i use", "i dont understand", "confused", "what can you do", "doesnt work", "not working"}},
 	{cGreeting, noVerb, []string{"こんにちは", "こんにちわ", "こんちは", "こんちわ", "おはよ", "こんばんは", "こんばんわ", "おはよう", "はじめまして", "初めまして", "お疲れ様", "おつかれさま", "お疲れさま",
-		"もしもし", "よろしく", "どうも", "さようなら", "バイバイ", "おやすみ", "お世話になっております", "お世話になります",
+		"もしもし", "よろしく", "どうも", "さようなら", "さよなら", "バイバイ", "おやすみ", "お世話になっております", "お世話になります",
 		"hello", "hi", "hey", "good morning", "good evening", "good afternoon", "yo", "bye", "goodbye"}},
 	{cThanks, noVerb, []string{"ありがとう", "ありがと", "有難う", "有り難う", "あざす", "あざっす", "あざます", "サンキュー", "サンキュ", "感謝", "助かりました", "助かります",
 		"お世話になりました", "おせわになりました", "thanks for your help", "thank you for your help", "thanks for the help", "thank", "thanks", "thx", "ty", "appreciate", "cheers"}},
@@ -138,13 +140,13 @@ var lexiconSource = []struct {
 	{cLangJa, noVerb, []string{"日本語", "にほんご", "japanese", "nihongo"}},
 
 	{cTopicMultiple, noVerb, []string{"アカウントを2つ", "アカウント2つ", "アカウントを二つ", "アカウント二つ", "アカウントを複数", "複数アカウント", "複数のアカウント",
-		"複数アカ", "2つ目のアカウント", "二つ目のアカウント", "2つ目", "二つ目", "サブ垢", "サブアカ", "別アカ", "別垢", "複垢", "2垢", "もう一つアカウント",
+		"複数アカ", "2つ目のアカウント", "二つ目のアカウント", "2つ目", "二つ目", "サブ垢", "サブアカ", "別アカ", "別垢", "複垢", "2垢", "もう一つアカウント", "別のアカウント", "別アカウント",
 		"もうひとつアカウント", "アカウントを2個", "同時に持", "二つ持", "2つ持", "ふたつ持", "2個持", "複数持",
 		"two accounts", "2 accounts", "multiple accounts", "second account", "more than one account", "another account", "two account"}},
 	{cTopicReregister, noVerb, []string{"再登録", "再入会", "再加入", "もう一度登録", "また登録", "再度登録", "登録し直", "登録しなおし", "作り直せ", "また使え", "また利用",
 		"戻ってこれ", "戻って来れ", "戻ってこられ", "復帰", "同じメール", "また作れ", "また作る", "もう一度作", "もう一回作", "同じメアド", "同じアドレス", "また入会", "もう一度入会", "もう一回登録", "新規登録",
 		"register again", "reregister", "sign up again", "signup again", "come back", "rejoin", "join again", "new account later", "same email", "register later"}},
-	{cTopicUndo, noVerb, []string{"取り消せ", "取り消し", "取消し", "取り消す", "元に戻", "もとに戻", "戻せ", "撤回", "復活", "復元", "なかったこと",
+	{cTopicUndo, noVerb, []string{"取り消せ", "取り消し", "取消し", "取り消す", "元に戻", "もとに戻", "戻せ", "戻したい", "戻してほしい", "撤回", "復活", "復元", "なかったこと",
 		"undo", "reverse", "restore", "reactivate", "revert", "take it back", "cancel my withdrawal", "cancel the withdrawal"}},
 	{cTopicPayout, noVerb, []string{"振込依頼", "振込申請中", "振り込み依頼", "振込予定", "振り込み予定", "振込日", "振り込まれ", "振込まれ", "振込はいつ", "振り込みはいつ",
 		"いつ振り込", "入金", "着金", "振込待ち", "振り込み待ち", "振込", "振り込み", "依頼中", "支払いはいつ",
@@ -155,7 +157,7 @@ var lexiconSource = []struct {
 		"purchase", "bought", "buy", "order i placed", "accept the delivery", "seller"}},
 	{cTopicDelivery, noVerb, []string{"納品", "正式な納品", "購入者", "販売した", "売った", "お届け", "deliver", "delivery", "buyer"}},
 	{cTopicLink, noVerb, []string{"連携", "ログイン", "リンク", "link", "linking", "log in", "login", "connect"}},
-	{cTopicStatus, noVerb, []string{"状況", "進捗", "状態", "完了", "確認中", "処理中", "手続き中", "できてますか", "できていますか", "できてる", "時間がかか", "時間かか", "how long", "受付番号", "受付", "受理", "完了しました", "完了した", "終わりました", "終わった", "終わって", "終わり", "かかりますか", "まだかか", "済んで", "済み",
+	{cTopicStatus, noVerb, []string{"状況", "進捗", "状態", "完了", "できてな", "できていな", "確認中", "処理中", "手続き中", "できてますか", "できていますか", "できてる", "時間がかか", "時間かか", "how long", "受付番号", "受付", "受理", "完了しました", "完了した", "終わりました", "終わった", "終わって", "終わり", "かかりますか", "まだかか", "済んで", "済み",
 		"どうなって", "今どこ", "どの段階", "反映", "できましたか", "できたか", "まだですか", "まだかな", "まだ終わ", "まだなの",
 		"go through", "went through", "any update", "update", "any news", "progress", "is it done", "status", "processed", "completed", "done", "finished", "deleted now", "been deleted", "receipt"}},
 	{cTopicRatings, noVerb, []string{"評価", "実績", "レビュー", "口コミ", "クチコミ", "履歴", "データ", "個人情報", "情報", "メッセージ", "星",
@@ -169,24 +171,27 @@ var lexiconSource = []struct {
 		"no longer use", "dont use", "not using", "never use", "dont need", "no longer need", "no time", "too busy", "busy", "havent used", "rarely use", "not use"}},
 	{cHardToEarn, noVerb, []string{"稼げ", "稼ぐのが難し", "稼ぎにく", "稼ぎづら", "売れな", "売れませ", "売れづら", "売れにく", "儲から", "もうから", "儲けが", "利益が出な",
 		"利益がな", "収入にならな", "収入が", "お金にならな", "依頼が来な", "依頼がこな", "依頼がな", "依頼が全く", "依頼がぜんぜん", "注文が来な", "注文がな", "注文がこな",
-		"仕事がな", "仕事が来な", "案件がな", "手数料", "単価が安", "安すぎ", "競争が激し", "ライバルが多", "集客", "売上が", "売り上げが", "稼ぐの",
+		"仕事がな", "仕事が来な", "案件がな", "単価が安", "安すぎ", "競争が激し", "ライバルが多", "集客", "売上が", "売り上げが", "稼ぐの",
 		"cant sell", "no sales", "not selling", "doesnt sell", "dont sell", "no orders", "no one buys", "nobody buys", "not earning", "dont earn", "cant earn",
-		"hard to earn", "not making money", "make money", "making any money", "make any money", "earn any", "not earning", "fees", "commission", "no clients", "no customers", "make any sales", "any sales"}},
-	{cResetRating, noVerb, []string{"評価をリセット", "評価リセット", "評価のリセット", "評価をやり直", "評価を消", "評価を一から", "評価をゼロ", "評価が悪", "評価が低", "低評価",
+		"hard to earn", "not making money", "make money", "making any money", "make any money", "earn any", "not earning", "no clients", "no customers", "make any sales", "any sales"}},
+	{cFees, noVerb, []string{"手数料", "fees", "fee", "commission"}},
+	{cResetRating, noVerb, []string{"リセット", "評価をリセット", "評価リセット", "評価のリセット", "評価をやり直", "評価を消", "評価を一から", "評価をゼロ", "評価が悪", "評価が低", "低評価",
 		"悪い評価", "悪評", "星1", "星１", "評価を下げ", "悪いレビュー", "悪い口コミ", "アカウントを作り直", "作り直した", "一からやり直", "イチからやり直", "1からやり直",
 		"新しいアカウントで", "評価をつけられ", "評価がつい", "reset my rating", "reset rating", "reset my ratings", "bad rating", "low rating", "bad review",
 		"negative review", "fresh start", "start over", "start fresh", "clean slate"}},
-	{cNoReason, noVerb, []string{"答えない", "答えません", "回答しません", "言いません", "書きません", "答えたくな", "言いたくな", "書きたくな", "言いたくありませ", "答えたくありませ", "書きたくありませ", "特に無し", "回答しな", "回答したくな", "無回答", "回答なし", "特になし", "とくになし", "特にない",
+	{cNoReason, noVerb, []string{"答えない", "答えません", "回答しません", "言いません", "書きません", "答えたくな", "言いたくな", "書きたくな", "言いたくありませ", "書くことな", "書くことがな", "言うことな", "特に書くこと", "答えたくありませ", "書きたくありませ", "特に無し", "回答しな", "回答したくな", "無回答", "回答なし", "特になし", "とくになし", "特にない",
 		"特にありません", "特に理由", "特には", "理由はない", "理由はな", "理由なし", "理由は特に", "秘密", "ひみつ", "内緒", "ないしょ", "ノーコメント", "ノーコメ", "控えます",
 		"言えない", "伏せ", "教えたくな", "プライベート",
 		"prefer not", "rather not", "no comment", "no reason", "none", "nothing", "n/a", "no particular"}},
 	{cReasonOther, noVerb, []string{"その他", "うまくいかなかった", "うまくいかなくな", "引っ越", "引越", "移住", "海外", "転職", "就職", "退職", "結婚", "出産", "育児", "子育て", "介護", "病気", "体調", "入院", "留学", "受験",
-		"学業", "仕事", "本業", "家族", "家庭", "事情", "都合", "会社", "副業", "トラブル", "嫌がらせ", "迷惑", "怖", "不安", "不満", "使いにく", "使いづら",
-		"わかりにく", "分かりにく", "面倒", "めんどう", "めんどくさ", "うんざり", "疲れ", "つかれ", "嫌に", "いやに", "嫌だ", "合わな", "他のサービス", "他社", "別のサービス",
-		"別のサイト", "他のサイト", "他サービス", "他のアプリ", "別のアプリ", "運営", "サポート", "対応が", "規約", "整理", "移ります", "移る", "移行", "乗り換え",
-		"詐欺", "スパム", "セキュリティ", "プライバシー", "個人的", "一身上", "環境", "飽き", "手数料", "UI", "アップデート", "改悪", "方針", "ルール", "キャンセルされ",
-		"moving", "move to", "switching", "switch to", "another platform", "other platform", "another service", "found a", "family", "health", "job", "work",
+		"学業", "仕事", "本業", "家族", "家庭", "事情", "都合", "会社", "副業", "トラブル", "嫌がらせ", "迷惑", "怖", "不安", "不満", "使いにく", "使いづら", "使い勝手", "不便",
+		"わかりにく", "分かりにく", "面倒", "めんどう", "めんどくさ", "うんざり", "疲れ", "つかれ", "嫌に", "いやに", "嫌だ", "合わな", "運営", "サポート", "対応が", "規約", "整理",
+		"詐欺", "スパム", "セキュリティ", "プライバシー", "個人的", "一身上", "環境", "飽き", "UI", "アップデート", "改悪", "方針", "ルール", "キャンセルされ",
+		"found a", "family", "health", "job", "work",
 		"personal", "school", "privacy", "spam", "scam", "harassment", "trouble", "abroad", "policy", "other"}},
+	{cSwitch, noVerb, []string{"他のサービス", "他社", "別のサービス", "別のサイト", "他のサイト", "他サービス", "他のアプリ", "別のアプリ",
+		"移ります", "移る", "移行", "乗り換え", "他のプラットフォーム", "moving", "move to", "switching", "switch to", "another platform", "other platform",
+		"another service", "other service"}},
 	{cReasonMarker, noVerb, []string{"ので", "から", "ため", "せいで", "なった", "なりました", "なって", "しまった", "しまって", "because", "since", "due to"}},
 }
 

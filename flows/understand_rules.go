@@ -247,8 +247,9 @@ func (a *analysis) verbs() verb {
 			}
 			setW(m)
 		case cErase:
-			// アカウントは消さないで: erasing the account is withdrawing.
-			if hasPrev && prev.c == cObjService && a.glue(prev, h) {
+			// アカウントは消さないで, このサイト使わないので消してください:
+			// erasing, with the account or the service named, is withdrawing.
+			if hasPrev && prev.c == cObjService && a.glue(prev, h) || a.has[cObjService] && !a.has[cTopicRatings] {
 				setW(a.moodOf(h))
 			}
 		case cYame, cStop:
@@ -369,7 +370,7 @@ func (a *analysis) decide(step Step) Intent {
 	if step == StepConfirm && a.has[cReasonWord] && a.has[cChange] {
 		return IntentChangeReason
 	}
-	if a.has[cUnlink] && !a.negatedUnlink() {
+	if (a.has[cUnlink] || a.has[cTopicLink] && a.releases()) && !a.negatedUnlink() {
 		if q && !a.requests() {
 			return FAQIntent(TopicLink)
 		}
@@ -421,8 +422,8 @@ func (a *analysis) decide(step Step) Intent {
 	if a.has[cThanks] {
 		return IntentThanks
 	}
-	if a.has[cGreeting] {
-		return IntentGreeting
+	if a.has[cGreeting] && !a.raises() {
+		return IntentGreeting // not こんにちは、出品した商品が表示されないんですが
 	}
 	if step == StepReasonText && a.looksLikeReason() {
 		return ReasonIntent(taikai.ReasonOther)
@@ -601,12 +602,16 @@ func (a *analysis) reason(step Step) (Intent, bool) {
 			return ReasonIntent(taikai.ReasonHardToEarn), true
 		case cResetRating:
 			return ReasonIntent(taikai.ReasonResetRating), true
+		case cFees:
+			if !a.has[cSwitch] {
+				return ReasonIntent(taikai.ReasonHardToEarn), true // 手数料が高い
+			}
 		}
 	}
 	if a.has[cNoReason] || a.noneWord() {
 		return ReasonIntent(taikai.ReasonNone), true
 	}
-	if a.has[cReasonOther] || a.has[cReasonMarker] && a.content() {
+	if a.has[cReasonOther] || a.has[cSwitch] || a.has[cReasonMarker] && a.content() {
 		return ReasonIntent(taikai.ReasonOther), true
 	}
 	return "", false
@@ -725,6 +730,18 @@ func (a *analysis) hasEnglishWithdraw() bool {
 	}
 	return false
 }
+
+// releases: 連携だけ解除したい (the link named, then released).
+func (a *analysis) releases() bool {
+	for _, w := range releaseWords {
+		if strings.Contains(a.s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var releaseWords = foldWords([]string{"解除", "外し", "外す", "はずし", "切りたい", "切って"})
 
 // negatedUnlink: 連携は解除しないで.
 func (a *analysis) negatedUnlink() bool {

@@ -46,7 +46,7 @@ var suruEndings = foldEndings([]ending{
 	{"したくな", mNegDesire}, {"したくありませ", mNegDesire}, {"したくね", mNegDesire}, {"したくは", mNegDesire},
 	{"したい", mDesire}, {"したく", mDesire}, {"希望", mDesire}, {"しよう", mPlain}, {"しよっ", mPlain},
 	{"しないで", mNeg}, {"しなくて", mNeg}, {"しない", mNeg}, {"しなく", mNeg}, {"しません", mNeg}, {"せず", mNeg}, {"せん", mNeg},
-	{"されない", mNeg}, {"させない", mNeg}, {"いいです", mNeg}, {"いいや", mNeg}, {"もういい", mNeg}, {"大丈夫", mNeg},
+	{"されない", mNeg}, {"させない", mNeg}, {"いいです", mNeg}, {"いいや", mNeg}, {"いいかな", mNeg}, {"いい", mNeg}, {"もういい", mNeg}, {"大丈夫", mNeg},
 	{"結構", mNeg}, {"いらな", mNeg}, {"不要", mNeg}, {"なしで", mNeg}, {"はいい", mNeg},
 	{"できるように", mPotentialNeg}, {"できな", mPotentialNeg}, {"できませ", mPotentialNeg}, {"できね", mPotentialNeg}, {"出来な", mPotentialNeg}, {"出来ませ", mPotentialNeg},
 	{"できたら", mCond}, {"できれば", mCond},

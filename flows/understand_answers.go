@@ -15,13 +15,14 @@ import (
 type tok uint8
 
 const (
-	tNeutral tok = iota // politeness and connectives: ありがとう, では, です
-	tYes                // agreement: はい, OK, 了解, 理解しました
-	tNext               // go on: 進みます, 次へ, 続けます
-	tSkip               // skip a question: スキップ
-	tPlease             // please do: お願いします
-	tFile               // file it: 退会します, 申請してください (at confirm only)
-	tNo                 // no: いいえ, 違います
+	tNeutral  tok = iota // politeness and connectives: ありがとう, では, です
+	tYes                 // agreement: はい, OK, 了解, 理解しました
+	tNext                // go on: 進みます, 次へ, 続けます
+	tSkip                // skip a question: スキップ
+	tPlease              // please do: お願いします
+	tFile                // file it: 退会します, 申請してください (at confirm only)
+	tFileWeak            // withdraw, delete it: file it only after a yes (yes, withdraw)
+	tNo                  // no: いいえ, 違います
 )
 
 type answerWord struct {
@@ -34,10 +35,10 @@ var answerWords = buildAnswers([]answerWord{
 	{tYes, "okey"}, {tYes, "了解"}, {tYes, "了解しました"}, {tYes, "了解です"}, {tYes, "承知しました"}, {tYes, "承知です"}, {tYes, "了承しました"}, {tYes, "りょうかい"}, {tYes, "りょ"}, {tYes, "承知"}, {tYes, "了承"}, {tYes, "かしこまりました"},
 	{tYes, "わかりました"}, {tYes, "分かりました"}, {tYes, "わかった"}, {tYes, "分かった"}, {tYes, "理解しました"}, {tYes, "理解しています"}, {tYes, "理解してます"}, {tYes, "わかっています"}, {tYes, "わかってます"}, {tYes, "承知しています"}, {tYes, "理解した"},
 	{tYes, "理解"}, {tYes, "把握しました"}, {tYes, "把握"}, {tYes, "確認しました"}, {tYes, "確認した"}, {tYes, "問題ありません"},
-	{tYes, "問題ないです"}, {tYes, "問題ない"}, {tYes, "もちろん"}, {tYes, "いいですよ"}, {tYes, "それでいいです"}, {tYes, "それで大丈夫です"},
+	{tYes, "問題ないです"}, {tYes, "問題ない"}, {tYes, "もちろん"},
 	{tYes, "yes"}, {tYes, "yeah"}, {tYes, "yep"}, {tYes, "yup"}, {tYes, "sure"}, {tYes, "alright"}, {tYes, "all right"},
 	{tYes, "understood"}, {tYes, "got it"}, {tYes, "i understand"}, {tYes, "agreed"}, {tYes, "i agree"}, {tYes, "sounds good"},
-	{tYes, "of course"}, {tYes, "i see"}, {tYes, "noted"},
+	{tYes, "of course"},
 
 	{tNext, "進みます"}, {tNext, "進む"}, {tNext, "進めます"}, {tNext, "進める"}, {tNext, "進めて"}, {tNext, "進めてください"}, {tNext, "進めてほしい"},
 	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次に進みたい"}, {tNext, "進みたい"}, {tNext, "進みたいです"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},
@@ -60,8 +61,11 @@ var answerWords = buildAnswers([]answerWord{
 	{tFile, "退会を確定します"}, {tFile, "申請します"}, {tFile, "申請する"}, {tFile, "申請して"}, {tFile, "申請してください"},
 	{tFile, "申請お願いします"}, {tFile, "申請で"}, {tFile, "確定"}, {tFile, "確定で"}, {tFile, "確定します"}, {tFile, "確定してください"},
 	{tFile, "送信"}, {tFile, "送信します"}, {tFile, "実行"}, {tFile, "実行します"}, {tFile, "本当に退会します"},
-	{tFile, "confirm"}, {tFile, "confirmed"}, {tFile, "submit"}, {tFile, "withdraw"}, {tFile, "withdraw please"}, {tFile, "please withdraw"},
-	{tFile, "withdraw my account"}, {tFile, "delete it"}, {tFile, "delete my account"}, {tFile, "close my account"},
+	{tFile, "confirm"}, {tFile, "confirmed"}, {tFile, "submit"}, {tFile, "withdraw please"}, {tFile, "please withdraw"},
+	// Alone, "withdraw" and "delete my account" start a withdrawal at any
+	// step; after a yes they file it.
+	{tFileWeak, "withdraw"}, {tFileWeak, "withdraw my account"}, {tFileWeak, "delete my account"}, {tFileWeak, "delete it"},
+	{tFileWeak, "close my account"},
 
 	{tNeutral, "では"}, {tNeutral, "じゃあ"}, {tNeutral, "じゃ"}, {tNeutral, "それでは"}, {tNeutral, "それでも"}, {tNeutral, "それで"}, {tNeutral, "なら"},
 	{tNeutral, "ありがとう"}, {tNeutral, "ありがとうございます"}, {tNeutral, "ありがとうございました"}, {tNeutral, "よろしく"},
@@ -160,7 +164,7 @@ const (
 // answer reads a message made of answer words at step.
 func (a *analysis) answer(step Step) ans {
 	k := a.answerKinds()
-	const agree = 1<<tYes | 1<<tNext | 1<<tSkip | 1<<tPlease | 1<<tFile
+	const agree = 1<<tYes | 1<<tNext | 1<<tSkip | 1<<tPlease | 1<<tFile | 1<<tFileWeak
 	switch {
 	case k == 0 || k == 1<<tNeutral:
 		return ansNone
@@ -178,6 +182,9 @@ func (a *analysis) answer(step Step) ans {
 		allowed = 1<<tYes | 1<<tNext | 1<<tPlease
 	case StepConfirm:
 		allowed = 1<<tYes | 1<<tNext | 1<<tPlease | 1<<tFile
+		if k&(1<<tYes|1<<tPlease) != 0 {
+			allowed |= 1 << tFileWeak // yes, withdraw
+		}
 	case StepReason, StepReasonText:
 		allowed = 1<<tNext | 1<<tSkip
 		if k&allowed != 0 {
@@ -187,7 +194,7 @@ func (a *analysis) answer(step Step) ans {
 	switch {
 	case k&agree&^allowed == 0:
 		return ansYes
-	case k&(1<<tFile) != 0:
+	case k&(1<<tFile|1<<tFileWeak) != 0:
 		return ansNone // 退会します before confirm: read on (start)
 	}
 	return ansUnclear

@@ -39,10 +39,11 @@ type clause struct {
 
 func (a *analysis) read(text string) {
 	if len(text) > maxText {
-		text = text[:maxText]
-		for len(text) > 0 && !utf8.ValidString(text[len(text)-3:]) {
-			text = text[:len(text)-1]
+		i := maxText
+		for i > 0 && !utf8.RuneStart(text[i]) {
+			i--
 		}
+		text = text[:i]
 	}
 	var buf [512]byte
 	b, info := fold(text, buf[:0])

@@ -368,10 +368,10 @@ func (a *analysis) decide(step Step) Intent {
 	if a.wantsStaff(q) {
 		return IntentStaff
 	}
-	if step == StepConfirm && a.has[cReasonWord] && a.has[cChange] {
+	if step == StepConfirm && a.has[cReasonWord] && a.has[cChange] && !a.negatedAfter(cChange) {
 		return IntentChangeReason
 	}
-	if (a.has[cUnlink] || a.has[cTopicLink] && a.releases()) && !a.negatedUnlink() {
+	if (a.has[cUnlink] || a.has[cTopicLink] && a.releases()) && !a.negatedAfter(cUnlink) {
 		if q && !a.requests() {
 			return FAQIntent(TopicLink)
 		}
@@ -744,15 +744,16 @@ func (a *analysis) releases() bool {
 
 var releaseWords = foldWords([]string{"解除", "外し", "外す", "はずし", "切りたい", "切って"})
 
-// negatedUnlink: 連携は解除しないで.
-func (a *analysis) negatedUnlink() bool {
+// negatedAfter reports a negation right after a word of c: 連携は解除しないで,
+// 理由は変えなくていい.
+func (a *analysis) negatedAfter(c concept) bool {
 	for i := 0; i < a.n; i++ {
 		h := a.hits[i]
-		if h.c != cUnlink {
+		if h.c != c {
 			continue
 		}
 		rest := a.s[h.end:a.clauseEnd(h)]
-		for _, n := range unlinkNeg {
+		for _, n := range negAfter {
 			if strings.HasPrefix(rest, n) {
 				return true
 			}
@@ -761,7 +762,10 @@ func (a *analysis) negatedUnlink() bool {
 	return false
 }
 
-var unlinkNeg = []string{"しないで", "しなくて", "しません", "しない", "しなく", "さないで", "さない"}
+var negAfter = []string{"しないで", "しなくて", "しません", "しない", "しなく", "さないで", "さない", "なくて", "なくてい", "ないで", "ません", "ない"}
+
+// langNeg, in a language request, asks for the other language.
+var langNeg = foldWords([]string{"dont", "cant", "わからない", "わかりません", "読めない", "話せない", "苦手"})
 
 // langSwitch: "English please", 日本語でお願いします: a language word and
 // nothing but words that ask for it.
@@ -785,6 +789,15 @@ func (a *analysis) langSwitch() (Lang, bool) {
 	if !consumes(langFiller, rest, nil) {
 		return "", false
 	}
+	for _, w := range langNeg {
+		if strings.Contains(rest, w) {
+			// I don't speak Japanese: the other one.
+			if l == LangJa {
+				return LangEn, true
+			}
+			return LangJa, true
+		}
+	}
 	return l, true
 }
 
@@ -796,6 +809,8 @@ var langFiller = buildAnswers([]answerWord{
 	{tNeutral, "わかりますか"}, {tNeutral, "わかる"}, {tNeutral, "で話せますか"}, {tNeutral, "できますか"}, {tNeutral, "でも"}, {tNeutral, "の方がいい"},
 	{tNeutral, "すみません"}, {tNeutral, "お願いします"}, {tNeutral, "は"}, {tNeutral, "ok"}, {tNeutral, "please"}, {tNeutral, "pls"}, {tNeutral, "plz"},
 	{tNeutral, "in"}, {tNeutral, "speak"}, {tNeutral, "can you"}, {tNeutral, "do you"}, {tNeutral, "switch to"}, {tNeutral, "only"},
-	{tNeutral, "i speak"}, {tNeutral, "i prefer"}, {tNeutral, "sorry"}, {tNeutral, "i dont speak"}, {tNeutral, "is fine"}, {tNeutral, "?"},
+	{tNeutral, "i speak"}, {tNeutral, "i prefer"}, {tNeutral, "sorry"}, {tNeutral, "i dont speak"}, {tNeutral, "i cant read"},
+	{tNeutral, "i dont understand"}, {tNeutral, "がわからない"}, {tNeutral, "わからない"}, {tNeutral, "がわかりません"}, {tNeutral, "わかりません"},
+	{tNeutral, "が読めない"}, {tNeutral, "読めない"}, {tNeutral, "が話せない"}, {tNeutral, "話せない"}, {tNeutral, "が苦手"}, {tNeutral, "苦手"}, {tNeutral, "なので"}, {tNeutral, "is fine"}, {tNeutral, "?"},
 	{tNeutral, "version"}, {tNeutral, "mode"}, {tNeutral, "change to"}, {tNeutral, "to"}, {tNeutral, "reply in"}, {tNeutral, "answer in"},
 })

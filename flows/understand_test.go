@@ -246,6 +246,15 @@ func TestNegationAndHedges(t *testing.T) {
 		{StepConfirm, "yes?", IntentUnknown},
 		{StepConfirm, "no, go ahead", IntentUnknown},
 		{StepWarning, "not now", IntentCancel},
+		{StepConfirm, "delete my account", IntentStart},
+		{StepConfirm, "yes, delete my account", IntentYes},
+		{StepIdle, "I don't speak Japanese", LangIntent(LangEn)},
+		// Repeated or merely polite agreement is not a yes.
+		{StepConfirm, "はいはい", IntentUnknown},
+		{StepConfirm, "大丈夫です", IntentUnknown},
+		{StepConfirm, "ありがとうございます", IntentThanks},
+		{StepConfirm, "理由は変えなくていいです", IntentUnknown},
+		{StepConfirm, "理由を変えたい", IntentChangeReason},
 		// Width, case, emoji.
 		{StepConfirm, "ＯＫ👍", IntentYes},
 		{StepWarning, "ｷｬﾝｾﾙ", IntentCancel},

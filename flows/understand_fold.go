@@ -8,8 +8,7 @@ import (
 )
 
 // fold prepares a message for matching, so that the many ways of typing one
-// word compare equal. It appends to buf and returns the folded text and
-// what the folding saw:
+// word compare equal. It returns the folded text and what the folding saw:
 //
 //   - NFKC: half-width kana become full-width (ｷｬﾝｾﾙ → キャンセル),
 //     full-width letters and digits become ASCII (ＯＫ → OK);
@@ -28,16 +27,19 @@ import (
 //
 // Lexicon entries are folded with the same function, so they are written
 // in their natural spelling.
-func fold(s string, buf []byte) ([]byte, foldInfo) {
-	s = norm.NFKC.String(s)
+func fold(s string) (string, foldInfo) {
+	if !isASCII(s) {
+		s = norm.NFKC.String(s)
+	}
 	var f foldInfo
+	var buf [512]byte // on the stack: a message is read with one allocation
 	out := buf[:0]
 	// last and last2 are the two runes written last, for run collapsing.
 	var last, last2 rune
 	space := false // a space is pending between two ASCII words
 	dots := 0      // consecutive dots seen, for an ellipsis
 	sep := func() {
-		trimClauseEnd(&out)
+		out = trimClauseEnd(out)
 		if n := len(out); n > 0 && out[n-1] != ',' && out[n-1] != '?' {
 			out = append(out, ',')
 		}
@@ -53,10 +55,15 @@ func fold(s string, buf []byte) ([]byte, foldInfo) {
 			continue
 		}
 		dots = 0
-		r = unicode.ToLower(r)
+		switch {
+		case r >= 'A' && r <= 'Z':
+			r += 'a' - 'A'
+		case r >= utf8.RuneSelf && r < 0x3000:
+			r = unicode.ToLower(r) // Latin, Greek, Cyrillic; not kana or kanji
+		}
 		switch {
 		case r == '?' || r == '¿':
-			trimClauseEnd(&out)
+			out = trimClauseEnd(out)
 			if n := len(out); n > 0 && out[n-1] == ',' {
 				out = out[:n-1]
 			}
@@ -123,11 +130,11 @@ func fold(s string, buf []byte) ([]byte, foldInfo) {
 		out = utf8.AppendRune(out, r)
 		last2, last = last, r
 	}
-	trimClauseEnd(&out)
+	out = trimClauseEnd(out)
 	for n := len(out); n > 0 && out[n-1] == ','; n = len(out) {
 		out = out[:n-1]
 	}
-	return out, f
+	return string(out), f
 }
 
 // foldInfo is what folding saw besides the text.
@@ -138,6 +145,15 @@ type foldInfo struct {
 	han      int  // kanji
 	kana     int  // hiragana and katakana
 	latin    int  // ASCII letters
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCIIAlnum(b byte) bool {
@@ -178,8 +194,7 @@ func smallToPlain(r rune) rune {
 
 // trimClauseEnd drops what decorates the end of a clause: a trailing っ
 // (はいっ), 笑, or a run of w after Japanese (はいw).
-func trimClauseEnd(out *[]byte) {
-	b := *out
+func trimClauseEnd(b []byte) []byte {
 	for {
 		start := len(b)
 		for start > 0 && b[start-1] != ',' && b[start-1] != '?' {
@@ -188,8 +203,7 @@ func trimClauseEnd(out *[]byte) {
 		r, size := utf8.DecodeLastRune(b[start:])
 		switch {
 		case size == 0:
-			*out = b
-			return
+			return b
 		case r == 'っ' || r == '笑':
 			b = b[:len(b)-size]
 		case r == 'w':
@@ -198,18 +212,15 @@ func trimClauseEnd(out *[]byte) {
 				i--
 			}
 			if i == start {
-				*out = b // "w" alone, or an English word
-				return
+				return b // "w" alone, or an English word
 			}
 			p, _ := utf8.DecodeLastRune(b[start:i])
 			if p < utf8.RuneSelf {
-				*out = b // an English word ending in w ("now")
-				return
+				return b // an English word ending in w ("now")
 			}
 			b = b[:i]
 		default:
-			*out = b
-			return
+			return b
 		}
 	}
 }

@@ -45,9 +45,7 @@ func (a *analysis) read(text string) {
 		}
 		text = text[:i]
 	}
-	var buf [512]byte
-	b, info := fold(text, buf[:0])
-	a.s, a.info = string(b), info
+	a.s, a.info = fold(text)
 	if hasKanaWord(a.s) {
 		a.s = kanaToKanji.Replace(a.s)
 	}

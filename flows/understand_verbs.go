@@ -199,6 +199,6 @@ func foldWords(ws []string) []string {
 
 // foldWord folds a lexicon entry as fold folds a message.
 func foldWord(w string) string {
-	b, _ := fold(w, nil)
-	return string(b)
+	f, _ := fold(w)
+	return f
 }

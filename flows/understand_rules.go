@@ -56,7 +56,13 @@ func (a *analysis) read(text string) {
 		if i < len(s) && s[i] != ',' && s[i] != '?' {
 			continue
 		}
-		if i > start && a.nc < len(a.clauses) {
+		if i > start {
+			if a.nc == len(a.clauses) {
+				// Past the clauses we keep, the message is not read.
+				s = s[:a.clauses[a.nc-1].end]
+				a.s = s
+				break
+			}
 			a.clauses[a.nc] = clause{start: start, end: i, q: i < len(s) && s[i] == '?'}
 			a.nc++
 		}
@@ -185,8 +191,9 @@ func (a *analysis) question() bool {
 // moodOf is the mood of a verb hit.
 func (a *analysis) moodOf(h hit) mood {
 	if h.class == english {
-		c := a.clauses[h.clause]
-		return moodBefore(a.s[c.start:h.start])
+		// The few words before the verb: "I don't want to delete my account".
+		from := max(a.clauses[h.clause].start, h.start-48)
+		return moodBefore(a.s[from:h.start])
 	}
 	return moodAfter(h.class, a.s[h.end:a.clauseEnd(h)])
 }

@@ -271,7 +271,8 @@ func TestNegationAndHedges(t *testing.T) {
 func TestUnderstandNeverStepsForward(t *testing.T) {
 	texts := []string{"", " ", "?", "はい？", "やめたい", "こんにちは", "ありがとう", "キャンセル", "いいえ", "次へ？", "たぶん", "わからない",
 		"退会できますか？", "再登録できますか？", "答えないとだめ？", "👍", "はい、でも評価は？", "いいえ、退会します", "まあいいか…", "yes but why?",
-		strings.Repeat("退会", 1000)}
+		strings.Repeat("退会", 1000), strings.Repeat("退会、", 600), strings.Repeat("はい、", 300) + "？", strings.Repeat("やめ?", 500),
+		strings.Repeat("delete my account, ", 100) + "?"}
 	for _, s := range UnderstoodSteps() {
 		for _, x := range texts {
 			got := Understand(x, s)
@@ -351,4 +352,37 @@ func BenchmarkTypedStep(b *testing.B) {
 		Understand(x, st.Step)
 		Next(st, Input{Kind: InText, Text: x}, e)
 	}
+}
+
+// FuzzUnderstand: any text, at any step, yields a valid intent; a text
+// with a question mark is never a yes or a reason; a reason is read only
+// at the reason steps, and a yes only where the step asks for one.
+//
+// A long run: go test ./flows -run '^$' -fuzz FuzzUnderstand -fuzztime 10m
+func FuzzUnderstand(f *testing.F) {
+	for _, s := range []string{"はい", "はい？", "退会したい", "使わなくなった", "ｷｬﾝｾﾙ", "yes, withdraw", "うーん", "", "?", "はいはい", "次へ"} {
+		f.Add(s, uint8(0))
+	}
+	steps := UnderstoodSteps()
+	f.Fuzz(func(t *testing.T, s string, which uint8) {
+		step := steps[int(which)%len(steps)]
+		got := Understand(s, step)
+		if !got.Valid() {
+			t.Fatalf("%s %q: invalid intent %q", step, s, got)
+		}
+		_, isReason := got.Reason()
+		if (got == IntentYes || isReason) && strings.ContainsAny(s, "?？") {
+			t.Fatalf("%s %q: a question read as %s", step, s, got)
+		}
+		if isReason && step != StepReason && step != StepReasonText {
+			t.Fatalf("%s %q: a reason outside the reason steps", step, s)
+		}
+		switch step {
+		case StepWarning, StepReason, StepReasonText, StepHelp, StepConfirm:
+		default:
+			if got == IntentYes {
+				t.Fatalf("%s %q: yes where nothing is asked", step, s)
+			}
+		}
+	})
 }

@@ -173,8 +173,8 @@ func (a *analysis) answer(step Step) ans {
 			return ansUnclear // いいえ、退会します
 		}
 		return ansNo
-	case a.info.ellipsis || a.has[cHedge] || k&repeated != 0:
-		return ansUnclear // はい…, はいはい
+	case a.info.ellipsis || a.info.doubt || a.has[cHedge] || k&repeated != 0:
+		return ansUnclear // はい…, はい🤔, はいはい
 	}
 	var allowed uint16
 	switch step {
@@ -186,12 +186,16 @@ func (a *analysis) answer(step Step) ans {
 			allowed |= 1 << tFileWeak // yes, withdraw
 		}
 	case StepReason, StepReasonText:
-		allowed = 1<<tNext | 1<<tSkip
+		// Not tSkip: スキップ is "next" or "rather not say" (reason:none),
+		// so it is asked about.
+		allowed = 1 << tNext
 		if k&allowed != 0 {
 			allowed |= 1 << tPlease // 次へお願いします
 		}
 	}
 	switch {
+	case k&(1<<tSkip) != 0:
+		return ansUnclear
 	case k&agree&^allowed == 0:
 		return ansYes
 	case k&(1<<tFile|1<<tFileWeak) != 0:

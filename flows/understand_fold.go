@@ -80,6 +80,7 @@ func fold(s string) (string, foldInfo) {
 			if last < utf8.RuneSelf && isASCIIAlnum(byte(last)) {
 				space = true
 			}
+			last, last2 = 0, 0 // no run across a space: "i'm moving"
 			continue
 		case r == 'ー' || r == '~' || r == '〜':
 			// Elongation goes (はーい → はい), except in うーん (hmm), which
@@ -112,6 +113,7 @@ func fold(s string) (string, foldInfo) {
 			if r > utf8.RuneSelf {
 				f.symbols = true
 			}
+			f.doubt = f.doubt || isDoubtEmoji(r)
 			continue
 		}
 		switch r {
@@ -142,9 +144,19 @@ type foldInfo struct {
 	question bool // a question mark
 	ellipsis bool // … or .. : hesitation
 	symbols  bool // emoji, kaomoji or other symbols
+	doubt    bool // an emoji of doubt or distress: 🤔 😢 😭 🥺
 	han      int  // kanji
 	kana     int  // hiragana and katakana
 	latin    int  // ASCII letters
+}
+
+// isDoubtEmoji: a face that doubts or grieves; "はい🤔" is not a yes.
+func isDoubtEmoji(r rune) bool {
+	switch r {
+	case '🤔', '😕', '😟', '😥', '😰', '😢', '😭', '🥺', '😣', '😞', '😔', '🙄', '😩', '😫', '😓', '😖', '🥲', '😬', '😨', '😧', '😦', '🫤', '😶':
+		return true
+	}
+	return false
 }
 
 func isASCII(s string) bool {

@@ -67,6 +67,7 @@ const (
 	cReasonOther  // a subject that makes a reason: 引っ越し, 転職
 	cSwitch       // moving to another service: 他のサービス, 乗り換え
 	cReasonMarker // because: ので, から, ため
+	cJudgement    // a complaint: 厳しすぎる, 遅い, keeps crashing
 
 	nConcepts
 )
@@ -116,7 +117,7 @@ var lexiconSource = []struct {
 	{cObjProc, noVerb, []string{"手続き", "てつづき", "申請", "処理", "procedure", "process", "request"}},
 	{cObjService, noVerb, []string{"サービス", "サイト", "アプリ", "ここ", "会員", "出品者", "アカウント", "マーケット", "service", "site", "platform", "app", "account"}},
 	{cProceed, noVerb, []string{"進めて", "進めます", "進みます", "続けて", "続けます", "続行", "先に進", "go ahead", "proceed", "continue"}},
-	{cWait, noVerb, []string{"待って", "まって", "待ってください", "ちょっと待", "wait", "hold on"}},
+	{cWait, noVerb, []string{"待って", "まって", "待ってください", "ちょっと待", "お待ち", "後で", "あとで", "入力します", "書きます", "考え中", "wait", "hold on", "later"}},
 	{cMoney, noVerb, []string{"earnings", "money", "balance", "sales", "funds", "proceeds", "cash", "payment", "income", "revenue", "payout", "売上", "売り上げ", "残高", "お金"}},
 	{cReasonWord, noVerb, []string{"理由", "reason"}},
 	{cChange, noVerb, []string{"変え", "変更", "直し", "直す", "修正", "訂正", "間違", "選び直", "選びなお", "にしたい", "にして", "にします", "change", "different", "wrong"}},
@@ -192,7 +193,11 @@ var lexiconSource = []struct {
 	{cSwitch, noVerb, []string{"他のサービス", "他社", "別のサービス", "別のサイト", "他のサイト", "他サービス", "他のアプリ", "別のアプリ",
 		"移ります", "移る", "移行", "乗り換え", "他のプラットフォーム", "moving", "move to", "switching", "switch to", "another platform", "other platform",
 		"another service", "other service"}},
-	{cReasonMarker, noVerb, []string{"ので", "から", "ため", "せいで", "なった", "なりました", "なって", "しまった", "しまって", "because", "since", "due to"}},
+	{cReasonMarker, noVerb, []string{"ので", "から", "ため", "せいで", "なった", "なりました", "なって", "しまった", "しまって", "ことにしました", "ことにした",
+		"because", "since", "due to"}},
+	{cJudgement, noVerb, []string{"厳し", "すぎる", "すぎて", "すぎます", "過ぎ", "悪い", "悪かった", "ひどい", "ひどかった", "遅い", "遅すぎ", "少ない", "高い", "高すぎ",
+		"難しい", "合わない", "合いません", "納得でき", "できなかった", "なかった", "つまらな", "嫌い", "不安", "不満", "不便", "怖い", "困", "ストレス",
+		"crash", "keeps", "too many", "too much", "too expensive", "bad", "slow", "annoying", "hate", "dont like", "doesnt allow", "not allowed", "expensive", "difficult"}},
 }
 
 // entry is one folded lexicon word.

@@ -657,12 +657,10 @@ func (a *analysis) content() bool {
 }
 
 // looksLikeReason: at reason_text, where the user was asked to type a
-// reason, a statement with some substance is one.
+// reason, a judgement of something (厳しすぎる, keeps crashing) is one too;
+// a remark about typing it (少々お待ちください, あとで書きます) is not.
 func (a *analysis) looksLikeReason() bool {
-	if a.has[cHedge] && !a.has[cReasonMarker] || a.answerKinds() != 0 {
-		return false
-	}
-	return a.content() && (a.info.han >= 3 || a.has[cReasonMarker] || a.info.latin > 0)
+	return a.has[cJudgement] && !a.has[cWait] && a.answerKinds() == 0
 }
 
 // wantsStaff: a person is asked for by name, or by a weaker word with a

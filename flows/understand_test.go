@@ -257,8 +257,11 @@ func TestNegationAndHedges(t *testing.T) {
 		{StepConfirm, "理由を変えたい", IntentChangeReason},
 		// Width, case, emoji.
 		{StepConfirm, "ＯＫ👍", IntentYes},
+		{StepConfirm, "はい🤔", IntentUnknown},
+		{StepConfirm, "はい😭", IntentUnknown},
 		{StepWarning, "ｷｬﾝｾﾙ", IntentCancel},
 		{StepIdle, "ﾀｲｶｲｼﾀｲ", IntentStart},
+		{StepReason, "I'm moving abroad", ReasonIntent("other")}, // no run of m across the space
 	} {
 		if got := Understand(tc.text, tc.step); got != tc.want {
 			t.Errorf("%s %q: got %s, want %s", tc.step, tc.text, got, tc.want)

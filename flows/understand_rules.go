@@ -597,8 +597,8 @@ func (a *analysis) start(step Step, v verb) (Intent, bool) {
 
 // reason reads a reason, at the reason steps only.
 func (a *analysis) reason(step Step) (Intent, bool) {
-	if step != StepReason && step != StepReasonText {
-		return "", false
+	if step != StepReason && step != StepReasonText || a.has[cWait] {
+		return "", false // 忙しいので後で答えます: not a reason yet
 	}
 	for i := 0; i < a.n; i++ {
 		switch a.hits[i].c {

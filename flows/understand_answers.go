@@ -32,7 +32,7 @@ type answerWord struct {
 
 var answerWords = buildAnswers([]answerWord{
 	{tYes, "はい"}, {tYes, "うん"}, {tYes, "ええ"}, {tYes, "おk"}, {tYes, "おけ"}, {tYes, "おっけ"}, {tYes, "おけまる"}, {tYes, "ok"}, {tYes, "okay"},
-	{tYes, "okey"}, {tYes, "了解"}, {tYes, "了解しました"}, {tYes, "了解です"}, {tYes, "承知しました"}, {tYes, "承知です"}, {tYes, "了承しました"}, {tYes, "りょうかい"}, {tYes, "りょ"}, {tYes, "承知"}, {tYes, "了承"}, {tYes, "かしこまりました"},
+	{tYes, "okey"}, {tYes, "了解"}, {tYes, "了解しました"}, {tYes, "了解です"}, {tYes, "承知しました"}, {tYes, "承知いたしました"}, {tYes, "承知致しました"}, {tYes, "了解いたしました"}, {tYes, "承知です"}, {tYes, "了承しました"}, {tYes, "りょうかい"}, {tYes, "りょ"}, {tYes, "承知"}, {tYes, "了承"}, {tYes, "かしこまりました"},
 	{tYes, "わかりました"}, {tYes, "分かりました"}, {tYes, "わかった"}, {tYes, "分かった"}, {tYes, "理解しました"}, {tYes, "理解しています"}, {tYes, "理解してます"}, {tYes, "わかっています"}, {tYes, "わかってます"}, {tYes, "承知しています"}, {tYes, "理解した"},
 	{tYes, "理解"}, {tYes, "把握しました"}, {tYes, "把握"}, {tYes, "確認しました"}, {tYes, "確認した"}, {tYes, "問題ありません"},
 	{tYes, "問題ないです"}, {tYes, "問題ない"}, {tYes, "もちろん"},

@@ -269,6 +269,8 @@ func (a *analysis) verbs() verb {
 						v.stopProcNeg = true
 					case mPlain, mDesire, mRefrain, mNoun, mPast:
 						v.stopProc = true
+					case mPotential, mCond:
+						v.stopAsked = true // 退会のキャンセルってできますか
 					}
 					continue
 				case cObjService:
@@ -459,9 +461,12 @@ func (a *analysis) asked(step Step, v verb) Intent {
 			}
 		}
 	}
+	if v.yameFound && v.yame == mDesire && step == StepIdle {
+		return IntentStart // 辞めたいんだけどどうすればいい？
+	}
 	if v.stopProc || v.stopAsked {
 		after := v.withdrawFound && (v.withdraw == mCond || v.withdraw == mDone || v.withdraw == mPast)
-		if step == stepFiled || after {
+		if step == stepFiled || step == StepIdle || after {
 			return FAQIntent(TopicUndo) // 退会後にキャンセルできる？
 		}
 		return IntentCancel // キャンセルできますか
@@ -811,7 +816,7 @@ var langFiller = buildAnswers([]answerWord{
 	{tNeutral, "に切り替えて"}, {tNeutral, "に切り替えてください"}, {tNeutral, "に戻して"}, {tNeutral, "に戻してください"}, {tNeutral, "対応"},
 	{tNeutral, "わかりますか"}, {tNeutral, "わかる"}, {tNeutral, "で話せますか"}, {tNeutral, "できますか"}, {tNeutral, "でも"}, {tNeutral, "の方がいい"},
 	{tNeutral, "すみません"}, {tNeutral, "お願いします"}, {tNeutral, "は"}, {tNeutral, "ok"}, {tNeutral, "please"}, {tNeutral, "pls"}, {tNeutral, "plz"},
-	{tNeutral, "in"}, {tNeutral, "speak"}, {tNeutral, "can you"}, {tNeutral, "do you"}, {tNeutral, "switch to"}, {tNeutral, "only"},
+	{tNeutral, "in"}, {tNeutral, "speak"}, {tNeutral, "can we talk"}, {tNeutral, "talk"}, {tNeutral, "can we"}, {tNeutral, "write"}, {tNeutral, "can you"}, {tNeutral, "do you"}, {tNeutral, "switch to"}, {tNeutral, "only"},
 	{tNeutral, "i speak"}, {tNeutral, "i prefer"}, {tNeutral, "sorry"}, {tNeutral, "i dont speak"}, {tNeutral, "i cant read"},
 	{tNeutral, "i dont understand"}, {tNeutral, "がわからない"}, {tNeutral, "わからない"}, {tNeutral, "がわかりません"}, {tNeutral, "わかりません"},
 	{tNeutral, "が読めない"}, {tNeutral, "読めない"}, {tNeutral, "が話せない"}, {tNeutral, "話せない"}, {tNeutral, "が苦手"}, {tNeutral, "苦手"}, {tNeutral, "なので"}, {tNeutral, "is fine"}, {tNeutral, "?"},

@@ -38,7 +38,7 @@ var answerWords = buildAnswers([]answerWord{
 	{tYes, "問題ないです"}, {tYes, "問題ない"}, {tYes, "もちろん"},
 	{tYes, "yes"}, {tYes, "yeah"}, {tYes, "yep"}, {tYes, "yup"}, {tYes, "sure"}, {tYes, "alright"}, {tYes, "all right"},
 	{tYes, "understood"}, {tYes, "got it"}, {tYes, "i understand"}, {tYes, "agreed"}, {tYes, "i agree"}, {tYes, "sounds good"},
-	{tYes, "of course"},
+	{tYes, "of course"}, {tYes, "im sure"}, {tYes, "i am sure"},
 
 	{tNext, "進みます"}, {tNext, "進む"}, {tNext, "進めます"}, {tNext, "進める"}, {tNext, "進めて"}, {tNext, "進めてください"}, {tNext, "進めてほしい"},
 	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次に進みたい"}, {tNext, "進みたい"}, {tNext, "進みたいです"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},

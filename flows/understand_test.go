@@ -389,3 +389,28 @@ func FuzzUnderstand(f *testing.F) {
 		}
 	})
 }
+
+// TestLexiconSpelling: a message is spelled in kanji where kanaToKanji
+// says so before it is matched, so an entry spelled in those kana could
+// never match; and no entry may fold to nothing.
+func TestLexiconSpelling(t *testing.T) {
+	check := func(w string) {
+		f := foldWord(w)
+		if f == "" {
+			t.Errorf("%q folds to nothing", w)
+		}
+		if r := kanaToKanji.Replace(f); r != f {
+			t.Errorf("%q can never match: messages are spelled %q", w, r)
+		}
+	}
+	for _, src := range lexiconSource {
+		for _, w := range src.words {
+			check(w)
+		}
+	}
+	for _, ws := range answerWords {
+		for _, w := range ws {
+			check(w.text)
+		}
+	}
+}

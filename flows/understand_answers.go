@@ -45,7 +45,7 @@ var answerWords = buildAnswers([]answerWord{
 	{tNext, "次"}, {tNext, "つぎ"}, {tNext, "つぎへ"}, {tNext, "次で"}, {tNext, "次お願いします"}, {tNext, "先に進んで"}, {tNext, "先に進みます"},
 	{tNext, "続けます"}, {tNext, "続ける"}, {tNext, "続けて"}, {tNext, "続けてください"}, {tNext, "続行"}, {tNext, "続行します"}, {tNext, "続行で"},
 	{tNext, "手続きを続ける"}, {tNext, "手続きを続けます"}, {tNext, "手続きを続けてください"}, {tNext, "退会手続きを続ける"}, {tNext, "退会手続きを続けます"},
-	{tNext, "手続きを進めて"}, {tNext, "手続きを進めてください"}, {tNext, "手続きを進めます"}, {tNext, "退会手続きを進めてください"}, {tNext, "退会手続きを進めて"},
+	{tNext, "手続きを進めて"}, {tNext, "手続きを進めてください"}, {tNext, "手続きを進めます"},
 	{tNext, "理解して次へ進む"}, {tNext, "そのまま進"}, {tNext, "このまま進む"}, {tNext, "このまま進みます"}, {tNext, "このまま進めて"},
 	{tNext, "このまま続け"}, {tNext, "このまま続けます"}, {tNext, "入力せずに進む"}, {tNext, "入力しないで進む"}, {tNext, "入力せず進む"},
 	{tNext, "go ahead"}, {tNext, "go on"}, {tNext, "proceed"}, {tNext, "continue"}, {tNext, "next"}, {tNext, "move on"},

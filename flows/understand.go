@@ -139,28 +139,39 @@ type Understander interface {
 	Understand(text string, step Step) Intent
 }
 
+// LangUnderstander is an Understander that also takes a hint: the
+// language the user is spoken to in, for the few words whose meaning
+// depends on it.
+type LangUnderstander interface {
+	Understander
+	UnderstandIn(text string, step Step, lang Lang) Intent
+}
+
+// UnderstoodSteps lists the steps a text can be read at: the
+// conversation's, and "filed" (the days after the withdrawal was filed).
+func UnderstoodSteps() []Step {
+	ss := append([]Step(nil), Steps...)
+	for _, s := range ss {
+		if s == stepFiled {
+			return ss
+		}
+	}
+	return append(ss, stepFiled)
+}
+
 // Understand reads text with the default Understander.
 func Understand(text string, step Step) Intent { return patterns{}.Understand(text, step) }
 
-// patterns is the default Understander.
-//
-// PLACEHOLDER: it only maps the phrase lists that predate intents; it is
-// being replaced by a real understanding layer (issue 7).
-type patterns struct{}
-
-func (patterns) Understand(text string, step Step) Intent {
-	n := normalize(text)
-	switch {
-	case n == "":
-		return IntentUnknown
-	case isCancel(n):
-		return IntentCancel
-	case isStart(n):
-		return IntentStart
-	case isUnlinkText(n):
-		return IntentUnlink
-	case isHelp(n):
-		return IntentHelp
-	}
-	return IntentUnknown
+// UnderstandIn reads text with the default Understander, given the
+// language the user is spoken to in ("" if not known). It differs from
+// Understand only for romaji yes/no typed with the input method off:
+// "hai" is yes (where a yes is expected) for a Japanese speaker and a
+// greeting for an English one; without a hint it is unknown.
+func UnderstandIn(text string, step Step, lang Lang) Intent {
+	return patterns{}.UnderstandIn(text, step, lang)
 }
+
+// DefaultUnderstander returns the default Understander: folding, a
+// lexicon, and rules that read negation, hedging and questions (see
+// understand_rules.go). It is pure and safe for concurrent use.
+func DefaultUnderstander() LangUnderstander { return patterns{} }

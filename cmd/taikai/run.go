@@ -25,7 +25,9 @@ func configErrorf(format string, args ...any) error {
 const usage = `usage:
   taikai serve               run the bot (configured by environment variables; see README)
   taikai demo [-v]           the whole system in one process, with a LINE chat in this terminal
-  taikai replay URL FILE…    sign recorded webhook bodies with LINE_CHANNEL_SECRET and post them to URL`
+  taikai replay URL FILE…    sign recorded webhook bodies with LINE_CHANNEL_SECRET and post them to URL
+  taikai intent [-step STEP] [-lang ja|en]
+                             read one text per line on stdin; print how the bot reads each, as JSON lines`
 
 // run is the program: main only adds the process around it, so that tests
 // can call it with their own arguments, environment and streams.
@@ -44,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runDemo(ctx, args[2:], stdin, stdout, stderr)
 	case "replay":
 		return replay(ctx, args[2:], getenv, stdout)
+	case "intent":
+		return intent(args[2:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

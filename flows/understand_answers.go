@@ -1,0 +1,205 @@
+package flows
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// An answer is a message made only of agreement (はい、お願いします), only
+// of a refusal (いいえ), or of words of each. Yes is read only this way: a
+// whole message of known words, so that anything added (a doubt, a
+// question, a condition, "but…") leaves it unread and the bot asks.
+
+// tok is the kind of an answer word.
+type tok uint8
+
+const (
+	tNeutral  tok = iota // politeness and connectives: ありがとう, では, です
+	tYes                 // agreement: はい, OK, 了解, 理解しました
+	tNext                // go on: 進みます, 次へ, 続けます
+	tSkip                // skip a question: スキップ
+	tPlease              // please do: お願いします
+	tFile                // file it: 退会します, 申請してください (at confirm only)
+	tFileWeak            // withdraw, delete it: file it only after a yes (yes, withdraw)
+	tNo                  // no: いいえ, 違います
+)
+
+type answerWord struct {
+	t    tok
+	text string
+}
+
+var answerWords = buildAnswers([]answerWord{
+	{tYes, "はい"}, {tYes, "うん"}, {tYes, "ええ"}, {tYes, "おk"}, {tYes, "おけ"}, {tYes, "おっけ"}, {tYes, "おけまる"}, {tYes, "ok"}, {tYes, "okay"},
+	{tYes, "okey"}, {tYes, "了解"}, {tYes, "了解しました"}, {tYes, "了解です"}, {tYes, "承知しました"}, {tYes, "承知いたしました"}, {tYes, "承知致しました"}, {tYes, "了解いたしました"}, {tYes, "承知です"}, {tYes, "了承しました"}, {tYes, "りょうかい"}, {tYes, "りょ"}, {tYes, "承知"}, {tYes, "了承"}, {tYes, "かしこまりました"},
+	{tYes, "わかりました"}, {tYes, "分かりました"}, {tYes, "わかった"}, {tYes, "分かった"}, {tYes, "理解しました"}, {tYes, "理解しています"}, {tYes, "理解してます"}, {tYes, "わかっています"}, {tYes, "わかってます"}, {tYes, "承知しています"}, {tYes, "理解した"},
+	{tYes, "理解"}, {tYes, "把握しました"}, {tYes, "把握"}, {tYes, "確認しました"}, {tYes, "確認した"}, {tYes, "問題ありません"},
+	{tYes, "問題ないです"}, {tYes, "問題ない"}, {tYes, "もちろん"},
+	{tYes, "yes"}, {tYes, "yeah"}, {tYes, "yep"}, {tYes, "yup"}, {tYes, "sure"}, {tYes, "alright"}, {tYes, "all right"},
+	{tYes, "understood"}, {tYes, "got it"}, {tYes, "i understand"}, {tYes, "agreed"}, {tYes, "i agree"}, {tYes, "sounds good"},
+	{tYes, "of course"}, {tYes, "im sure"}, {tYes, "i am sure"},
+
+	{tNext, "進みます"}, {tNext, "進む"}, {tNext, "進めます"}, {tNext, "進める"}, {tNext, "進めて"}, {tNext, "進めてください"}, {tNext, "進めてほしい"},
+	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次に進みたい"}, {tNext, "進みたい"}, {tNext, "進みたいです"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},
+	{tNext, "次"}, {tNext, "つぎ"}, {tNext, "つぎへ"}, {tNext, "次で"}, {tNext, "次お願いします"}, {tNext, "先に進んで"}, {tNext, "先に進みます"},
+	{tNext, "続けます"}, {tNext, "続ける"}, {tNext, "続けて"}, {tNext, "続けてください"}, {tNext, "続行"}, {tNext, "続行します"}, {tNext, "続行で"},
+	{tNext, "手続きを続ける"}, {tNext, "手続きを続けます"}, {tNext, "手続きを続けてください"}, {tNext, "退会手続きを続ける"}, {tNext, "退会手続きを続けます"},
+	{tNext, "手続きを進めて"}, {tNext, "手続きを進めてください"}, {tNext, "手続きを進めます"},
+	{tNext, "理解して次へ進む"}, {tNext, "そのまま進"}, {tNext, "このまま進む"}, {tNext, "このまま進みます"}, {tNext, "このまま進めて"},
+	{tNext, "このまま続け"}, {tNext, "このまま続けます"}, {tNext, "入力せずに進む"}, {tNext, "入力しないで進む"}, {tNext, "入力せず進む"},
+	{tNext, "go ahead"}, {tNext, "go on"}, {tNext, "proceed"}, {tNext, "continue"}, {tNext, "next"}, {tNext, "move on"},
+	{tNext, "lets go"}, {tNext, "keep going"}, {tNext, "carry on"},
+
+	{tSkip, "スキップ"}, {tSkip, "スキップで"}, {tSkip, "スキップします"}, {tSkip, "skip"}, {tSkip, "skip it"}, {tSkip, "skip this"},
+
+	{tPlease, "お願いします"}, {tPlease, "おねがいします"}, {tPlease, "お願い"}, {tPlease, "お願いいたします"}, {tPlease, "お願い致します"},
+	{tPlease, "お願いしまs"}, {tPlease, "please"}, {tPlease, "please do"}, {tPlease, "yes please"}, {tPlease, "do it"}, {tPlease, "just do it"},
+
+	{tFile, "退会します"}, {tFile, "退会する"}, {tFile, "退会で"}, {tFile, "退会でお願いします"}, {tFile, "退会お願いします"}, {tFile, "退会をお願いします"},
+	{tFile, "退会お願い"}, {tFile, "退会してください"}, {tFile, "退会させてください"}, {tFile, "退会を申請します"}, {tFile, "退会を確定"},
+	{tFile, "退会を確定します"}, {tFile, "申請します"}, {tFile, "申請する"}, {tFile, "申請して"}, {tFile, "申請してください"},
+	{tFile, "申請お願いします"}, {tFile, "申請で"}, {tFile, "確定"}, {tFile, "確定で"}, {tFile, "確定します"}, {tFile, "確定してください"},
+	{tFile, "送信"}, {tFile, "送信します"}, {tFile, "実行"}, {tFile, "実行します"}, {tFile, "本当に退会します"},
+	{tFile, "confirm"}, {tFile, "confirmed"}, {tFile, "submit"}, {tFile, "withdraw please"}, {tFile, "please withdraw"},
+	// Alone, "withdraw" and "delete my account" start a withdrawal at any
+	// step; after a yes they file it.
+	{tFileWeak, "withdraw"}, {tFileWeak, "withdraw my account"}, {tFileWeak, "delete my account"}, {tFileWeak, "delete it"},
+	{tFileWeak, "close my account"},
+
+	{tNeutral, "では"}, {tNeutral, "じゃあ"}, {tNeutral, "じゃ"}, {tNeutral, "それでは"}, {tNeutral, "それでも"}, {tNeutral, "それで"}, {tNeutral, "なら"},
+	{tNeutral, "ありがとう"}, {tNeutral, "ありがとうございます"}, {tNeutral, "ありがとうございました"}, {tNeutral, "よろしく"},
+	{tNeutral, "よろしくお願いします"}, {tNeutral, "よろしくお願いいたします"}, {tNeutral, "よろしくです"}, {tNeutral, "大丈夫"},
+	{tNeutral, "大丈夫です"}, {tNeutral, "です"}, {tNeutral, "ですね"}, {tNeutral, "っす"}, {tNeutral, "ね"}, {tNeutral, "よ"}, {tNeutral, "本当に"},
+	{tNeutral, "ほんとに"}, {tNeutral, "すみません"}, {tNeutral, "ごめんなさい"}, {tNeutral, "申し訳ない"}, {tNeutral, "結構です"},
+	{tNeutral, "thanks"}, {tNeutral, "thank you"}, {tNeutral, "so"}, {tNeutral, "then"}, {tNeutral, "just"}, {tNeutral, "and"},
+	{tNeutral, "sorry"}, {tNeutral, "i"}, {tNeutral, "ok so"},
+
+	{tNo, "いいえ"}, {tNo, "いえ"}, {tNo, "いや"}, {tNo, "いやです"}, {tNo, "いやだ"}, {tNo, "嫌です"}, {tNo, "嫌だ"}, {tNo, "ううん"},
+	{tNo, "ちがう"}, {tNo, "違う"}, {tNo, "違います"}, {tNo, "ちがいます"}, {tNo, "ちゃう"}, {tNo, "ちゃいます"}, {tNo, "そうじゃない"},
+	{tNo, "そうではありません"}, {tNo, "そうじゃありません"}, {tNo, "ノー"}, {tNo, "no"}, {tNo, "nope"}, {tNo, "nah"}, {tNo, "not really"},
+	{tNo, "negative"}, {tNo, "wrong"}, {tNo, "incorrect"}, {tNo, "thats wrong"}, {tNo, "no way"},
+})
+
+// answers finds answer words that start with a given rune, longest first.
+type answers map[rune][]answerWord
+
+func buildAnswers(ws []answerWord) answers {
+	as := answers{}
+	for _, w := range ws {
+		w.text = foldWord(w.text)
+		r, _ := utf8.DecodeRuneInString(w.text)
+		as[r] = append(as[r], w)
+	}
+	for _, l := range as {
+		sort.SliceStable(l, func(i, j int) bool { return len(l[i].text) > len(l[j].text) })
+	}
+	return as
+}
+
+// repeated is set in a kinds bit set when one agreement word comes twice in
+// a row: はいはい is as often "yeah, yeah" as yes.
+const repeated = 1 << 15
+
+// consumes reports whether s, clause by clause, is made only of words of
+// as; it adds their kinds to kinds (a bit set of tok, and repeated) if not
+// nil.
+func consumes(as answers, s string, kinds *uint16) bool {
+	prev := ""
+	for c := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == '?' }) {
+		for c != "" {
+			if c[0] == ' ' {
+				c = c[1:]
+				continue
+			}
+			r, _ := utf8.DecodeRuneInString(c)
+			found := false
+			for _, w := range as[r] {
+				if !strings.HasPrefix(c, w.text) {
+					continue
+				}
+				n := len(w.text)
+				if n < len(c) && isASCIIAlnum(w.text[n-1]) && isASCIIAlnum(c[n]) {
+					continue // "no" in "now"
+				}
+				if kinds != nil {
+					*kinds |= 1 << w.t
+					if w.t == tYes && w.text == prev {
+						*kinds |= repeated
+					}
+				}
+				prev = w.text
+				c, found = c[n:], true
+				break
+			}
+			if !found {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// answerKinds is the set of answer-word kinds the message is made of, or 0
+// if it is not made only of answer words.
+func (a *analysis) answerKinds() uint16 {
+	if !a.kindsRead {
+		a.kindsRead = true
+		if !consumes(answerWords, a.s, &a.kinds) {
+			a.kinds = 0
+		}
+	}
+	return a.kinds
+}
+
+type ans uint8
+
+const (
+	ansNone    ans = iota // not an answer: read on
+	ansYes                // an unambiguous yes to what the step asks
+	ansNo                 // a plain no
+	ansUnclear            // an answer, but not one the step takes, or both yes and no
+)
+
+// answer reads a message made of answer words at step.
+func (a *analysis) answer(step Step) ans {
+	k := a.answerKinds()
+	const agree = 1<<tYes | 1<<tNext | 1<<tSkip | 1<<tPlease | 1<<tFile | 1<<tFileWeak
+	switch {
+	case k == 0 || k == 1<<tNeutral:
+		return ansNone
+	case k&(1<<tNo) != 0:
+		if k&agree != 0 {
+			return ansUnclear // いいえ、退会します
+		}
+		return ansNo
+	case a.info.ellipsis || a.info.doubt || a.has[cHedge] || k&repeated != 0:
+		return ansUnclear // はい…, はい🤔, はいはい
+	}
+	var allowed uint16
+	switch step {
+	case StepWarning, StepHelp:
+		allowed = 1<<tYes | 1<<tNext | 1<<tPlease
+	case StepConfirm:
+		allowed = 1<<tYes | 1<<tNext | 1<<tPlease | 1<<tFile
+		if k&(1<<tYes|1<<tPlease) != 0 {
+			allowed |= 1 << tFileWeak // yes, withdraw
+		}
+	case StepReason, StepReasonText:
+		// Not tSkip: スキップ is "next" or "rather not say" (reason:none),
+		// so it is asked about.
+		allowed = 1 << tNext
+		if k&allowed != 0 {
+			allowed |= 1 << tPlease // 次へお願いします
+		}
+	}
+	switch {
+	case k&(1<<tSkip) != 0:
+		return ansUnclear
+	case k&agree&^allowed == 0:
+		return ansYes
+	case k&(1<<tFile|1<<tFileWeak) != 0:
+		return ansNone // 退会します before confirm: read on (start)
+	}
+	return ansUnclear
+}

@@ -33,6 +33,7 @@ type config struct {
 	ConsoleUsers   map[string]string
 	ConsoleToken   string
 	AuditRetention time.Duration
+	PprofAddr      string // "" → no profiles served
 }
 
 // loadConfig reads the environment. A missing or invalid setting is a
@@ -59,6 +60,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		LeaseTTL:       10 * time.Second,
 		ConsoleToken:   getenv("CONSOLE_TOKEN"),
 		AuditRetention: 365 * 24 * time.Hour,
+		PprofAddr:      getenv("PPROF_ADDR"),
 	}
 	if c.ChannelSecret == "" {
 		return c, configErrorf("LINE_CHANNEL_SECRET is not set")

@@ -249,8 +249,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stdout, "  %s\n", p)
 			}
 			results = append(results, res)
-			if sys == "taikai" && len(res.profiles) > 0 {
-				printTop(ctx, stdout, res.profiles[0])
+			if sys == "taikai" && len(res.profiles) == 2 {
+				printTop(ctx, stdout, res.profiles[0], res.profiles[1])
 			}
 		}
 	}
@@ -293,17 +293,30 @@ func slicesMax(s []int) int {
 	return m
 }
 
-// printTop prints the top of a CPU profile with go tool pprof, if the go
-// command is at hand.
-func printTop(ctx context.Context, w io.Writer, path string) {
-	cmd := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=30", path)
-	out, err := cmd.Output()
-	if err != nil {
-		fmt.Fprintf(w, "  (go tool pprof: %v)\n", err)
-		return
-	}
-	fmt.Fprintf(w, "\n  go tool pprof -top %s\n", filepath.Base(path))
-	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		fmt.Fprintln(w, "  "+l)
+// printTop prints the top of a CPU profile (by own time and by time
+// including callees) and of a heap profile (bytes allocated), with go tool
+// pprof, if the go command is at hand.
+func printTop(ctx context.Context, w io.Writer, cpu, heap string) {
+	for _, v := range []struct {
+		path string
+		args []string
+	}{
+		{cpu, []string{"-top", "-nodecount=25"}},
+		{cpu, []string{"-top", "-cum", "-nodecount=40"}},
+		{heap, []string{"-top", "-sample_index=alloc_space", "-nodecount=20"}},
+	} {
+		args := append(append([]string{"tool", "pprof"}, v.args...), v.path)
+		out, err := exec.CommandContext(ctx, "go", args...).Output()
+		if err != nil {
+			fmt.Fprintf(w, "  (go tool pprof: %v)\n", err)
+			return
+		}
+		fmt.Fprintf(w, "\n  go tool pprof %s %s\n", strings.Join(v.args, " "), filepath.Base(v.path))
+		for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+			if strings.HasPrefix(l, "Build ID") || strings.HasPrefix(l, "File:") {
+				continue
+			}
+			fmt.Fprintln(w, "  "+l)
+		}
 	}
 }

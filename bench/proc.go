@@ -191,16 +191,20 @@ func (p *proc) waitReady(target string, timeout time.Duration) error {
 	}
 }
 
-// build compiles taikai and the echo baseline into dir, the way .ci/build
-// compiles taikai (static, trimmed, stripped), and returns their paths.
+// build compiles taikai with .ci/build (the one way it is built, as CI
+// and the Docker image build it: static, trimmed, stripped) and the echo
+// baseline the same way, into dir, and returns their paths.
 func build(ctx context.Context, root, dir string) (taikai, echo string, err error) {
 	taikai, echo = filepath.Join(dir, "taikai"), filepath.Join(dir, "echo")
-	for _, b := range []struct{ out, pkg string }{{taikai, "./cmd/taikai"}, {echo, "./bench/echo"}} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", b.out, b.pkg)
+	for _, args := range [][]string{
+		{"sh", filepath.Join(root, ".ci", "build"), taikai},
+		{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", echo, "./bench/echo"},
+	} {
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", "", fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
+			return "", "", fmt.Errorf("%s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 	return taikai, echo, nil

@@ -184,8 +184,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(stdout, "taikai bench: %s, %d CPUs (shared with the load generator, the fake API and Redis), %s\n",
-		runtime.Version(), runtime.NumCPU(), r.redisInfo)
+	fmt.Fprintf(stdout, "taikai bench: %s, %s, %d CPUs (shared with the load generator, the fake API and Redis), %s\n",
+		revision(ctx, root), runtime.Version(), runtime.NumCPU(), r.redisInfo)
 	window := fmt.Sprintf("%v per run", o.duration)
 	if o.events > 0 {
 		window = fmt.Sprintf("%d events per run", o.events)
@@ -275,6 +275,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "\nsanity: every event got exactly one reply; every webhook was answered 200; the fake API refused nothing")
 	return nil
+}
+
+// revision names the commit measured, if git can tell.
+func revision(ctx context.Context, root string) string {
+	cmd := exec.CommandContext(ctx, "git", "describe", "--always", "--dirty")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "commit unknown"
+	}
+	return "commit " + strings.TrimSpace(string(out))
 }
 
 func reversed(s []string) []string {

@@ -172,10 +172,17 @@ func printBreakdown(w io.Writer, runs []result) {
 		return
 	}
 	fmt.Fprintf(w, "taikai's Redis commands per event, and µs inside them (over %d events; as Redis counts: a script's own calls are listed too, and its time includes theirs):\n  ", events)
-	var parts []string
+	var parts, rare []string
 	for _, n := range total.byCalls() {
 		cs := total.cmds[n]
+		if per := float64(cs.calls) / float64(events); per < 0.01 {
+			rare = append(rare, strings.ToUpper(n))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s %.2f (%.1f µs),", strings.ToUpper(n), float64(cs.calls)/float64(events), float64(cs.usec)/float64(events)))
+	}
+	if len(rare) > 0 {
+		parts = append(parts, fmt.Sprintf("and under 0.01 each: %s", strings.Join(rare, " ")))
 	}
 	fmt.Fprintln(w, strings.TrimSuffix(wrap(parts, 100, "  "), ","))
 }

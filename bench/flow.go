@@ -39,6 +39,7 @@ type flowResult struct {
 	rss                       int64
 	filed                     int
 	censusMid, censusEnd      []keyGroup
+	others                    float64
 	problems                  []string
 }
 
@@ -169,6 +170,7 @@ func (r *runner) flow(ctx context.Context, users, c int) (flowResult, error) {
 	res.botCPU, res.self = w1.botCPU-w0.botCPU, w1.selfCPU-w0.selfCPU
 	d := w1.redis.sub(w0.redis)
 	res.redis = &d
+	res.others = others(w0, w1, res.botCPU+res.self+d.cpu)
 	res.memInProgress = float64(mid.usedMem-w0.redis.usedMem) / float64(users)
 	res.memAfter = float64(w1.redis.usedMem-w0.redis.usedMem) / float64(users)
 	res.dataInProgress = float64((mid.usedMem-mid.clientMem)-(w0.redis.usedMem-w0.redis.clientMem)) / float64(users)
@@ -504,8 +506,8 @@ func printFlow(w io.Writer, f flowResult) {
 		}
 		return ms(f.lat[min(int(p*float64(len(f.lat))), len(f.lat)-1)])
 	}
-	fmt.Fprintf(w, "  users %d (filed %d, blocked first %d), events %d, webhooks %d (redelivered %d), off-script %d, in %.1fs\n",
-		f.users, f.filed, f.blocked, f.events, f.deliveries, f.redelivered, f.offScript, f.elapsed.Seconds())
+	fmt.Fprintf(w, "  users %d (filed %d, blocked first %d), events %d, webhooks %d (redelivered %d), off-script %d, in %.1fs; machine used by others %.0f%%\n",
+		f.users, f.filed, f.blocked, f.events, f.deliveries, f.redelivered, f.offScript, f.elapsed.Seconds(), 100*f.others)
 	fmt.Fprintf(w, "  completed events/s %.0f (walks/s %.1f); webhook answer p50 %.1f ms, p99 %.1f ms\n",
 		float64(f.line.replies)/f.elapsed.Seconds(), float64(f.walked)/f.elapsed.Seconds(), q(0.5), q(0.99))
 	redisCPU := "-"

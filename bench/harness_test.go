@@ -149,6 +149,17 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
+func TestParseProcStat(t *testing.T) {
+	stat := []byte("cpu  300717 295 42892 322241 769 0 5822 4578 0 0\ncpu0 150000 100 20000 160000 300 0 3000 2000 0 0\n")
+	want := time.Duration(300717+295+42892+0+5822+4578) * clockTick
+	if got, err := parseProcStat(stat); err != nil || got != want {
+		t.Errorf("parseProcStat = %v, %v; want %v (busy and stolen; not idle, not iowait)", got, err, want)
+	}
+	if _, err := parseProcStat([]byte("intr 1 2 3\n")); err == nil {
+		t.Error("a file without the cpu line was accepted")
+	}
+}
+
 func TestParseInfo(t *testing.T) {
 	info := "# Clients\r\nconnected_clients:7\r\n# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\nmem_clients_normal:20000\r\n" +
 		"# Stats\r\ntotal_connections_received:42\r\n# Commandstats\r\n" +

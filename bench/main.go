@@ -197,6 +197,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var results []result
 	if len(o.systems) > 0 {
+		fmt.Fprintln(stdout, "columns: events = replies counted at the fake API after the backlog drained; events/s = those over the time to the last; p50/p99 = webhook answer;")
+		fmt.Fprintln(stdout, "  µs/ev = CPU (user+system, /proc) per event; cmds/ev = Redis commands per event (INFO commandstats, script internals included);")
+		fmt.Fprintln(stdout, "  HELLO, conns = new Redis connections; RSS = the bot's peak (VmHWM); B/user, keys/user = Redis used_memory and keys added per user;")
+		fmt.Fprintln(stdout, "  API conns = new connections to the fake Messaging API; drain = last reply after the last webhook answer;")
+		fmt.Fprintln(stdout, "  others = the machine's CPU used by other processes (a few % is the kernel's network work for us; more: the machine was shared)")
+		fmt.Fprintln(stdout)
 		printHeader(stdout)
 	}
 	for round := 1; round <= o.rounds; round++ {

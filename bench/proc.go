@@ -52,6 +52,35 @@ func parseStat(b []byte) (time.Duration, error) {
 	return time.Duration(ut+st) * clockTick, nil
 }
 
+// machineCPU returns the CPU time the whole machine has spent busy (user,
+// nice, system, irq, softirq) or had stolen by the hypervisor, summed over
+// its CPUs, from /proc/stat.
+func machineCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseProcStat(b)
+}
+
+func parseProcStat(b []byte) (time.Duration, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: first line %q", line)
+	}
+	var busy int64
+	// user nice system idle iowait irq softirq steal
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %q", f[i])
+		}
+		busy += n
+	}
+	return time.Duration(busy) * clockTick, nil
+}
+
 // peakRSS returns a process's peak resident set size (VmHWM), in bytes.
 func peakRSS(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

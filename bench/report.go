@@ -13,8 +13,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 func printHeader(w io.Writer) {
-	fmt.Fprintf(w, "%-20s %7s %8s %7s %7s %9s %11s %8s %6s %6s %7s %7s %9s %9s %8s\n",
-		"run", "events", "events/s", "p50 ms", "p99 ms", "bot µs/ev", "redis µs/ev", "cmds/ev", "HELLO", "conns", "RSS MB", "B/user", "keys/user", "API conns", "drain ms")
+	fmt.Fprintf(w, "%-20s %7s %8s %7s %7s %9s %11s %8s %6s %6s %7s %7s %9s %9s %8s %7s\n",
+		"run", "events", "events/s", "p50 ms", "p99 ms", "bot µs/ev", "redis µs/ev", "cmds/ev", "HELLO", "conns", "RSS MB", "B/user", "keys/user", "API conns", "drain ms", "others")
 }
 
 func printRun(w io.Writer, r result) {
@@ -29,9 +29,9 @@ func printRun(w io.Writer, r result) {
 		bpu = fmt.Sprintf("%.0f", float64(d.mem)/float64(max(r.users, 1)))
 		kpu = fmt.Sprintf("%.1f", float64(d.keys)/float64(max(r.users, 1)))
 	}
-	fmt.Fprintf(w, "%-20s %7d %8.0f %7.1f %7.1f %9.0f %11s %8s %6s %6s %7.1f %7s %9s %9d %8.0f\n",
+	fmt.Fprintf(w, "%-20s %7d %8.0f %7.1f %7.1f %9.0f %11s %8s %6s %6s %7.1f %7s %9s %9d %8.0f %6.0f%%\n",
 		r.label(), r.events, r.eps, ms(r.load.quantile(0.50)), ms(r.load.quantile(0.99)), us(perEvent(r.botCPU, r.events)),
-		redisCPU, cmds, hello, conns, float64(r.rss)/(1<<20), bpu, kpu, r.line.conns, ms(r.drained))
+		redisCPU, cmds, hello, conns, float64(r.rss)/(1<<20), bpu, kpu, r.line.conns, ms(r.drained), 100*r.others)
 	for _, p := range r.problems {
 		fmt.Fprintf(w, "  ! %s\n", p)
 	}
@@ -99,6 +99,7 @@ var summaryMetrics = []metric{
 		return float64(r.redis.keys) / float64(max(r.users, 1)), true
 	}},
 	{"harness CPU per event (µs)", "%.0f", func(r result) (float64, bool) { return us(perEvent(r.self, r.events)), true }},
+	{"machine used by others (%)", "%.0f", func(r result) (float64, bool) { return 100 * r.others, true }},
 }
 
 func printSummary(w io.Writer, o options, results []result) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -208,6 +209,7 @@ type window struct {
 	line    lineCounts
 	botCPU  time.Duration
 	selfCPU time.Duration
+	machine time.Duration // the machine's busy CPU time (see machineCPU)
 	redis   redisSnap
 	hasRed  bool
 }
@@ -219,6 +221,7 @@ func (r *runner) mark(ctx context.Context, b *bot) (window, error) {
 		return w, fmt.Errorf("bot CPU: %w (did it exit?)\n%s", err, b.p.tail())
 	}
 	w.selfCPU, _ = procCPU(os.Getpid())
+	w.machine, _ = machineCPU()
 	if b.redis != nil {
 		if w.redis, err = b.redis.snap(ctx); err != nil {
 			return w, fmt.Errorf("redis INFO: %w", err)
@@ -251,4 +254,17 @@ func fetch(ctx context.Context, url, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// others is the share of the machine's CPU (all CPUs) that processes other
+// than the bot, its Redis and the benchmark used between two marks, stolen
+// time included. The kernel's network processing is not attributed to any
+// process, so a few per cent are ours; more means the machine was shared.
+func others(w0, w1 window, ours time.Duration) float64 {
+	wall := w1.at.Sub(w0.at)
+	if wall <= 0 {
+		return 0
+	}
+	busy := w1.machine - w0.machine - ours
+	return max(0, float64(busy)/float64(wall*time.Duration(runtime.NumCPU())))
 }

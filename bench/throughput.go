@@ -28,6 +28,7 @@ type result struct {
 	// drained is the time from the last webhook answer to the last reply.
 	drained  time.Duration
 	census   []keyGroup // taikai's keys after the run (first round only)
+	others   float64    // share of the machine used by other processes (see others)
 	profiles []string
 	problems []string
 }
@@ -130,10 +131,13 @@ func (r *runner) throughput(ctx context.Context, system string, c, round int, pr
 	res.self = w1.selfCPU - w0.selfCPU
 	res.users = int64(g.u.Load() - usersBefore)
 	res.allUsers = int64(g.u.Load())
+	ours := res.botCPU + res.self
 	if w0.hasRed {
 		d := w1.redis.sub(w0.redis)
 		res.redis = &d
+		ours += d.cpu
 	}
+	res.others = others(w0, w1, ours)
 
 	// Sanity: every event answered 200 and replied to exactly once.
 	l := res.load

@@ -521,9 +521,17 @@ func printFlow(w io.Writer, f flowResult) {
 	fmt.Fprintf(w, "  Redis connections: HELLO %d, new connections %d\n", f.redis.hello, f.redis.conns)
 	fmt.Fprintf(w, "  bot peak RSS %.1f MB; fake API: replies %d, pushes %d, loading %d, link tokens %d\n",
 		float64(f.rss)/(1<<20), f.line.replies, f.line.pushes, f.line.loading, f.line.linkTokens)
-	var parts []string
+	var parts, rare []string
 	for _, n := range f.redis.byCalls() {
-		parts = append(parts, fmt.Sprintf("%s %.2f,", strings.ToUpper(n), float64(f.redis.cmds[n].calls)/float64(max(f.events, 1))))
+		per := float64(f.redis.cmds[n].calls) / float64(max(f.events, 1))
+		if per < 0.01 {
+			rare = append(rare, strings.ToUpper(n))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2f,", strings.ToUpper(n), per))
+	}
+	if len(rare) > 0 {
+		parts = append(parts, "and under 0.01 each: "+strings.Join(rare, " "))
 	}
 	fmt.Fprintf(w, "  Redis commands per event: %s\n", strings.TrimSuffix(wrap(parts, 96, "    "), ","))
 	fmt.Fprintf(w, "  Redis keys with every conversation at the confirm step:\n")

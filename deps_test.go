@@ -87,6 +87,8 @@ var rules = map[string][]rule{
 	"internal/redistest":  {{"a test helper imports nothing of the project but helpers", [][]string{{mod}, core, runtime, adapters, wiring, standIns}}},
 	"e2e":                 nil, // tests only
 	"deploy":              nil, // tests of the deployment files only
+	"bench":               {{"the benchmark drives taikai as a process, as LINE would; it serves the sandbox, nothing else of ours", [][]string{core, runtime, adapters, wiring, {mod + "/lineemu", mod + "/demo"}}}},
+	"bench/echo":          {{"the baseline is the SDK's echo example: it shares no code with taikai", [][]string{{mod}, core, runtime, adapters, wiring, standIns, helpers}}},
 	"richmenu": {{"the rich menu image is drawn from the conversation's words; it sends nothing", [][]string{{mod + "/chat", mod + "/retry"}, runtime, adapters, wiring, standIns}},
 		{"drawing does no I/O", [][]string{httpPkg, redisPkg, lineSDK}}},
 	"examples/marketplace": {{"an example of the marketplace side stands alone: it shares no code with the bot", [][]string{{mod}, core, runtime, adapters, wiring, standIns, helpers}}},

@@ -15,9 +15,10 @@ import (
 
 // config is everything `taikai serve` reads from the environment.
 type config struct {
-	Replica replica.Config // MarketURL "" → the sandbox, served by this process under /sandbox/
-	Redis   replica.Redis  // nothing set → an embedded Redis
-	Port    int
+	Replica   replica.Config // MarketURL "" → the sandbox, served by this process under /sandbox/
+	Redis     replica.Redis  // nothing set → an embedded Redis
+	Port      int
+	PprofAddr string // "" → no profiles served (PPROF_ADDR, for benchmarks and debugging)
 }
 
 // loadConfig reads the environment. A missing or invalid setting is a
@@ -48,7 +49,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			SentinelMaster: getenv("REDIS_SENTINEL_MASTER"),
 			Password:       getenv("REDIS_PASSWORD"),
 		},
-		Port: 8080,
+		Port:      8080,
+		PprofAddr: getenv("PPROF_ADDR"),
 	}
 	c := &cfg.Replica
 	if c.ChannelSecret == "" {

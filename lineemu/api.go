@@ -71,6 +71,7 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("POST /v2/bot/user/{userId}/linkToken", e.auth(e.handleLinkToken))
 	mux.HandleFunc("GET /v2/bot/profile/{userId}", e.auth(e.handleProfile))
 	mux.HandleFunc("GET /dialog/bot/accountLink", e.handleAccountLink)
+	e.setupRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		e.violate(w, http.StatusNotFound, "unknown endpoint %s %s", r.Method, r.URL.Path)
 	})

@@ -36,7 +36,9 @@ type reached struct {
 	lines  []string
 }
 
-func (r *reached) say(format string, args ...any) { r.lines = append(r.lines, fmt.Sprintf(format, args...)) }
+func (r *reached) say(format string, args ...any) {
+	r.lines = append(r.lines, fmt.Sprintf(format, args...))
+}
 
 // check validates every setting of `taikai serve`, reporting all problems
 // at once, then reaches Redis, the marketplace and LINE as serve would, and

@@ -93,12 +93,12 @@ func TestSettingsAreREADMEs(t *testing.T) {
 
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"redis://:hunter2@redis:6379/0":             "redis://:xxxxx@redis:6379/0",
-		"rediss://default:hunter2@r.example:6380":   "rediss://default:xxxxx@r.example:6380",
-		"redis://TOKEN123@redis:6379":               "redis://xxxxx@redis:6379",
+		"redis://:hunter2@redis:6379/0":              "redis://:xxxxx@redis:6379/0",
+		"rediss://default:hunter2@r.example:6380":    "rediss://default:xxxxx@r.example:6380",
+		"redis://TOKEN123@redis:6379":                "redis://xxxxx@redis:6379",
 		"https://m.example/api?api_key=abc&region=1": "https://m.example/api?api_key=xxxxx&region=1",
-		"https://m.example/api":                     "https://m.example/api",
-		"hunter2":                                   "(hidden: not a URL)",
+		"https://m.example/api":                      "https://m.example/api",
+		"hunter2":                                    "(hidden: not a URL)",
 	} {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q; want %q", in, got, want)
@@ -584,7 +584,7 @@ func TestStandInCommands(t *testing.T) {
 	if code, body := get(emu+"/v2/bot/channel/webhook/endpoint", "Authorization", "Bearer "+testToken); code != 200 || !strings.Contains(body, "127.0.0.1:1/callback") {
 		t.Errorf("webhook from WEBHOOK_URL: %d %s", code, body)
 	}
-	if code, body := get(sb+"/link?linkToken=abc"); code != 200 || !strings.Contains(body, "acc_clean") {
+	if code, body := get(sb + "/link?linkToken=abc"); code != 200 || !strings.Contains(body, "acc_clean") {
 		t.Errorf("sandbox link page: %d\n%s", code, body)
 	}
 	if code, _ := get(sb+"/v1/accounts/acc_clean/withdrawal-status", "Authorization", "Bearer "+testMarketToken); code != 200 {

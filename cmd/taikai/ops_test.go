@@ -306,13 +306,16 @@ func TestSetupSetsTheWebhookAndTheRichMenuOnce(t *testing.T) {
 	if s.emu.WebhookURL() != "" || len(s.emu.RichMenus()) != 2 {
 		t.Fatalf("the dry run changed something: webhook %q, %d menus", s.emu.WebhookURL(), len(s.emu.RichMenus()))
 	}
+	if strings.Contains(out, "Use webhook") {
+		t.Errorf("the dry run tells whether Use webhook is on before there is an endpoint:\n%s", out)
+	}
 
 	out, err = runCmd(t, e, "setup", "-webhook-url", hookURL, "-apply")
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	if s.emu.WebhookURL() != hookURL {
-		t.Errorf("webhook %q; want %q", s.emu.WebhookURL(), hookURL)
+	if s.emu.WebhookURL() != hookURL || !strings.Contains(out, "Use webhook:   on") {
+		t.Errorf("webhook %q; want %q, in use:\n%s", s.emu.WebhookURL(), hookURL, out)
 	}
 	select {
 	case b := <-s.hookBodies:
@@ -357,6 +360,17 @@ func TestSetupSetsTheWebhookAndTheRichMenuOnce(t *testing.T) {
 	}
 	if v := s.emu.Violations(); len(v) > 0 {
 		t.Errorf("LINE rules broken: %q", v)
+	}
+
+	s.emu.SetWebhookActive(false)
+	if out, _ := runCmd(t, e, "setup"); !strings.Contains(out, "Use webhook:   off: turn it on in LINE Developers console") {
+		t.Errorf("Use webhook off is not reported:\n%s", out)
+	}
+	s.emu.SetWebhookActive(true)
+	// LINE's own API takes only HTTPS endpoints: said before anything is asked.
+	var ce *configError
+	if _, err := runCmd(t, map[string]string{"LINE_CHANNEL_ACCESS_TOKEN": testToken}, "setup", "-webhook-url", "http://bot.example/callback"); !errors.As(err, &ce) || !strings.Contains(err.Error(), "HTTPS") {
+		t.Errorf("an http endpoint for LINE: %v; want a configError", err)
 	}
 
 	// A bot that refuses the test's signature is reported.

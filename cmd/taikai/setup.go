@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -159,6 +158,8 @@ func setup(ctx context.Context, args []string, getenv func(string) string, stdou
 	ps = append(ps, ups...)
 	if u := *hookURL; u != "" && (!httpURL(u) || len(u) > 500) {
 		ps.add("-webhook-url", "-webhook-url %q is not an http(s) URL of at most 500 characters", u)
+	} else if strings.HasPrefix(u, "http:") && api == "https://api.line.me" {
+		ps.add("-webhook-url", "-webhook-url %q: LINE takes only HTTPS endpoints (with a certificate from a public CA)", u)
 	}
 	if err := ps.err(); err != nil {
 		return err
@@ -252,16 +253,21 @@ func (s *setupRun) webhook(want string) error {
 				return lineError("PUT /v2/bot/channel/webhook/endpoint", res, err)
 			}
 			s.printf("  endpoint:      %s → %s (set; LINE may take a minute to use it)", shown, want)
+			// Whether "Use webhook" is on is known once there is an endpoint.
+			if res, cur, err := api.GetWebhookEndpointWithHttpInfo(); err == nil {
+				active = cur.Active
+			} else {
+				return lineError("GET /v2/bot/channel/webhook/endpoint", res, err)
+			}
 		}
 		current = want
 	}
-	if u, err := url.Parse(want); err == nil && u.Scheme == "http" {
-		s.printf("  note:          LINE itself takes only HTTPS endpoints (with a certificate from a public CA).")
-	}
-	if current != "" && !active {
-		s.printf("  Use webhook:   off: turn it on in LINE Developers console → Messaging API (the API cannot)")
-	} else if current != "" {
+	switch {
+	case current == "" || shown == "(none)" && !s.apply: // not known before there is an endpoint
+	case active:
 		s.printf("  Use webhook:   on")
+	default:
+		s.printf("  Use webhook:   off: turn it on in LINE Developers console → Messaging API (the API cannot)")
 	}
 	if !s.apply || current == "" {
 		return nil

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
@@ -98,8 +99,22 @@ type wantedMenu struct {
 	areas []richmenu.Area
 }
 
-func newWantedMenu() (*wantedMenu, error) {
+// renderMenu draws the rich menu once per process: the image never changes
+// within one, and drawing it takes about half a second (tests run setup
+// many times).
+var renderMenu = sync.OnceValues(func() (renderedMenu, error) {
 	img, areas, err := richmenu.Render()
+	return renderedMenu{img, areas}, err
+})
+
+type renderedMenu struct {
+	png   []byte
+	areas []richmenu.Area
+}
+
+func newWantedMenu() (*wantedMenu, error) {
+	r, err := renderMenu()
+	img, areas := r.png, r.areas
 	if err != nil {
 		return nil, fmt.Errorf("rich menu image: %w", err)
 	}

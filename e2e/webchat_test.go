@@ -151,6 +151,11 @@ func TestWebChatWithdrawalByClicking(t *testing.T) {
 	see("アカウントの連携が完了しました")
 	press("理解して次へ進む")
 	press("使わなくなった")
+	// Some reasons get a word of advice first, with a button to go on.
+	poll("the confirmation, or advice", `[...document.querySelectorAll("[data-act]")].some(e => e.offsetParent !== null && ["退会する", "退会手続きを続ける"].includes(e.dataset.label))`)
+	if advice, _ := chromedp.Run(tctx, chromedp.Evaluate[bool](`[...document.querySelectorAll("[data-act]")].some(e => e.offsetParent !== null && e.dataset.label === "退会手続きを続ける")`)); advice {
+		press("退会手続きを続ける")
+	}
 	see("退会しますか")
 	press("退会する")
 	see("退会を受け付けました")

@@ -107,10 +107,16 @@ func TestCompose(t *testing.T) {
 	emu, sandbox := svcs[emulators[0]], svcs[sandboxes[0]]
 
 	// Every service of taikai's image is built from this repository's
-	// Dockerfile and runs locked down, like the Kubernetes pods.
+	// Dockerfile and runs locked down, like the Kubernetes pods; it runs a
+	// command the binary has, with flags it has.
 	for name, s := range svcs {
 		if s.Image != svcs[replicas[0]].Image {
 			continue
+		}
+		for i, a := range s.Command {
+			if flag, isFlag := strings.CutPrefix(a, "-"); isFlag && !c.cmdStrings[flag] || i == 0 && !c.cmdStrings[a] {
+				t.Errorf("%s: %q is not a command or flag of cmd/taikai", name, a)
+			}
 		}
 		if b, ok := s.Build.(map[string]any); !ok || b["context"] != "." {
 			t.Errorf("%s: build.context = %v, want .", name, s.Build)

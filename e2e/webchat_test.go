@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +47,10 @@ func TestWebChatWithdrawalByClicking(t *testing.T) {
 		cmd := exec.CommandContext(ctx, bin, name)
 		cmd.Env = append(os.Environ(), env...)
 		buf := &syncBuffer{}
-		cmd.Stdout, cmd.Stderr = buf, buf
+		// Only its Write: the ReadFrom syncBuffer gets from bytes.Buffer
+		// would skip its lock.
+		w := struct{ io.Writer }{buf}
+		cmd.Stdout, cmd.Stderr = w, w
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -84,7 +84,7 @@ type RichMenu struct {
 	Areas       []RichMenuArea `json:"areas"`
 }
 
-// richMenus is the channel's rich menus and webhook settings.
+// channelSettings are the channel's rich menus and webhook settings.
 type channelSettings struct {
 	mu              sync.Mutex
 	menus           []*RichMenu       // in creation order

@@ -188,6 +188,9 @@ func TestDockerfile(t *testing.T) {
 	if got := execForm(t, hc[0], cmd); strings.Join(got, " ") != "/taikai healthcheck" {
 		t.Errorf("HEALTHCHECK runs %q, want /taikai healthcheck", got)
 	}
+	if !scanCode(t).cmdStrings["healthcheck"] {
+		t.Error("HEALTHCHECK runs taikai healthcheck, which cmd/taikai does not have")
+	}
 	for cmd, want := range map[string]string{"ENTRYPOINT": "/taikai", "CMD": "serve"} {
 		in := final.all(cmd)
 		if len(in) != 1 || strings.Join(execForm(t, in[0], in[0].args), " ") != want {

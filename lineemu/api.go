@@ -44,6 +44,8 @@ type Message struct {
 	} `json:"template,omitempty"`
 	// Via is "reply" or "push".
 	Via string `json:"-"`
+	// Raw is the message as the bot sent it (the web chat draws it from this).
+	Raw json.RawMessage `json:"-"`
 }
 
 // Buttons returns every action the user can press on m: template buttons
@@ -71,6 +73,7 @@ func (e *Emulator) Handler() http.Handler {
 	mux.HandleFunc("POST /v2/bot/user/{userId}/linkToken", e.auth(e.handleLinkToken))
 	mux.HandleFunc("GET /v2/bot/profile/{userId}", e.auth(e.handleProfile))
 	mux.HandleFunc("GET /dialog/bot/accountLink", e.handleAccountLink)
+	e.setupRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		e.violate(w, http.StatusNotFound, "unknown endpoint %s %s", r.Method, r.URL.Path)
 	})
@@ -259,7 +262,9 @@ func (e *Emulator) handleAccountLink(w http.ResponseWriter, r *http.Request) {
 
 func page(title, text string) string {
 	return "<!doctype html><meta charset=\"utf-8\"><title>" + html.EscapeString(title) + "</title><h1>" +
-		html.EscapeString(title) + "</h1><p>" + html.EscapeString(text) + "</p>"
+		html.EscapeString(title) + "</h1><p>" + html.EscapeString(text) + "</p>" +
+		// Back to the web chat, where there is one (taikai emulator).
+		`<p><a id="back" href="/">トークに戻る</a></p>`
 }
 
 // utf16Len counts UTF-16 code units, as LINE counts text.
@@ -283,6 +288,7 @@ func validate(raw []json.RawMessage) ([]Message, string) {
 		if p := checkMessage(m); p != "" {
 			return nil, fmt.Sprintf("message %d: %s", i, p)
 		}
+		m.Raw = r
 		if m.QuickReply != nil && i != len(raw)-1 {
 			// Not an API error, but LINE shows only the last message's quick reply.
 			return nil, fmt.Sprintf("message %d: quick reply on a message that is not the last is never shown", i)

@@ -1,7 +1,8 @@
 // Package lineemu emulates the LINE Platform for the demo and the tests: it
 // signs and posts webhook events the way LINE does, serves the Messaging API
 // endpoints the bot uses (reply, push, loading animation, link token,
-// profile) and the account-link dialog, and enforces LINE's documented rules
+// profile), those `taikai setup` uses (webhook endpoint, rich menus, bot
+// info; setup.go) and the account-link dialog, and enforces LINE's documented rules
 // so that a violation fails loudly: an HTTP 400 like LINE's, and an entry in
 // Violations.
 package lineemu
@@ -48,6 +49,10 @@ type Options struct {
 	Now func() time.Time
 	// Client posts webhooks; default a client with a 10s timeout.
 	Client *http.Client
+	// AllowHTTPWebhook accepts http:// webhook endpoints in the webhook
+	// settings calls, where LINE takes only HTTPS: for a local system
+	// (compose) whose bot has no certificate.
+	AllowHTTPWebhook bool
 }
 
 // Emulator is an in-process LINE Platform. It is safe for concurrent use.
@@ -66,6 +71,9 @@ type Emulator struct {
 	violations  []string
 	rejected    int
 	linkAs      map[string]string
+
+	// settings are the channel's webhook and rich menu settings (setup.go).
+	settings channelSettings
 }
 
 type token struct {

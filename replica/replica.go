@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -102,10 +103,13 @@ type Replica struct {
 	Journal *console.Journal
 	Metrics *metrics.Metrics
 	// Handler serves every route: POST /callback, GET /healthz, GET
-	// /metrics, /console/ (when on) and Deps.Routes.
+	// /readyz, GET /metrics, /console/ (when on) and Deps.Routes.
 	Handler http.Handler
 
 	log *slog.Logger
+	// consuming is set while Serve's queue worker runs: from its start to
+	// the beginning of a shutdown.
+	consuming atomic.Bool
 }
 
 // Server timeouts: a webhook body is small and LINE waits 2s for the answer;
@@ -163,7 +167,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, Channel: lc, Log: log,
 		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry, Workers: cfg.Workers,
-		PseudonymKey: derivedKey(cfg.ChannelSecret, "taikai log pseudonyms"),
+		PseudonymKey: PseudonymKey(cfg.ChannelSecret),
 		Trackers:     append([]chat.Tracker{m, journal}, deps.Trackers...),
 		Retry:        cfg.Retry,
 		Now:          deps.Now,
@@ -174,10 +178,19 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
 	m.Gauge("taikai_conversations", "Recent conversations (the console's index) by step.", "step", journal.StepCounts)
 
+	rep := &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, log: log}
 	mux := http.NewServeMux()
 	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log, Now: deps.Now, Count: m.Webhook})
 	mux.Handle("GET /metrics", m.Handler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	// Liveness: the process answers. Nothing outside it (Redis) counts, so
+	// that a Redis outage makes replicas unready, not restarted.
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	// Readiness: this replica can take webhooks and process them.
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !rep.consuming.Load() {
+			http.Error(w, "queue worker not running", http.StatusServiceUnavailable)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
@@ -201,7 +214,8 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	for pattern, h := range deps.Routes {
 		mux.Handle(pattern, h)
 	}
-	return &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, Handler: mux, log: log}, nil
+	rep.Handler = mux
+	return rep, nil
 }
 
 // Serve serves webhooks on ln and consumes the queue until ctx ends, then
@@ -219,8 +233,10 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	qctx, stopQueue := context.WithCancel(context.Background())
 	consumed := make(chan struct{})
+	r.consuming.Store(true)
 	go func() {
 		defer close(consumed)
+		defer r.consuming.Store(false)
 		r.Queue.Run(qctx, r.Bot, r.Bot.Close)
 	}()
 	defer func() { stopQueue(); <-consumed }()
@@ -234,6 +250,9 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	r.log.Info("shutting down")
+	// Unready at once, so that load balancers stop sending webhooks here
+	// while the last ones are finished.
+	r.consuming.Store(false)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -255,6 +274,13 @@ func httpClient(timeout time.Duration, m *metrics.Metrics, api string) *http.Cli
 	t.MaxIdleConnsPerHost = 64
 	t.IdleConnTimeout = 90 * time.Second
 	return &http.Client{Timeout: timeout, Transport: m.Transport(api, t)}
+}
+
+// PseudonymKey is the key of the hash that stands for user ids in logs (and
+// for what is remembered of a user after their data is erased), derived from
+// the channel secret: `taikai erase` needs it to find such records.
+func PseudonymKey(channelSecret string) []byte {
+	return derivedKey(channelSecret, "taikai log pseudonyms")
 }
 
 // derivedKey derives a key for one purpose (log pseudonyms, console

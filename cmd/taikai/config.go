@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,17 +14,106 @@ import (
 	"github.com/taikaibot/taikai/retry"
 )
 
-// config is everything `taikai serve` reads from the environment.
+// config is everything `taikai serve` (and `taikai check`) reads from the
+// environment.
 type config struct {
-	Replica   replica.Config // MarketURL "" → the sandbox, served by this process under /sandbox/
-	Redis     replica.Redis  // nothing set → an embedded Redis
-	Port      int
-	PprofAddr string // "" → no profiles served (PPROF_ADDR, for benchmarks and debugging)
+	Replica replica.Config // MarketURL "" → the sandbox, served by this process under /sandbox/
+	Redis   replica.Redis  // nothing set → an embedded Redis
+	Port    int
+	// CheckAccount is a marketplace account `taikai check` reads the status
+	// of; "" → a made-up one, whose 404 shows the API answers and takes the token.
+	CheckAccount string
+	PprofAddr    string // "" → no profiles served (PPROF_ADDR, for benchmarks and debugging)
 }
 
-// loadConfig reads the environment. A missing or invalid setting is a
-// configError naming it.
+// setting is an environment variable of `taikai serve` and `taikai check`,
+// as README's Configuration table lists it: `taikai check` prints each with
+// its value or what an empty one means, masking secrets.
+type setting struct {
+	name   string
+	empty  string // what an empty value means
+	secret bool
+}
+
+var settings = []setting{
+	{"LINE_CHANNEL_SECRET", "required", true},
+	{"LINE_CHANNEL_ACCESS_TOKEN", "required", true},
+	{"LINE_API_BASE_URL", "https://api.line.me", false},
+	{"REDIS_URL", "an embedded in-process Redis (state is lost on exit)", false},
+	{"MARKETPLACE_API_URL", "the sandbox, served by this process under /sandbox/", false},
+	{"MARKETPLACE_API_TOKEN", "required with MARKETPLACE_API_URL", true},
+	{"MARKETPLACE_LINK_URL", "required with MARKETPLACE_API_URL; else the sandbox's page", false},
+	{"MARKETPLACE_TIPS_URL", "none", false},
+	{"MARKETPLACE_CHECK_ACCOUNT", "check asks about a made-up account and expects 404", false},
+	{"REDIS_CLUSTER_ADDRS", "none", false},
+	{"REDIS_SENTINEL_ADDRS", "none", false},
+	{"REDIS_SENTINEL_MASTER", "none", false},
+	{"REDIS_PASSWORD", "none", true},
+	{"REDIS_KEY_PREFIX", "taikai:", false},
+	{"QUEUE_PARTITIONS", "16", false},
+	{"QUEUE_LEASE_TTL", "10s", false},
+	{"WORKERS", "64", false},
+	{"CONVERSATION_EXPIRY", "24h", false},
+	{"CONSOLE_USERS", "none", true},
+	{"CONSOLE_TOKEN", "none", true},
+	{"CONSOLE", "auto", false},
+	{"AUDIT_RETENTION", "8760h", false},
+	{"RETRY_ATTEMPTS", "3", false},
+	{"RETRY_BACKOFF", "100ms", false},
+	{"RETRY_BACKOFF_MAX", "5s", false},
+	{"RETRY_AFTER_MAX", "5s", false},
+	{"PORT", "8080", false},
+	{"PPROF_ADDR", "none", false},
+}
+
+// problem is a missing or invalid setting.
+type problem struct {
+	setting string // the variable at fault (the first, if several)
+	msg     string // one line, naming it
+}
+
+// problems collects every problem of a configuration, so that an operator
+// fixes them in one go rather than one per start.
+type problems []problem
+
+func (ps *problems) add(name, format string, args ...any) {
+	*ps = append(*ps, problem{name, fmt.Sprintf(format, args...)})
+}
+
+// about reports whether a problem concerns one of names.
+func (ps problems) about(names ...string) bool {
+	for _, p := range ps {
+		for _, n := range names {
+			if p.setting == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (ps problems) err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	ce := &configError{}
+	for _, p := range ps {
+		ce.problems = append(ce.problems, p.msg)
+	}
+	return ce
+}
+
+// loadConfig reads the environment. Missing or invalid settings are a
+// configError naming each of them.
 func loadConfig(getenv func(string) string) (config, error) {
+	cfg, ps := parseConfig(getenv)
+	return cfg, ps.err()
+}
+
+// parseConfig reads the environment and returns what it could make of it,
+// with every problem found.
+func parseConfig(getenv func(string) string) (config, problems) {
+	var ps problems
 	cfg := config{
 		Replica: replica.Config{
 			ChannelSecret:  getenv("LINE_CHANNEL_SECRET"),
@@ -49,15 +139,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 			SentinelMaster: getenv("REDIS_SENTINEL_MASTER"),
 			Password:       getenv("REDIS_PASSWORD"),
 		},
-		Port:      8080,
-		PprofAddr: getenv("PPROF_ADDR"),
+		Port:         8080,
+		CheckAccount: getenv("MARKETPLACE_CHECK_ACCOUNT"),
+		PprofAddr:    getenv("PPROF_ADDR"),
 	}
 	c := &cfg.Replica
 	if c.ChannelSecret == "" {
-		return cfg, configErrorf("LINE_CHANNEL_SECRET is not set")
+		ps.add("LINE_CHANNEL_SECRET", "LINE_CHANNEL_SECRET is not set")
 	}
 	if c.AccessToken == "" {
-		return cfg, configErrorf("LINE_CHANNEL_ACCESS_TOKEN is not set")
+		ps.add("LINE_CHANNEL_ACCESS_TOKEN", "LINE_CHANNEL_ACCESS_TOKEN is not set")
 	}
 	if c.LineURL == "" {
 		c.LineURL = "https://api.line.me"
@@ -67,28 +158,30 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"MARKETPLACE_LINK_URL", c.LinkURL}, {"MARKETPLACE_TIPS_URL", c.TipsURL},
 	} {
 		if u.val != "" && !httpURL(u.val) {
-			return cfg, configErrorf("%s=%q is not an http(s) URL", u.name, u.val)
+			ps.add(u.name, "%s=%q is not an http(s) URL", u.name, redactURL(u.val))
 		}
 	}
 	if c.MarketURL != "" && c.MarketToken == "" {
-		return cfg, configErrorf("MARKETPLACE_API_TOKEN is not set (needed with MARKETPLACE_API_URL)")
+		ps.add("MARKETPLACE_API_TOKEN", "MARKETPLACE_API_TOKEN is not set (needed with MARKETPLACE_API_URL)")
 	}
 	if c.MarketURL != "" && c.LinkURL == "" {
-		return cfg, configErrorf("MARKETPLACE_LINK_URL is not set (needed with MARKETPLACE_API_URL)")
+		ps.add("MARKETPLACE_LINK_URL", "MARKETPLACE_LINK_URL is not set (needed with MARKETPLACE_API_URL)")
 	}
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 0 || p > 65535 {
-			return cfg, configErrorf("PORT=%q is not a port number", v)
+			ps.add("PORT", "PORT=%q is not a port number", v)
+		} else {
+			cfg.Port = p
 		}
-		cfg.Port = p
 	}
 	if v := getenv("CONVERSATION_EXPIRY"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Minute {
-			return cfg, configErrorf("CONVERSATION_EXPIRY=%q is not a duration of at least 1m (e.g. 24h)", v)
+			ps.add("CONVERSATION_EXPIRY", "CONVERSATION_EXPIRY=%q is not a duration of at least 1m (e.g. 24h)", v)
+		} else {
+			c.Expiry = d
 		}
-		c.Expiry = d
 	}
 	for _, n := range []struct {
 		name string
@@ -98,22 +191,26 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if v := getenv(n.name); v != "" {
 			i, err := strconv.Atoi(v)
 			if err != nil || i < 1 || i > n.max {
-				return cfg, configErrorf("%s=%q is not a number from 1 to %d", n.name, v, n.max)
+				ps.add(n.name, "%s=%q is not a number from 1 to %d", n.name, v, n.max)
+			} else {
+				*n.dst = i
 			}
-			*n.dst = i
 		}
 	}
 	if v := getenv("QUEUE_LEASE_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 500*time.Millisecond || d > 5*time.Minute {
-			return cfg, configErrorf("QUEUE_LEASE_TTL=%q is not a duration from 500ms to 5m", v)
+			ps.add("QUEUE_LEASE_TTL", "QUEUE_LEASE_TTL=%q is not a duration from 500ms to 5m", v)
+		} else {
+			c.LeaseTTL = d
 		}
-		c.LeaseTTL = d
 	}
 	for _, up := range splitList(getenv("CONSOLE_USERS")) {
 		name, pw, ok := strings.Cut(up, ":")
 		if !ok || name == "" || len(pw) < 8 {
-			return cfg, configErrorf("CONSOLE_USERS must be name:password pairs, comma-separated, passwords of 8 or more characters")
+			ps.add("CONSOLE_USERS", "CONSOLE_USERS must be name:password pairs, comma-separated, passwords of 8 or more characters")
+			c.ConsoleUsers = nil
+			break
 		}
 		if c.ConsoleUsers == nil {
 			c.ConsoleUsers = map[string]string{}
@@ -121,57 +218,66 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.ConsoleUsers[name] = pw
 	}
 	if c.ConsoleToken != "" && len(c.ConsoleToken) < 16 {
-		return cfg, configErrorf("CONSOLE_TOKEN must be 16 or more characters")
+		ps.add("CONSOLE_TOKEN", "CONSOLE_TOKEN must be 16 or more characters")
 	}
 	creds := c.ConsoleToken != "" || len(c.ConsoleUsers) > 0
 	switch v := getenv("CONSOLE"); v {
 	case "", "auto":
 		c.Console = creds
 	case "on":
-		if !creds {
-			return cfg, configErrorf("CONSOLE=on needs CONSOLE_USERS or CONSOLE_TOKEN: the console never runs without credentials")
+		if !creds && !ps.about("CONSOLE_USERS", "CONSOLE_TOKEN") {
+			ps.add("CONSOLE", "CONSOLE=on needs CONSOLE_USERS or CONSOLE_TOKEN: the console never runs without credentials")
 		}
 		c.Console = true
 	case "off":
 	default:
-		return cfg, configErrorf("CONSOLE=%q must be on, off or auto", v)
+		ps.add("CONSOLE", "CONSOLE=%q must be on, off or auto", v)
 	}
 	if v := getenv("AUDIT_RETENTION"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 24*time.Hour {
-			return cfg, configErrorf("AUDIT_RETENTION=%q is not a duration of at least 24h (e.g. 8760h)", v)
-		}
-		c.AuditRetention = d
-	}
-	if err := loadRetry(getenv, &c.Retry); err != nil {
-		return cfg, err
-	}
-	if len(cfg.Redis.SentinelAddrs) > 0 && cfg.Redis.SentinelMaster == "" {
-		return cfg, configErrorf("REDIS_SENTINEL_MASTER is not set (needed with REDIS_SENTINEL_ADDRS)")
-	}
-	if len(cfg.Redis.ClusterAddrs) > 0 && len(cfg.Redis.SentinelAddrs) > 0 {
-		return cfg, configErrorf("REDIS_CLUSTER_ADDRS and REDIS_SENTINEL_ADDRS are both set; choose one")
-	}
-	if cfg.Redis.URL != "" {
-		if _, err := redis.ParseURL(cfg.Redis.URL); err != nil {
-			return cfg, configErrorf("REDIS_URL: %v", err)
+			ps.add("AUDIT_RETENTION", "AUDIT_RETENTION=%q is not a duration of at least 24h (e.g. 8760h)", v)
+		} else {
+			c.AuditRetention = d
 		}
 	}
+	loadRetry(getenv, &c.Retry, &ps)
+	ps = append(ps, redisProblems(cfg.Redis)...)
 	// Each owned partition holds a connection in a blocking read.
 	cfg.Redis.PoolSize = 4*c.Partitions + 32
-	return cfg, nil
+	return cfg, ps
+}
+
+// redisProblems checks the Redis settings, which `taikai erase` reads too.
+func redisProblems(r replica.Redis) problems {
+	var ps problems
+	if len(r.SentinelAddrs) > 0 && r.SentinelMaster == "" {
+		ps.add("REDIS_SENTINEL_MASTER", "REDIS_SENTINEL_MASTER is not set (needed with REDIS_SENTINEL_ADDRS)")
+	}
+	if len(r.ClusterAddrs) > 0 && len(r.SentinelAddrs) > 0 {
+		ps.add("REDIS_CLUSTER_ADDRS", "REDIS_CLUSTER_ADDRS and REDIS_SENTINEL_ADDRS are both set; choose one")
+	}
+	if r.URL != "" {
+		if _, err := redis.ParseURL(r.URL); err != nil {
+			// The error quotes no part of the URL, which may hold a password.
+			ps.add("REDIS_URL", "REDIS_URL is not a redis:// or rediss:// URL")
+		}
+	}
+	return ps
 }
 
 // loadRetry reads the retry policy of LINE and marketplace calls (and the
 // pace of event and acknowledgement retries).
-func loadRetry(getenv func(string) string, p *retry.Policy) error {
+func loadRetry(getenv func(string) string, p *retry.Policy, ps *problems) {
 	if v := getenv("RETRY_ATTEMPTS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10 {
-			return configErrorf("RETRY_ATTEMPTS=%q is not a number from 1 to 10", v)
+			ps.add("RETRY_ATTEMPTS", "RETRY_ATTEMPTS=%q is not a number from 1 to 10", v)
+		} else {
+			p.Attempts = n
 		}
-		p.Attempts = n
 	}
+	ok := true
 	for _, d := range []struct {
 		name     string
 		dst      *time.Duration
@@ -184,15 +290,16 @@ func loadRetry(getenv func(string) string, p *retry.Policy) error {
 		if v := getenv(d.name); v != "" {
 			t, err := time.ParseDuration(v)
 			if err != nil || t < d.min || t > d.max {
-				return configErrorf("%s=%q is not a duration from %v to %v", d.name, v, d.min, d.max)
+				ps.add(d.name, "%s=%q is not a duration from %v to %v", d.name, v, d.min, d.max)
+				ok = false
+			} else {
+				*d.dst = t
 			}
-			*d.dst = t
 		}
 	}
-	if p.MaxBackoff < p.Backoff {
-		return configErrorf("RETRY_BACKOFF_MAX (%v) is less than RETRY_BACKOFF (%v)", p.MaxBackoff, p.Backoff)
+	if ok && p.MaxBackoff < p.Backoff {
+		ps.add("RETRY_BACKOFF_MAX", "RETRY_BACKOFF_MAX (%v) is less than RETRY_BACKOFF (%v)", p.MaxBackoff, p.Backoff)
 	}
-	return nil
 }
 
 func httpURL(s string) bool {
@@ -209,4 +316,37 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// secretQuery are query parameters whose values redactURL hides.
+var secretQuery = []string{"token", "key", "secret", "password", "pass", "pwd", "auth", "sig", "signature"}
+
+// redactURL hides the credentials a URL may carry: a password, or a user
+// name alone (a token, as in redis://TOKEN@host), and the values of query
+// parameters that look like secrets. Anything that is not a URL is hidden
+// whole, since it cannot be told what it holds.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return "(hidden: not a URL)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		} else {
+			u.User = url.User("xxxxx")
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			for _, s := range secretQuery {
+				if strings.Contains(strings.ToLower(k), s) {
+					q.Set(k, "xxxxx")
+				}
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

@@ -29,7 +29,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"LINE_CHANNEL_ACCESS_TOKEN": ""}, "LINE_CHANNEL_ACCESS_TOKEN"},
 		{map[string]string{"PORT": "eighty"}, "PORT"},
 		{map[string]string{"LINE_API_BASE_URL": "ftp://x"}, "LINE_API_BASE_URL"},
-		{map[string]string{"MARKETPLACE_API_URL": "https://m.example"}, "MARKETPLACE_API_TOKEN"},
+		{map[string]string{"MARKETPLACE_API_URL": "https://m.example", "MARKETPLACE_LINK_URL": "https://m.example/link"}, "MARKETPLACE_API_TOKEN"},
 		{map[string]string{"MARKETPLACE_API_URL": "https://m.example", "MARKETPLACE_API_TOKEN": "x"}, "MARKETPLACE_LINK_URL"},
 		{map[string]string{"CONVERSATION_EXPIRY": "soon"}, "CONVERSATION_EXPIRY"},
 		{map[string]string{"REDIS_URL": "http://nope"}, "REDIS_URL"},

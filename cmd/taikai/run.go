@@ -7,27 +7,38 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 
 	"github.com/taikaibot/taikai/demo"
 )
 
-// configError is a missing or invalid setting or argument; main exits 2.
-type configError struct{ msg string }
+// configError is missing or invalid settings or arguments, one line each
+// (a usage message may follow); main exits 2.
+type configError struct{ problems []string }
 
-func (e *configError) Error() string { return e.msg }
+func (e *configError) Error() string { return strings.Join(e.problems, "\n") }
 
 func configErrorf(format string, args ...any) error {
-	return &configError{fmt.Sprintf(format, args...)}
+	return &configError{[]string{fmt.Sprintf(format, args...)}}
 }
 
 const usage = `usage:
-  taikai serve               run the bot (configured by environment variables; see README)
-  taikai demo [-v]           the whole system in one process, with a LINE chat in this terminal
-  taikai replay URL FILE…    sign recorded webhook bodies with LINE_CHANNEL_SECRET and post them to URL
+  taikai serve                       run the bot (configured by environment variables; see README)
+  taikai check                       check every setting, reach Redis, the marketplace and LINE; exit 0 or 1
+  taikai setup [-webhook-url URL] [-apply]
+                                     show (and with -apply make) the LINE channel's settings: webhook, rich menu
+  taikai erase [-by NAME] [-ticket REF] USER_ID
+                                     erase what is kept for one LINE user, and log the erasure (-log prints the log)
+  taikai healthcheck [-path /readyz] ask this container's server whether it is alive (or ready)
+  taikai version                     the version, revision and Go version
+  taikai demo [-v]                   the whole system in one process, with a LINE chat in this terminal
+  taikai emulator                    the LINE platform emulator, with a web chat (local systems, tests)
+  taikai sandbox                     the sandbox marketplace (local systems, tests)
+  taikai replay URL FILE…            sign recorded webhook bodies with LINE_CHANNEL_SECRET and post them to URL
   taikai intent [-step STEP] [-lang ja|en]
-                             read one text per line on stdin; print how the bot reads each, as JSON lines`
+                                     read one text per line on stdin; print how the bot reads each, as JSON lines`
 
 // run is the program: main only adds the process around it, so that tests
 // can call it with their own arguments, environment and streams.
@@ -42,8 +53,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		return serve(ctx, cfg, slog.New(slog.NewJSONHandler(stdout, nil)))
+	case "check":
+		return check(ctx, getenv, stdout)
+	case "setup":
+		return setup(ctx, args[2:], getenv, stdout, stderr)
+	case "erase":
+		return erase(ctx, args[2:], getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[2:], getenv, stderr)
+	case "version", "-version", "--version":
+		return printVersion(stdout)
 	case "demo":
 		return runDemo(ctx, args[2:], stdin, stdout, stderr)
+	case "emulator":
+		return emulator(ctx, getenv, slog.New(slog.NewJSONHandler(stdout, nil)))
+	case "sandbox":
+		return sandboxServer(ctx, getenv, slog.New(slog.NewJSONHandler(stdout, nil)))
 	case "replay":
 		return replay(ctx, args[2:], getenv, stdout)
 	case "intent":

@@ -83,6 +83,10 @@ type Options struct {
 	LinkURL string
 	// TipsURL is offered as help to users who find it hard to earn; may be empty.
 	TipsURL string
+	// StaffHours are when staff answer; the zero value is "always".
+	StaffHours flows.StaffHours
+	// Understander reads what users type; nil is flows.Understand.
+	Understander flows.Understander
 	// Expiry is how long a conversation may idle; default flows.DefaultExpiry.
 	Expiry time.Duration
 	// Workers bounds how many users are served at once; default 64.

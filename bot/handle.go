@@ -69,7 +69,8 @@ func (b *Bot) handle(ctx context.Context, ev Event) (err error) {
 }
 
 func (b *Bot) env() flows.Env {
-	return flows.Env{Now: b.opts.Now(), Expiry: b.opts.Expiry, NewConv: newConvID(), TipsURL: b.opts.TipsURL}
+	return flows.Env{Now: b.opts.Now(), Expiry: b.opts.Expiry, NewConv: newConvID(), TipsURL: b.opts.TipsURL,
+		StaffHours: b.opts.StaffHours, Understander: b.opts.Understander}
 }
 
 // outbox is what one event has to send, saved with the state so that a
@@ -120,7 +121,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 				s = flows.State{}
 			}
 		}
-		s.AccountID = rec.Link
+		s.AccountID, s.Handoff = rec.Link, rec.Handoff
 		if rec.Handoff == taikai.HandoffPaused && in.Kind != flows.InUnfollow && in.Kind != flows.InResumed && in.Kind != flows.InPaused && in.Kind != flows.InUnsend {
 			// Staff have this conversation: the bot stays silent.
 			log.Info("staff have the conversation; the bot stays silent")
@@ -160,6 +161,10 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 				if cur.Kind == flows.InStaffAsked {
 					rec.Handoff = taikai.HandoffRequested
 				}
+			case flows.EffLeaveStaff:
+				if cur.Kind == flows.InStaffLeft {
+					rec.Handoff = ""
+				}
 			case flows.EffCheck:
 				tr.Checked = cur.Status
 			case flows.EffFile:
@@ -168,7 +173,8 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 		}
 
 		next := taikai.Record{Link: s.AccountID, Version: rec.Version}
-		if s.Active() {
+		if !s.Blank() {
+			// A conversation, or what outlives one (the language).
 			if next.Conv, err = json.Marshal(s); err != nil {
 				return err
 			}
@@ -260,12 +266,26 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 			return fail(err)
 		}
 		return flows.Input{Kind: flows.InStatus, Status: st}
+	case flows.EffProfile:
+		// Only the language is used; without it the user is spoken to in Japanese.
+		p, err := b.opts.LINE.GetProfile(ctx, user)
+		if err != nil {
+			log.Info("profile not read", "err", redact(err))
+			return flows.Input{Kind: flows.InProfile}
+		}
+		return flows.Input{Kind: flows.InProfile, Language: p.Language}
 	case flows.EffAskStaff:
 		if err := b.opts.Store.SetHandoff(ctx, user, taikai.HandoffRequested); err != nil {
 			log.Warn("staff queue unavailable", "err", err)
 			return flows.Input{Kind: flows.InUnavailable}
 		}
 		return flows.Input{Kind: flows.InStaffAsked}
+	case flows.EffLeaveStaff:
+		if err := b.opts.Store.SetHandoff(ctx, user, ""); err != nil {
+			log.Warn("staff queue unavailable", "err", err)
+			return flows.Input{Kind: flows.InUnavailable}
+		}
+		return flows.Input{Kind: flows.InStaffLeft}
 	case flows.EffFile:
 		w, err := b.opts.Marketplace.Withdraw(ctx, e.AccountID, e.Key, e.Request)
 		var blocked *taikai.BlockedError
@@ -420,7 +440,9 @@ func (b *Bot) translate(e webhook.EventInterface) (in flows.Input, t target, ok 
 		return flows.Input{Kind: flows.InGroup}, t, replyable(in)
 	}
 	if t.user == "" {
-		// A failed account link names no one; nothing to do but log it.
+		// A failed account link may name no one (no source): nothing to do
+		// but log it. One that names the user is answered, by push, since it
+		// carries no reply token.
 		return in, t, false
 	}
 	return in, t, true

@@ -19,6 +19,7 @@ type LINE interface {
 	Push(ctx context.Context, to string, msgs []messaging_api.MessageInterface, retryKey string) error
 	ShowLoading(ctx context.Context, user string, seconds int32) error
 	IssueLinkToken(ctx context.Context, user string) (string, error)
+	GetProfile(ctx context.Context, user string) (*messaging_api.UserProfileResponse, error)
 }
 
 // ErrInvalidReplyToken: the reply token expired or was used; push instead.
@@ -151,6 +152,25 @@ func (c *LineClient) IssueLinkToken(ctx context.Context, user string) (string, e
 		return res, err
 	})
 	return tok, err
+}
+
+// GetProfile reads user's LINE profile (for its language). It is a read:
+// retried on timeouts, 5xx and 429. A user who blocked the bot, or never
+// consented to sharing a profile, gets a 404.
+func (c *LineClient) GetProfile(ctx context.Context, user string) (*messaging_api.UserProfileResponse, error) {
+	if !userIDRe.MatchString(user) {
+		// The SDK splices the id into the path unescaped.
+		return nil, fmt.Errorf("line: %q is not a user id", user)
+	}
+	var p *messaging_api.UserProfileResponse
+	err := withRetry(ctx, func(int) (*http.Response, error) {
+		res, r, err := c.call(ctx).GetProfileWithHttpInfo(user)
+		if err == nil {
+			p = r
+		}
+		return res, err
+	})
+	return p, err
 }
 
 var userIDRe = regexp.MustCompile(`^U[0-9a-f]{32}$`)

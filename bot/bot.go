@@ -27,6 +27,10 @@ type Store interface {
 	Load(ctx context.Context, user string) (taikai.Record, error)
 	Save(ctx context.Context, user string, r taikai.Record, c taikai.Commit) (int64, error)
 	SetHandoff(ctx context.Context, user, state string) error
+	// Remember keeps data under a pseudonym for ttl; Recall returns it, or
+	// nil. They keep what outlives a user's erased data: a filing's receipt.
+	Remember(ctx context.Context, id string, data []byte, ttl time.Duration) error
+	Recall(ctx context.Context, id string) ([]byte, error)
 }
 
 // Tracker is told what each processed event did: metrics and the staff
@@ -272,10 +276,15 @@ func (b *Bot) Close(ctx context.Context) error {
 }
 
 // pseudonym stands for a user id in logs: a keyed hash, stable within a run.
-func (b *Bot) pseudonym(user string) string {
+func (b *Bot) pseudonym(user string) string { return b.hash(user)[:12] }
+
+// hash is the keyed hash of a user id, whole: what is remembered of a user
+// after their data is erased is kept under it (the whole of it, so that two
+// users never share a memo; logs show its first 12 digits).
+func (b *Bot) hash(user string) string {
 	m := hmac.New(sha256.New, b.opts.PseudonymKey)
 	m.Write([]byte(user))
-	return hex.EncodeToString(m.Sum(nil))[:12]
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 func newConvID() string {

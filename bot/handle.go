@@ -122,6 +122,11 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 			}
 		}
 		s.AccountID, s.Handoff = rec.Link, rec.Handoff
+		if !s.Active() && in.Kind != flows.InUnfollow && in.Kind != flows.InUnsend {
+			// No conversation: the user may have withdrawn lately and ask
+			// about it (one more read, only for users not in a conversation).
+			b.recallFiling(ctx, log, t.user, &s)
+		}
 		if rec.Handoff == taikai.HandoffPaused && in.Kind != flows.InUnfollow && in.Kind != flows.InResumed && in.Kind != flows.InPaused && in.Kind != flows.InUnsend {
 			// Staff have this conversation: the bot stays silent.
 			log.Info("staff have the conversation; the bot stays silent")
@@ -193,6 +198,9 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 			}
 			return err
 		}
+		if tr.Filing != nil && tr.Filing.Outcome == "filed" && s.Filed != nil {
+			b.rememberFiling(ctx, log, t.user, s.Filed)
+		}
 		handoff := rec.Handoff
 		if !s.Active() && handoff == taikai.HandoffRequested && tr.Filing != nil && tr.Filing.Outcome == "filed" {
 			// The conversation is over: so is the wait for staff.
@@ -207,6 +215,40 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev Event, t target, in
 		}
 		b.track(ctx, tr)
 		return nil
+	}
+}
+
+// rememberFiling keeps the receipt of a filed withdrawal for
+// flows.FiledMemory, under the user's pseudonym: the conversation and the
+// link are erased, and "was it filed?" must still be answered. Losing it
+// costs only that answer, so a failure is logged, not retried.
+func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string, f *flows.Filed) {
+	data, err := json.Marshal(f)
+	if err == nil {
+		err = b.opts.Store.Remember(ctx, "filed:"+b.hash(user), data, flows.FiledMemory)
+	}
+	if err != nil {
+		log.Warn("filing not remembered", "err", err)
+	}
+}
+
+// recallFiling puts what is remembered of the user's latest filing into s.
+func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user string, s *flows.State) {
+	data, err := b.opts.Store.Recall(ctx, "filed:"+b.hash(user))
+	if err != nil {
+		log.Warn("filing not recalled", "err", err)
+		return
+	}
+	if data == nil {
+		return
+	}
+	var f flows.Filed
+	if err := json.Unmarshal(data, &f); err != nil {
+		return
+	}
+	s.Filed = &f
+	if s.Lang == "" {
+		s.Lang = f.Lang
 	}
 }
 

@@ -231,7 +231,7 @@ func TestAmountsAndDatesFollowTheCatalog(t *testing.T) {
 		rating, at string
 	}{
 		{&ja, "-1,234,567円", "2026年11月30日", "★3.9・8件", "2026年11月26日 13:05"},
-		{&en, "¥-1,234,567", "30 November 2026", "★3.9, 8 ratings", "26 November 2026, 13:05 Japan time"},
+		{&en, "¥-1,234,567", "30 November 2026", "★3.9 from 8 ratings", "26 November 2026, 13:05 Japan time"},
 	} {
 		if got := tc.c.yen(-1234567); got != tc.yen {
 			t.Errorf("yen: %q; want %q", got, tc.yen)
@@ -246,7 +246,7 @@ func TestAmountsAndDatesFollowTheCatalog(t *testing.T) {
 			t.Errorf("time: %q; want %q", got, tc.at)
 		}
 	}
-	if got := en.ratingLine(taikai.Rating{Average: 5, Count: 1}); got != "★5.0, 1 rating" {
+	if got := en.ratingLine(taikai.Rating{Average: 5, Count: 1}); got != "★5.0 from 1 rating" {
 		t.Errorf("one rating: %q", got)
 	}
 }

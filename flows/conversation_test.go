@@ -403,7 +403,7 @@ func TestLanguageComesFromTheProfileAndCanChange(t *testing.T) {
 	s, _ = drive(t, s, text("close my account"), env(t0), f)
 	s.AccountID = "acc_clean"
 	s, r = drive(t, s, Input{Kind: InLinkOK, Nonce: "nonce-0123456789"}, env(t0), f)
-	if !strings.Contains(joined(r), "The rating (★4.8, 52 ratings) and track record (50 completed orders) of 山田 花子") {
+	if !strings.Contains(joined(r), "The rating (★4.8 from 52 ratings) and track record (50 completed orders) of 山田 花子") {
 		t.Errorf("warning in English: %q", joined(r))
 	}
 	for _, e := range f.effects[1:] {

@@ -26,8 +26,8 @@ type catalog struct {
 	linkUnavailable, accountGone string
 
 	// Checking and blockers. blockedHead takes the name and the count.
-	checkPending, checkUnavailable, blockedHead, blockedHeadOne, blockedFoot, blockedAtFiling, moreItems string
-	purchase, purchaseDelivered, delivery, payout, balance                                               string
+	checkPending, checkUnavailable, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, moreItems string
+	purchase, purchaseDelivered, delivery, payout, balance                                                                string
 
 	// The warning takes the name, the rating line and the orders line.
 	warning string

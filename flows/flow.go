@@ -201,7 +201,11 @@ func (t *turn) view() {
 			head = c.blockedHeadOne
 		}
 		t.say(fmt.Sprintf(head, st.DisplayName, n) + "\n\n" + items)
-		t.say(c.blockedFoot, t.choices()...)
+		foot := c.blockedFoot
+		if b := st.Blockers(); len(b) == 1 && b[taikai.BlockerPayout] > 0 {
+			foot = c.blockedFootWait // nothing to do but wait for the payout
+		}
+		t.say(foot, t.choices()...)
 	case StepWarning:
 		st := t.status()
 		t.say(fmt.Sprintf(c.warning, st.DisplayName, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders)), t.choices()...)
@@ -536,10 +540,9 @@ func (t *turn) understood(i Intent, in Input) {
 			t.act(press{act: actConfirm})
 		case StepChecking:
 			t.act(press{act: actCheck})
-		case StepReason, StepReasonText:
-			t.unclear() // "next" without a reason: ask, never take it as one
 		default:
-			// Nothing was asked: show where they are.
+			// Nothing was asked that a yes answers ("next" at the reason
+			// step is no reason): show where they are and what to do.
 			t.s.Strays++
 			t.remind()
 		}

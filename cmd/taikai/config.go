@@ -19,6 +19,7 @@ type config struct {
 	MarketToken    string
 	LinkURL        string // "" → the sandbox's link page
 	TipsURL        string
+	StaffHours     flows.StaffHours
 	Port           int
 	Expiry         time.Duration
 	Partitions     int
@@ -83,6 +84,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.MarketURL != "" && c.LinkURL == "" {
 		return c, configErrorf("MARKETPLACE_LINK_URL is not set (needed with MARKETPLACE_API_URL)")
 	}
+	hours := getenv("STAFF_HOURS")
+	if hours == "" {
+		hours = flows.DefaultStaffHours
+	}
+	h, err := flows.ParseStaffHours(hours)
+	if err != nil {
+		return c, configErrorf("STAFF_HOURS: %v", err)
+	}
+	c.StaffHours = h
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 0 || p > 65535 {

@@ -78,7 +78,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, ready chan<- strin
 	journal := console.NewJournal(rdb, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, LINE: lc, Log: log,
-		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry, Workers: cfg.Workers,
+		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, StaffHours: cfg.StaffHours, Expiry: cfg.Expiry, Workers: cfg.Workers,
 		PseudonymKey: derivedKey(cfg.ChannelSecret, "taikai log pseudonyms"),
 		Trackers:     []bot.Tracker{m, journal},
 	})

@@ -20,6 +20,7 @@ import (
 
 	"github.com/taikaibot/taikai/bot"
 	"github.com/taikaibot/taikai/console"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/lineemu"
 	"github.com/taikaibot/taikai/marketplace"
 	"github.com/taikaibot/taikai/metrics"
@@ -79,6 +80,14 @@ type Config struct {
 	LineFaults func(http.Handler) http.Handler
 	// ConsoleToken signs staff in to the console; default ConsoleToken.
 	ConsoleToken string
+	// Language is the demo user's LINE profile language; default "ja".
+	Language string
+	// Start is where the clock starts (it then runs); default now.
+	Start time.Time
+	// StaffHours are when staff answer; the zero value is "always".
+	StaffHours flows.StaffHours
+	// Understander reads what users type; nil is flows.Understand.
+	Understander flows.Understander
 }
 
 // ConsoleToken is the demo console's sign-in token.
@@ -124,6 +133,12 @@ func Start(cfg Config) (sys *System, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	sys = &System{Clock: &Clock{}}
+	if !cfg.Start.IsZero() {
+		sys.Clock.Advance(time.Until(cfg.Start))
+	}
+	if cfg.Language == "" {
+		cfg.Language = "ja"
+	}
 	defer func() {
 		if err != nil {
 			sys.Close()
@@ -163,7 +178,7 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	sys.LineURL, sys.MarketURL = lineURL, marketURL
 	sys.Emulator = lineemu.New(lineemu.Options{ChannelSecret: ChannelSecret, AccessToken: AccessToken, Now: sys.Clock.Now})
-	sys.Emulator.AddUser(lineemu.Profile{UserID: User, DisplayName: "デモユーザー", Language: "ja"})
+	sys.Emulator.AddUser(lineemu.Profile{UserID: User, DisplayName: "デモユーザー", Language: cfg.Language})
 	sys.Sandbox = marketplace.NewSandbox(marketplace.SandboxOptions{
 		Token: MarketToken, AccountLinkURL: lineURL + "/dialog/bot/accountLink", Accounts: cfg.Accounts, Now: sys.Clock.Now,
 		OrderURL: func(id string) string { return "https://market.example/orders/" + id },
@@ -220,6 +235,7 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 	b := bot.New(bot.Options{
 		Store: s.Store, Marketplace: mc, LINE: lc, Log: log,
 		LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",
+		StaffHours: cfg.StaffHours, Understander: cfg.Understander,
 		Expiry: cfg.Expiry, Now: s.Clock.Now, Trackers: []bot.Tracker{m, s.Journal, counter{&s.processed}},
 	})
 	q := queue.New(rdb, queue.Options{Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: 3 * time.Second, Block: 50 * time.Millisecond, Log: log})

@@ -9,7 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/demo"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/internal/redistest"
 	"github.com/taikaibot/taikai/lineemu"
 	"github.com/taikaibot/taikai/marketplace"
@@ -92,7 +94,7 @@ func toConfirm(t *testing.T, sys *demo.System, account string) {
 	send(t, sys, sys.Emulator.Text(user, "退会したい"))
 	linkAs(t, sys, account)
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
-	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "回答しない")))
 }
 
 func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
@@ -105,12 +107,13 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 		{"follow_unblocked.json", 1, "友だち追加"},
 		{"message_text_taikai.json", 1, "アカウントとの連携が必要です"},
 		{"message_text_fullwidth.json", 1, "アカウントとの連携が必要です"},
-		{"message_sticker.json", 2, "こちらでは退会のお手続き"},
-		{"message_image.json", 2, "こちらでは退会のお手続き"},
-		{"postback_withdraw_reason.json", 2, "こちらでは退会のお手続き"},
+		{"message_sticker.json", 2, "退会をご希望の場合は"},
+		{"message_image.json", 2, "退会をご希望の場合は"},
+		{"postback_withdraw_reason.json", 2, "退会をご希望の場合は"},
 		{"two_events_same_user.json", 3, "連携が必要です"},
-		{"account_link_failed.json", 0, ""},
-		{"account_link_ok.json", 2, "こちらでは"}, // unknown nonce: explained
+		{"account_link_failed.json", 0, ""},                // names no one: nobody to answer
+		{"account_link_failed_user.json", 2, "退会をご希望の場合は"}, // explained, by push (no reply token)
+		{"account_link_ok.json", 2, "こちらでは"},               // unknown nonce: explained
 		{"unfollow.json", 0, ""},
 		{"unsend.json", 0, ""},
 		{"unknown_event.json", 0, ""},
@@ -136,6 +139,13 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 			}
 			if tc.want != "" && !strings.Contains(got[len(got)-1], tc.want) {
 				t.Errorf("last message %q; want it to contain %q", got[len(got)-1], tc.want)
+			}
+			if !strings.Contains(string(body), "replyToken") {
+				for _, m := range sys.Emulator.Messages(user) {
+					if m.Via != "push" {
+						t.Errorf("an event without a reply token answered by %s", m.Via)
+					}
+				}
 			}
 			noViolations(t, sys)
 		})
@@ -190,7 +200,7 @@ func TestBlockerAppearingBeforeFilingIsExplained(t *testing.T) {
 	sys.Sandbox.Update("acc_clean", func(a *marketplace.SandboxAccount) { a.Purchases[0].Status = marketplace.OrderCompleted })
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "もう一度確認する")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
-	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "回答しない")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
 	if sys.Sandbox.Filed() != 1 {
 		t.Errorf("filed %d; want 1 after the blocker was cleared", sys.Sandbox.Filed())
@@ -254,7 +264,7 @@ func TestMarketplaceDownIsToldAndRecovers(t *testing.T) {
 	down.Store(false)
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "もう一度確認する")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
-	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "回答しない")))
 	down.Store(true)
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
 	got = texts(sys)
@@ -273,7 +283,8 @@ func TestMarketplaceDownIsToldAndRecovers(t *testing.T) {
 // request ids and pseudonyms, never what the user wrote nor their LINE id.
 func TestLogsHoldNoMessageText(t *testing.T) {
 	var logs syncBuffer
-	sys := startSystemWith(t, demo.Config{Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	sys := startSystemWith(t, demo.Config{Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Understander: reads{"秘密の事情ひみつ123": flows.ReasonIntent(taikai.ReasonOther)}})
 	send(t, sys, sys.Emulator.Text(user, "退会したい"))
 	linkAs(t, sys, "acc_clean")
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
@@ -290,4 +301,46 @@ func TestLogsHoldNoMessageText(t *testing.T) {
 			t.Errorf("logs lack %q", want)
 		}
 	}
+}
+
+// reads is an Understander that knows a few texts, as "text" or, at one
+// step only, as "step|text" (and reads the rest with the real one).
+type reads map[string]flows.Intent
+
+func (r reads) Understand(text string, step flows.Step) flows.Intent {
+	if i, ok := r[string(step)+"|"+text]; ok {
+		return i
+	}
+	if i, ok := r[text]; ok {
+		return i
+	}
+	return flows.Understand(text, step)
+}
+
+// TestUsedNonceKeepsTheLink sends, for a linked user, an account-link event
+// whose nonce is unknown (used, expired): the link stays, and the user is
+// told the attempt was not valid.
+func TestUsedNonceKeepsTheLink(t *testing.T) {
+	sys := startSystem(t)
+	send(t, sys, sys.Emulator.Text(user, "退会したい"))
+	linkAs(t, sys, "acc_clean")
+	body, err := os.ReadFile("testdata/webhook/account_link_used_nonce.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, err := sys.Emulator.Post(context.Background(), body); err != nil || code != http.StatusOK {
+		t.Fatalf("webhook: %d, %v", code, err)
+	}
+	sys.Wait()
+	got := texts(sys)
+	if len(got) < 2 || !strings.Contains(got[len(got)-2], "現在のアカウント連携はそのままです") {
+		t.Fatalf("messages %q; want the attempt called invalid, the link kept", got)
+	}
+	rec, err := sys.Store.Load(context.Background(), user)
+	if err != nil || rec.Link != "acc_clean" {
+		t.Errorf("link %q, %v; want acc_clean still", rec.Link, err)
+	}
+	// The conversation goes on where it was.
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
+	noViolations(t, sys)
 }

@@ -140,8 +140,9 @@ func TestReadmeShowsRealTranscripts(t *testing.T) {
 	}
 	clean, _ := os.ReadFile("testdata/conversations/clean_withdrawal.golden")
 	blocked, _ := os.ReadFile("testdata/conversations/blocked_everything.golden")
+	english, _ := os.ReadFile("testdata/conversations/en_walkthrough.golden")
 	i := bytes.Index(blocked, []byte("番号> acc_many"))
-	if !bytes.Contains(readme, clean) || i < 0 || !bytes.Contains(readme, blocked[i:]) {
-		t.Error("README's transcripts differ from testdata/conversations/{clean_withdrawal,blocked_everything}.golden; copy them in")
+	if !bytes.Contains(readme, clean) || i < 0 || !bytes.Contains(readme, blocked[i:]) || len(english) == 0 || !bytes.Contains(readme, english) {
+		t.Error("README's transcripts differ from testdata/conversations/{clean_withdrawal,blocked_everything,en_walkthrough}.golden; copy them in")
 	}
 }

@@ -17,7 +17,7 @@ var en = catalog{
 	ended:           "The procedure that button belongs to has already ended.",
 	expired:         "Some time has passed since your last message, so the procedure has ended. Nothing was filed: your account is unchanged and you can keep using it. If you still wish to close it, please start again.",
 	nothingToCancel: "There is no procedure in progress.",
-	cancelled:       "I've stopped the procedure. Nothing was filed: your account is unchanged and you can keep using it.",
+	cancelled:       "I've stopped the procedure. Nothing was filed: your account is unchanged and you can keep using it. You can start again at any time.",
 	group:           "This account works in one-to-one chats only. Please talk to us in a private chat.",
 	unlinked:        "Your marketplace account is no longer linked to this LINE account.",
 	unlinkedStopped: "I've unlinked your marketplace account and stopped the procedure. Nothing was filed.",

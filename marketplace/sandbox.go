@@ -25,7 +25,7 @@ const (
 
 // Payout statuses in the sandbox.
 const (
-	PayoutRequested = "requested" // 振込依頼中
+	PayoutRequested = "requested" // 振込申請中
 	PayoutPaid      = "paid"
 )
 

@@ -344,3 +344,32 @@ func TestUsedNonceKeepsTheLink(t *testing.T) {
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
 	noViolations(t, sys)
 }
+
+// TestProfileIsReadOnce counts the LINE profile reads of a whole
+// withdrawal, and of what follows it: the language is read once and kept.
+func TestProfileIsReadOnce(t *testing.T) {
+	var reads atomic.Int64
+	sys := startSystemWith(t, demo.Config{Language: "en", LineFaults: func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/v2/bot/profile/") {
+				reads.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}})
+	send(t, sys, sys.Emulator.Follow(user, false))
+	send(t, sys, sys.Emulator.Text(user, "close my account"))
+	linkAs(t, sys, "acc_clean")
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "I understand, go on")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "Prefer not to say")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "Confirm closure")))
+	send(t, sys, sys.Emulator.Sticker(user))
+	got := texts(sys)
+	if sys.Sandbox.Filed() != 1 || !strings.Contains(got[len(got)-1], "accepted") {
+		t.Fatalf("filed %d; last message %q", sys.Sandbox.Filed(), got[len(got)-1])
+	}
+	if n := reads.Load(); n != 1 {
+		t.Errorf("the profile was read %d times; want once", n)
+	}
+	noViolations(t, sys)
+}

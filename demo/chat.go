@@ -43,6 +43,8 @@ const commands = `コマンド:
   /redeliver  直前のイベントをLINEが再送したことにする
   /wait 25h   時間を進める
   /impostor   次の連携を別のLINEユーザーが開いたことにする（連携は失敗します）
+  /linkfailed 連携に失敗したイベント（ユーザーが分かるもの）をLINEが送ったことにする
+  /linknonce X  nonce X の連携イベントをLINEが送ったことにする（使用済み・不明な nonce など）
   /block      ブロックする    /unblock  ブロックを解除する
   /help       このヘルプ      /quit     終了する`
 
@@ -105,6 +107,18 @@ func (c *Chat) turn(ctx context.Context, line string) error {
 		emu.LinkAs(User, "U00000000000000000000000000000bad")
 		fmt.Fprintln(c.Out, "  （次の連携は別のLINEユーザーが開いたことにします）")
 		return nil
+	case "/linkfailed":
+		// LINE refused a link; this shape of the event names the user (and,
+		// like every failed link, carries no reply token).
+		ev := emu.AccountLink(User, "nonce-refused-0000", false)
+		ev["source"] = map[string]any{"type": "user", "userId": User}
+		return c.send(ctx, ev)
+	case "/linknonce":
+		if len(arg) < 10 {
+			fmt.Fprintln(c.Out, "  （例: /linknonce used-nonce-0000）")
+			return nil
+		}
+		return c.send(ctx, emu.AccountLink(User, arg, true))
 	case "/block":
 		return c.send(ctx, emu.Unfollow(User))
 	case "/unblock":

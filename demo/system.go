@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/taikaibot/taikai/chat"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/lineemu"
 	"github.com/taikaibot/taikai/marketplace/sandbox"
 	"github.com/taikaibot/taikai/queue"
@@ -77,6 +78,14 @@ type Config struct {
 	LineFaults func(http.Handler) http.Handler
 	// ConsoleToken signs staff in to the console; default ConsoleToken.
 	ConsoleToken string
+	// Language is the demo user's LINE profile language; default "ja".
+	Language string
+	// Start is where the clock starts (it then runs); default now.
+	Start time.Time
+	// StaffHours are when staff answer; the zero value is "always".
+	StaffHours flows.StaffHours
+	// Understander reads what users type; nil is flows.Understand.
+	Understander flows.Understander
 }
 
 // ConsoleToken is the demo console's sign-in token.
@@ -116,6 +125,12 @@ func Start(cfg Config) (sys *System, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	sys = &System{Clock: &Clock{}}
+	if !cfg.Start.IsZero() {
+		sys.Clock.Advance(time.Until(cfg.Start))
+	}
+	if cfg.Language == "" {
+		cfg.Language = "ja"
+	}
 	defer func() {
 		if err != nil {
 			sys.Close()
@@ -153,7 +168,7 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	sys.LineURL, sys.MarketURL = lineURL, marketURL
 	sys.Emulator = lineemu.New(lineemu.Options{ChannelSecret: ChannelSecret, AccessToken: AccessToken, Now: sys.Clock.Now})
-	sys.Emulator.AddUser(lineemu.Profile{UserID: User, DisplayName: "デモユーザー", Language: "ja"})
+	sys.Emulator.AddUser(lineemu.Profile{UserID: User, DisplayName: "デモユーザー", Language: cfg.Language})
 	sys.Sandbox = sandbox.New(sandbox.Options{
 		Token: MarketToken, AccountLinkURL: lineURL + "/dialog/bot/accountLink", Accounts: cfg.Accounts, Now: sys.Clock.Now,
 		OrderURL: func(id string) string { return "https://market.example/orders/" + id },
@@ -197,14 +212,14 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 	}
 	r, err := replica.New(replica.Config{
 		ChannelSecret: ChannelSecret, AccessToken: AccessToken, LineURL: s.LineURL,
-		MarketURL: s.MarketURL, MarketToken: MarketToken, LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",
+		MarketURL: s.MarketURL, MarketToken: MarketToken, LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling", StaffHours: cfg.StaffHours,
 		KeyPrefix: cfg.KeyPrefix, Expiry: cfg.Expiry, Partitions: cfg.Partitions,
 		// Short, so that a stopped replica's partitions move soon, and a
 		// replica stops soon.
 		LeaseTTL: 3 * time.Second, QueueBlock: 50 * time.Millisecond,
 		Console: true, ConsoleToken: cfg.ConsoleToken,
 		Retry: retry.Default(),
-	}, replica.Deps{Redis: rdb, Log: log, Now: s.Clock.Now, Trackers: []chat.Tracker{counter{&s.processed}}})
+	}, replica.Deps{Redis: rdb, Log: log, Now: s.Clock.Now, Understander: cfg.Understander, Trackers: []chat.Tracker{counter{&s.processed}}})
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -17,11 +17,14 @@ const (
 	actConfirm      action = "confirm"
 	actUnlink       action = "unlink"
 	actStaff        action = "staff"
+	actChangeReason action = "change_reason"
+	actBack         action = "back" // back to the bot from the staff queue
 )
 
 var actions = map[action]bool{
 	actStart: true, actRelink: true, actCheck: true, actCancel: true, actContinue: true,
 	actReason: true, actSkipText: true, actHelpContinue: true, actConfirm: true, actUnlink: true, actStaff: true,
+	actChangeReason: true, actBack: true,
 }
 
 // press is a decoded button press.

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/taikaibot/taikai"
@@ -150,13 +151,7 @@ type LangUnderstander interface {
 // UnderstoodSteps lists the steps a text can be read at: the
 // conversation's, and "filed" (the days after the withdrawal was filed).
 func UnderstoodSteps() []Step {
-	ss := append([]Step(nil), Steps...)
-	for _, s := range ss {
-		if s == stepFiled {
-			return ss
-		}
-	}
-	return append(ss, stepFiled)
+	return append(slices.Clone(Steps), StepFiled)
 }
 
 // Understand reads text with the default Understander.

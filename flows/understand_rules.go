@@ -7,11 +7,6 @@ import (
 	"github.com/taikaibot/taikai"
 )
 
-// stepFiled is the step after the withdrawal was filed (for 7 days), as
-// the corpus names it. The conversation may define its own constant; the
-// understanding only needs the name.
-const stepFiled Step = "filed"
-
 // maxText bounds what is read of a message: a reason is at most 500
 // characters, and nothing past the first 1,500 bytes changes what a
 // message means to the bot.
@@ -418,7 +413,7 @@ func (a *analysis) decide(step Step) Intent {
 	if a.has[cMoney] && a.hasEnglishWithdraw() || a.wantsTopic(cTopicBalance) {
 		return FAQIntent(TopicBalance) // I want to withdraw my earnings
 	}
-	if step == stepFiled && a.has[cTopicUndo] {
+	if step == StepFiled && a.has[cTopicUndo] {
 		return FAQIntent(TopicUndo)
 	}
 	if i, ok := a.start(step, v); ok {
@@ -466,7 +461,7 @@ func (a *analysis) asked(step Step, v verb) Intent {
 	}
 	if v.stopProc || v.stopAsked {
 		after := v.withdrawFound && (v.withdraw == mCond || v.withdraw == mDone || v.withdraw == mPast)
-		if step == stepFiled || step == StepIdle || after {
+		if step == StepFiled || step == StepIdle || after {
 			return FAQIntent(TopicUndo) // 退会後にキャンセルできる？
 		}
 		return IntentCancel // キャンセルできますか
@@ -529,7 +524,7 @@ func (a *analysis) cancels(step Step, v verb, isReason, asked bool) bool {
 	if a.has[cKeepUsing] && step != StepIdle {
 		return true // もう少し頑張ってみます
 	}
-	if a.has[cTopicUndo] && step != stepFiled && !asked {
+	if a.has[cTopicUndo] && step != StepFiled && !asked {
 		return true // 取り消し (before filing, cancelling is stopping)
 	}
 	if v.yameFound {

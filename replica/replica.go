@@ -26,6 +26,7 @@ import (
 	"github.com/taikaibot/taikai/bot"
 	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/console"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/line"
 	"github.com/taikaibot/taikai/marketplace"
 	"github.com/taikaibot/taikai/metrics"
@@ -50,6 +51,9 @@ type Config struct {
 	LinkURL string
 	// TipsURL is offered to users who find it hard to earn; may be empty.
 	TipsURL string
+	// StaffHours are when staff answer in the chat; the zero value is
+	// "always" (`taikai serve` defaults to flows.DefaultStaffHours).
+	StaffHours flows.StaffHours
 
 	// KeyPrefix starts every Redis key; default "taikai:".
 	KeyPrefix string
@@ -87,6 +91,8 @@ type Deps struct {
 	Log   *slog.Logger
 	// Now is the clock; default time.Now (the demo moves it forward).
 	Now func() time.Time
+	// Understander reads what users type; nil is flows.Understand.
+	Understander flows.Understander
 	// Trackers are told of each event, besides the metrics and the journal.
 	Trackers []chat.Tracker
 	// Routes are more handlers to serve, by pattern: the sandbox marketplace
@@ -162,7 +168,8 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, Channel: lc, Log: log,
-		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry, Workers: cfg.Workers,
+		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, StaffHours: cfg.StaffHours, Understander: deps.Understander,
+		Expiry: cfg.Expiry, Workers: cfg.Workers,
 		PseudonymKey: derivedKey(cfg.ChannelSecret, "taikai log pseudonyms"),
 		Trackers:     append([]chat.Tracker{m, journal}, deps.Trackers...),
 		Retry:        cfg.Retry,

@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// STAFF_HOURS names a time zone (Asia/Tokyo by default): the binary
+	// carries the zone database, so it starts where the system has none.
+	_ "time/tzdata"
 
 	"github.com/redis/go-redis/v9"
 
@@ -74,6 +77,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.MarketURL != "" && c.LinkURL == "" {
 		return cfg, configErrorf("MARKETPLACE_LINK_URL is not set (needed with MARKETPLACE_API_URL)")
 	}
+	hours := getenv("STAFF_HOURS")
+	if hours == "" {
+		hours = flows.DefaultStaffHours
+	}
+	h, err := flows.ParseStaffHours(hours)
+	if err != nil {
+		return cfg, configErrorf("STAFF_HOURS: %v", err)
+	}
+	c.StaffHours = h
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 0 || p > 65535 {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/taikaibot/taikai/demo"
+	"github.com/taikaibot/taikai/flows"
 )
 
 // configError is a missing or invalid setting or argument; main exits 2.
@@ -24,7 +25,8 @@ func configErrorf(format string, args ...any) error {
 
 const usage = `usage:
   taikai serve               run the bot (configured by environment variables; see README)
-  taikai demo [-v]           the whole system in one process, with a LINE chat in this terminal
+  taikai demo [-v] [-lang en] [-hours H]
+                             the whole system in one process, with a LINE chat in this terminal
   taikai replay URL FILE…    sign recorded webhook bodies with LINE_CHANNEL_SECRET and post them to URL
   taikai intent [-step STEP] [-lang ja|en]
                              read one text per line on stdin; print how the bot reads each, as JSON lines`
@@ -59,14 +61,20 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	verbose := fs.Bool("v", false, "log what the bot does (to stderr)")
+	lang := fs.String("lang", "ja", "the demo user's LINE language (ja, en, …)")
+	hours := fs.String("hours", flows.DefaultStaffHours, "when staff answer (as STAFF_HOURS)")
 	if err := fs.Parse(args); err != nil {
 		return configErrorf("demo: %v", err)
+	}
+	staff, err := flows.ParseStaffHours(*hours)
+	if err != nil {
+		return configErrorf("demo: -hours: %v", err)
 	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
 	}
-	sys, err := demo.Start(demo.Config{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))})
+	sys, err := demo.Start(demo.Config{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), Language: *lang, StaffHours: staff})
 	if err != nil {
 		return err
 	}

@@ -84,8 +84,6 @@ type Config struct {
 	Start time.Time
 	// StaffHours are when staff answer; the zero value is "always".
 	StaffHours flows.StaffHours
-	// Understander reads what users type; nil is flows.Understand.
-	Understander flows.Understander
 }
 
 // ConsoleToken is the demo console's sign-in token.
@@ -219,7 +217,7 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 		LeaseTTL: 3 * time.Second, QueueBlock: 50 * time.Millisecond,
 		Console: true, ConsoleToken: cfg.ConsoleToken,
 		Retry: retry.Default(),
-	}, replica.Deps{Redis: rdb, Log: log, Now: s.Clock.Now, Understander: cfg.Understander, Trackers: []chat.Tracker{counter{&s.processed}}})
+	}, replica.Deps{Redis: rdb, Log: log, Now: s.Clock.Now, Trackers: []chat.Tracker{counter{&s.processed}}})
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/demo"
 	"github.com/taikaibot/taikai/flows"
 )
@@ -28,28 +27,6 @@ var (
 // Wednesday evening in Tokyo, after staff hours (Mon-Fri 10:00-18:00), so
 // that the times the bot shows are the same on every run.
 var conversationStart = time.Date(2026, 11, 25, 19, 30, 0, 0, time.FixedZone("JST", 9*60*60))
-
-// standIn reads the typed lines of the scripts the way the understanding
-// layer is specified to (testdata/utterances/README.md), and the rest with
-// flows.Understand.
-//
-// TEMPORARY: it stands in for the understanding layer (issue 7, items 1
-// and 2) until that is merged. Then it goes, and the goldens are rewritten
-// with -update; where they change, the understanding layer disagrees with
-// the labelling guide or the scripts.
-var standIn = reads{
-	"次へ": flows.IntentYes, "はい": flows.IntentYes, "退会します": flows.IntentYes, "いいえ": flows.IntentNo,
-	"こんにちは": flows.IntentGreeting, "なにこれ": flows.IntentUnknown, "まだですか？": flows.IntentUnknown, "もしもし": flows.IntentGreeting,
-	"やっぱりやめます": flows.IntentCancel, "退会やめます": flows.IntentCancel, "退会しなくていいです": flows.IntentCancel,
-	"idle|やめたい": flows.IntentStart, "warning|やめたい": flows.IntentUnknown,
-	"評価ってどうなるの？": flows.FAQIntent(flows.TopicRatings), "再登録できますか？": flows.FAQIntent(flows.TopicReregister),
-	"アカウントを2つ持てますか？": flows.FAQIntent(flows.TopicMultipleAccounts), "売上金はどうすればいい？": flows.FAQIntent(flows.TopicBalance),
-	"退会できましたか？": flows.FAQIntent(flows.TopicStatus), "I want to withdraw my earnings": flows.FAQIntent(flows.TopicBalance),
-	"ありがとうございました": flows.IntentThanks, "thank you": flows.IntentThanks,
-	"English please": flows.LangIntent(flows.LangEn), "日本語で": flows.LangIntent(flows.LangJa),
-	"評価をリセットしたいです": flows.ReasonIntent(taikai.ReasonResetRating), "仕事が忙しくなったので": flows.ReasonIntent(taikai.ReasonNotUsing),
-	"別のサービスに移るためです": flows.ReasonIntent(taikai.ReasonOther), "close my account": flows.IntentStart,
-}
 
 // TestConversations replays whole conversations — signed webhooks through
 // the real HTTP handler, the LINE emulator and the sandbox marketplace — and
@@ -71,7 +48,7 @@ func TestConversations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg := demo.Config{Start: conversationStart, StaffHours: hours, Understander: standIn}
+			cfg := demo.Config{Start: conversationStart, StaffHours: hours}
 			if m := profileLanguage.FindSubmatch(in); m != nil {
 				cfg.Language = string(m[1])
 			}

@@ -221,6 +221,7 @@ type verb struct {
 	stopAsked     bool // can one stop it (キャンセルできる？)
 	yame          mood // やめ without an object: "stop this" or "quit"
 	yameFound     bool
+	yameQuit      bool // spelt 辞め: quitting (a membership), not stopping
 }
 
 func (a *analysis) verbs() verb {
@@ -287,6 +288,7 @@ func (a *analysis) verbs() verb {
 			}
 			if !v.yameFound || rank(m) > rank(v.yame) {
 				v.yame = m
+				v.yameQuit = strings.HasPrefix(a.s[h.start:], "辞")
 			}
 			v.yameFound = true
 		}
@@ -584,12 +586,18 @@ func (a *analysis) start(step Step, v verb) (Intent, bool) {
 			return IntentHelp, true
 		}
 	}
-	if v.yameFound && !a.has[cHedge] {
-		switch v.yame {
-		case mDesire, mPlain, mNoun:
-			if step == StepIdle {
-				return IntentStart, true // やめたい, 辞めます
+	if v.yameFound && !a.has[cHedge] && step == StepIdle {
+		switch {
+		case v.yame == mDesire:
+			return IntentStart, true // やめたい: wants to quit
+		case v.yame == mPlain || v.yame == mNoun:
+			// 辞めます is quitting; a bare やめる or やめます, with nothing in
+			// progress, may as well be "stop" (the cancel button's word):
+			// it is asked about.
+			if v.yameQuit || a.has[cObjService] {
+				return IntentStart, true
 			}
+			return IntentUnknown, true
 		}
 	}
 	return "", false

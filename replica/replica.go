@@ -91,8 +91,6 @@ type Deps struct {
 	Log   *slog.Logger
 	// Now is the clock; default time.Now (the demo moves it forward).
 	Now func() time.Time
-	// Understander reads what users type; nil is flows.Understand.
-	Understander flows.Understander
 	// Trackers are told of each event, besides the metrics and the journal.
 	Trackers []chat.Tracker
 	// Routes are more handlers to serve, by pattern: the sandbox marketplace
@@ -168,7 +166,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, Channel: lc, Log: log,
-		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, StaffHours: cfg.StaffHours, Understander: deps.Understander,
+		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, StaffHours: cfg.StaffHours,
 		Expiry: cfg.Expiry, Workers: cfg.Workers,
 		PseudonymKey: derivedKey(cfg.ChannelSecret, "taikai log pseudonyms"),
 		Trackers:     append([]chat.Tracker{m, journal}, deps.Trackers...),

@@ -119,7 +119,7 @@ func TestUnclearAtADecisionStepIsAskedWithButtons(t *testing.T) {
 }
 
 // TestOnlyYesOrAReasonMovesTowardFiling sends every intent at every step:
-// none but "yes" (at the warning, help, checking and confirm steps) and a
+// none but "yes" (at the checking, blocked, warning, help and confirm steps) and a
 // reason (at the reason steps) moves the conversation forward, and only
 // "yes" at the confirm step files. "start" starts from idle only.
 func TestOnlyYesOrAReasonMovesTowardFiling(t *testing.T) {
@@ -150,6 +150,22 @@ func TestOnlyYesOrAReasonMovesTowardFiling(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDoneAtBlockedChecksAgain: a yes at the blocked step ("もう一度確認して",
+// "対応しました") looks the account up again, and nothing else: still
+// blocked, the blockers again; cleared, the warning.
+func TestDoneAtBlockedChecksAgain(t *testing.T) {
+	f := &fake{status: blocked}
+	s, r := drive(t, atStep(StepBlocked, blocked), text("intent:yes"), env(t0), f)
+	if s.Step != StepBlocked || len(f.effects) != 1 || f.effects[0].Kind != EffCheck || !strings.Contains(joined(r), "o-4001") {
+		t.Errorf("still blocked: step %s, effects %v, replies %q; want one check and the blockers", s.Step, f.effects, joined(r))
+	}
+	f = &fake{status: clean}
+	s, _ = drive(t, atStep(StepBlocked, blocked), text("intent:yes"), env(t0), f)
+	if s.Step != StepWarning || filed(f) {
+		t.Errorf("cleared: step %s, filed %v; want the warning", s.Step, filed(f))
 	}
 }
 

@@ -475,7 +475,8 @@ func (t *turn) understand(text string) Intent {
 // understood answers an intent at the current step. This is the one place
 // that decides what a typed message does. The safety rule: only "yes" at
 // the warning, help and confirm steps, or a reason at the reason steps,
-// moves toward filing; anything unclear is asked about, with buttons.
+// moves toward filing (a yes at checking or blocked only looks the account
+// up again); anything unclear is asked about, with buttons.
 func (t *turn) understood(i Intent, in Input) {
 	step := t.at()
 	if r, ok := i.Reason(); ok {
@@ -542,7 +543,8 @@ func (t *turn) understood(i Intent, in Input) {
 				return
 			}
 			t.act(press{act: actConfirm})
-		case StepChecking:
+		case StepChecking, StepBlocked:
+			// "Check again", typed, or "done" said of the blockers.
 			t.act(press{act: actCheck})
 		default:
 			// Nothing was asked that a yes answers ("next" at the reason

@@ -200,7 +200,8 @@ func TestQuestionsAreAnsweredInPlace(t *testing.T) {
 			}
 			f := &fake{status: clean}
 			s, r := drive(t, base, text("intent:"+string(FAQIntent(topic))), env(t0.Add(time.Hour)), f)
-			if len(r) == 0 || s.Step != base.Step || len(f.effects) > 0 {
+			relink := step == StepLinking && topic == TopicStatus // the answer is a fresh link
+			if len(r) == 0 || s.Step != base.Step || len(f.effects) > 0 && !(relink && f.effects[0].Kind == EffIssueLink) {
 				t.Errorf("%s + faq:%s: step %s, replies %q, effects %v; want an answer in place", step, topic, s.Step, joined(r), f.effects)
 			}
 			if step == StepFiled && topic == TopicStatus && !strings.Contains(joined(r), "wd-9") {

@@ -612,9 +612,15 @@ func (t *turn) unclear() {
 // asked again in the same conversation gets the one-line answer.
 func (t *turn) faq(topic Topic) {
 	c := t.c
-	if topic == TopicStatus && t.at() == StepFiled {
+	switch {
+	case topic == TopicStatus && t.at() == StepFiled:
 		f := t.s.Filed
 		t.say(fmt.Sprintf(c.filedStatus, f.ID, c.when(f.At)), t.choices()...)
+		return
+	case topic == TopicStatus && t.at() == StepLinking:
+		// Where things stand is the link: not made yet, why it may have
+		// failed, and a fresh one.
+		t.view()
 		return
 	}
 	if slices.Contains(t.s.Asked, topic) {

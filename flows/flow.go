@@ -54,6 +54,8 @@ type turn struct {
 	c       *catalog
 	out     Output
 	expired bool
+	// opts backs options, so that listing a step's buttons allocates nothing.
+	opts [12]press
 }
 
 func (t *turn) say(text string, choices ...Choice) {
@@ -106,40 +108,40 @@ func (t *turn) choice(a action) Choice { return t.choiceArg(a, "", t.c.labels[a]
 // options lists the buttons of the current step, as (action, argument)
 // pairs; every step offers a person as a way out too.
 func (t *turn) options() []press {
-	return append(t.stepOptions(), press{act: actStaff})
+	return append(t.stepOptions(t.opts[:0]), press{act: actStaff})
 }
 
-func (t *turn) stepOptions() []press {
+// stepOptions appends the current step's own buttons to o.
+func (t *turn) stepOptions(o []press) []press {
 	switch t.at() {
 	case StepIdle:
-		o := []press{{act: actStart}}
+		o = append(o, press{act: actStart})
 		if t.s.AccountID != "" {
 			o = append(o, press{act: actUnlink})
 		}
 		return o
 	case StepLinking:
-		return []press{{act: actRelink}, {act: actCancel}}
+		return append(o, press{act: actRelink}, press{act: actCancel})
 	case StepChecking, StepBlocked:
-		return []press{{act: actCheck}, {act: actCancel}}
+		return append(o, press{act: actCheck}, press{act: actCancel})
 	case StepWarning:
-		return []press{{act: actContinue}, {act: actCancel}}
+		return append(o, press{act: actContinue}, press{act: actCancel})
 	case StepReason:
-		o := make([]press, 0, len(taikai.Reasons)+1)
 		for _, r := range taikai.Reasons {
 			o = append(o, press{act: actReason, arg: string(r)})
 		}
 		return append(o, press{act: actCancel})
 	case StepReasonText:
-		return []press{{act: actSkipText}, {act: actCancel}}
+		return append(o, press{act: actSkipText}, press{act: actCancel})
 	case StepHelp:
-		return []press{{act: actHelpContinue}, {act: actCancel}}
+		return append(o, press{act: actHelpContinue}, press{act: actCancel})
 	case StepConfirm:
 		if t.s.Declined {
-			return []press{{act: actChangeReason}, {act: actCancel}}
+			return append(o, press{act: actChangeReason}, press{act: actCancel})
 		}
-		return []press{{act: actConfirm}, {act: actChangeReason}, {act: actCancel}}
+		return append(o, press{act: actConfirm}, press{act: actChangeReason}, press{act: actCancel})
 	}
-	return nil
+	return o
 }
 
 func (c *catalog) label(p press) string {
@@ -150,32 +152,43 @@ func (c *catalog) label(p press) string {
 }
 
 func (t *turn) choices() []Choice {
-	var cs []Choice
-	for _, p := range t.options() {
+	opts := t.options()
+	cs := make([]Choice, 0, len(opts))
+	for _, p := range opts {
 		cs = append(cs, t.choiceArg(p.act, p.arg, t.c.label(p)))
 	}
 	return cs
 }
 
-// both are the catalogs a typed button label is looked up in, in a fixed
-// order: a user may type the words of a button in either language.
-var both = []*catalog{&ja, &en}
+// typedLabels indexes the words of every button, normalised, in both
+// languages (a user may type either): what pressing them does.
+var typedLabels = func() map[string][]press {
+	m := map[string][]press{}
+	add := func(label string, p press) {
+		n := normalize(label)
+		if !slices.Contains(m[n], p) {
+			m[n] = append(m[n], p)
+		}
+	}
+	for _, c := range []*catalog{&ja, &en} {
+		for a, l := range c.labels {
+			add(l, press{act: a})
+		}
+		for r, l := range c.reasons {
+			add(l, press{act: actReason, arg: string(r)})
+		}
+		// The link button opens a page; its words show the link again.
+		add(c.linkButton, press{act: actRelink})
+	}
+	return m
+}()
 
 // typed finds the button of the current step whose words (normalised, in
 // either language) the user typed.
 func (t *turn) typed(n string) (press, bool) {
-	for _, p := range t.options() {
-		for _, c := range both {
-			if normalize(c.label(p)) == n {
-				return p, true
-			}
-		}
-	}
-	if t.at() == StepLinking {
-		for _, c := range both {
-			if normalize(c.linkButton) == n {
-				return press{act: actRelink}, true
-			}
+	for _, p := range typedLabels[n] {
+		if slices.Contains(t.options(), p) {
+			return p, true
 		}
 	}
 	return press{}, false
@@ -372,15 +385,7 @@ func (t *turn) isBack(in Input) bool {
 		p, ok := decodePress(in.Data)
 		return ok && p.act == actBack
 	}
-	if in.Kind == InText {
-		n := normalize(in.Text)
-		for _, c := range both {
-			if normalize(c.labels[actBack]) == n {
-				return true
-			}
-		}
-	}
-	return false
+	return in.Kind == InText && slices.Contains(typedLabels[normalize(in.Text)], press{act: actBack})
 }
 
 // staffNote tells the user a person will answer here (and when, outside

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -459,6 +460,31 @@ func TestEveryStepEveryInput(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestButtonDataIsAQuery: a button's data is the query url.Values would
+// write, and reads back as the same press.
+func TestButtonDataIsAQuery(t *testing.T) {
+	for _, p := range []press{
+		{act: actStart},
+		{act: actReason, arg: string(taikai.ReasonHardToEarn), conv: "c0ffee", seq: "12"},
+		{act: actConfirm, conv: "a b&c", seq: "3"},
+	} {
+		v := url.Values{"a": {string(p.act)}}
+		if p.arg != "" {
+			v.Set("r", p.arg)
+		}
+		if p.conv != "" {
+			v.Set("c", p.conv)
+			v.Set("s", p.seq)
+		}
+		if got, want := p.encode(), v.Encode(); got != want {
+			t.Errorf("%+v encoded as %q; want %q", p, got, want)
+		}
+		if got, ok := decodePress(p.encode()); !ok || got != p {
+			t.Errorf("%+v read back as %+v, %v", p, got, ok)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -154,13 +155,24 @@ func TestOnlyYesOrAReasonMovesTowardFiling(t *testing.T) {
 }
 
 // TestDoneAtBlockedChecksAgain: a yes at the blocked step ("もう一度確認して",
-// "対応しました") looks the account up again, and nothing else: still
-// blocked, the blockers again; cleared, the warning.
+// "対応しました") looks the account up again, and nothing else. Nothing
+// changed: said in one line, not the list again; fewer blockers: the list;
+// cleared: the warning.
 func TestDoneAtBlockedChecksAgain(t *testing.T) {
 	f := &fake{status: blocked}
 	s, r := drive(t, atStep(StepBlocked, blocked), text("intent:yes"), env(t0), f)
-	if s.Step != StepBlocked || len(f.effects) != 1 || f.effects[0].Kind != EffCheck || !strings.Contains(joined(r), "o-4001") {
-		t.Errorf("still blocked: step %s, effects %v, replies %q; want one check and the blockers", s.Step, f.effects, joined(r))
+	if s.Step != StepBlocked || len(f.effects) != 1 || f.effects[0].Kind != EffCheck || strings.Contains(joined(r), "o-4001") || r[0].Text != fmt.Sprintf(ja.blockedSame, 4) {
+		t.Errorf("unchanged: step %s, effects %v, replies %q; want one check, said unchanged", s.Step, f.effects, joined(r))
+	}
+	if !slices.Contains(labels(r[len(r)-1]), "もう一度確認する") {
+		t.Errorf("unchanged: buttons %v", labels(r[len(r)-1]))
+	}
+	fewer := *blocked
+	fewer.SalesBalanceJPY = 0
+	f = &fake{status: &fewer}
+	s, r = drive(t, atStep(StepBlocked, blocked), text("intent:yes"), env(t0), f)
+	if s.Step != StepBlocked || !strings.Contains(joined(r), "o-4001") || strings.Contains(joined(r), "15,400") {
+		t.Errorf("fewer blockers: step %s, replies %q; want the list as it is now", s.Step, joined(r))
 	}
 	f = &fake{status: clean}
 	s, _ = drive(t, atStep(StepBlocked, blocked), text("intent:yes"), env(t0), f)

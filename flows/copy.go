@@ -26,8 +26,9 @@ type catalog struct {
 	linkUnavailable, accountGone string
 
 	// Checking and blockers. blockedHead takes the name and the count.
-	checkPending, checkUnavailable, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, moreItems string
-	purchase, purchaseDelivered, delivery, payout, balance                                                                string
+	// blockedSame takes the count: a check found the blockers it found before.
+	checkPending, checkUnavailable, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
+	purchase, purchaseDelivered, delivery, payout, balance                                                                             string
 
 	// The warning takes the name, the rating line and the orders line.
 	warning string

@@ -43,6 +43,7 @@ var en = catalog{
 	blockedFoot:       "When they're settled, tap the button or send “Check again”. You can also decide to keep your account.",
 	blockedFootWait:   "Once the payout has been paid, tap the button or send “Check again”. You can also decide to keep your account.",
 	blockedAtFiling:   "Just before filing, something turned up that needs to be settled first. Your account has not been closed.",
+	blockedSame:       "I checked again, and nothing has changed yet: the %d items I sent you earlier still need to be settled.",
 	moreItems:         "and %d more",
 	purchase:          "■ A purchase is not completed\n“%s” (order %s, seller: %s)\n→ Contact the seller and complete the order.",
 	purchaseDelivered: "■ A purchase is not completed\n“%s” (order %s, seller: %s)\n→ Check what was delivered and, if all is well, approve it to complete the order.",

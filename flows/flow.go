@@ -218,11 +218,7 @@ func (t *turn) view() {
 			head = c.blockedHeadOne
 		}
 		t.say(fmt.Sprintf(head, st.DisplayName, n) + "\n\n" + items)
-		foot := c.blockedFoot
-		if b := st.Blockers(); len(b) == 1 && b[taikai.BlockerPayout] > 0 {
-			foot = c.blockedFootWait // nothing to do but wait for the payout
-		}
-		t.say(foot, t.choices()...)
+		t.say(t.blockedFoot(), t.choices()...)
 	case StepWarning:
 		st := t.status()
 		t.say(fmt.Sprintf(c.warning, st.DisplayName, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders)), t.choices()...)
@@ -248,6 +244,23 @@ func (t *turn) view() {
 		}
 		t.say(fmt.Sprintf(c.confirm, st.DisplayName, c.reasonLabel(t.s.Reason, t.s.ReasonText), loss), t.choices()...)
 	}
+}
+
+// blockedFoot says what to do once the blockers are settled.
+func (t *turn) blockedFoot() string {
+	if b := t.status().Blockers(); len(b) == 1 && b[taikai.BlockerPayout] > 0 {
+		return t.c.blockedFootWait // nothing to do but wait for the payout
+	}
+	return t.c.blockedFoot
+}
+
+// sameBlockers reports whether a and b are the same account with the same
+// blockers.
+func sameBlockers(a, b *taikai.Status) bool {
+	return a != nil && b != nil && a.AccountID == b.AccountID && a.Blocked() &&
+		slices.Equal(a.PurchasesInProgress, b.PurchasesInProgress) &&
+		slices.Equal(a.SalesAwaitingDelivery, b.SalesAwaitingDelivery) &&
+		slices.Equal(a.PayoutsInProgress, b.PayoutsInProgress) && a.SalesBalanceJPY == b.SalesBalanceJPY
 }
 
 // remind shows the current step in one line, with its buttons: after an
@@ -863,12 +876,21 @@ func (t *turn) result(in Input) {
 		}
 		t.view()
 	case InStatus:
+		same := sameBlockers(t.s.Status, in.Status)
 		t.s.Status = in.Status
 		t.s.Failures = 0
 		t.event(EvChecked)
 		if in.Status.Blocked() {
 			t.event(EvBlocked)
 			t.goTo(StepBlocked)
+			if same {
+				// Checked again and nothing changed: the list the user was
+				// just sent is still true; say so rather than send it again.
+				n, _ := c.blockers(in.Status)
+				t.say(fmt.Sprintf(c.blockedSame, n))
+				t.say(t.blockedFoot(), t.choices()...)
+				return
+			}
 		} else {
 			t.event(EvClear)
 			t.goTo(StepWarning)

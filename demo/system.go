@@ -95,6 +95,8 @@ type System struct {
 	Sandbox  *sandbox.Server
 	Store    *store.Store
 	Clock    *Clock
+	// Language is the demo user's LINE profile language.
+	Language string
 	// Replicas are the bot's replicas, sharing one Redis; BotURL is the
 	// first one's.
 	Replicas []*Replica
@@ -129,6 +131,7 @@ func Start(cfg Config) (sys *System, err error) {
 	if cfg.Language == "" {
 		cfg.Language = "ja"
 	}
+	sys.Language = cfg.Language
 	defer func() {
 		if err != nil {
 			sys.Close()

@@ -404,6 +404,7 @@ func TestHandoffStaysQuiet(t *testing.T) {
 	if len(r) != 1 || !strings.Contains(r[0].Text, "担当者は11月26日（木）10:00以降") || !slices.Equal(labels(r[0]), []string{"ボットに戻る"}) {
 		t.Errorf("after 30 minutes: %q; want one short note", joined(r))
 	}
+	note := r
 	s, r = drive(t, s, text("まだですか"), e2, f)
 	if len(r) != 0 {
 		t.Errorf("right after the note: %q; want silence", joined(r))
@@ -411,6 +412,12 @@ func TestHandoffStaysQuiet(t *testing.T) {
 	s, r = drive(t, s, text("ボットに戻る"), e2, f)
 	if s.Handoff != "" || s.Step != StepWarning || !strings.Contains(joined(r), "退会の前に、必ずご確認ください") {
 		t.Errorf("back to the bot: handoff %q step %s, %q; want the same step again", s.Handoff, s.Step, joined(r))
+	}
+	// The way back, pressed again from the old message: where the user
+	// is, in one line, not the whole step.
+	_, r = drive(t, s, tap(t, note, "ボットに戻る"), e2, f)
+	if len(r) != 1 || r[0].Text != ja.remind[StepWarning] {
+		t.Errorf("an old ボットに戻る: %q; want the one-line reminder", joined(r))
 	}
 	// In hours, the acknowledgement names no time.
 	e.StaffHours, _ = ParseStaffHours("Mon-Sun 00:00-24:00")
@@ -479,5 +486,20 @@ func TestAccountLinkEvents(t *testing.T) {
 	s, r = drive(t, linking, Input{Kind: InLinkFailed}, env(t0), &fake{status: clean})
 	if s.Step != StepLinking || len(r) != 2 || !strings.Contains(r[0].Text, "連携ができませんでした") || r[1].Link == nil {
 		t.Errorf("failed link: step %s, %+v; want it explained with a new link", s.Step, r)
+	}
+}
+
+// TestAnActionEndsTheStrays: after an action (unlinking), thanks are
+// answered in full again, however many stray inputs came before it.
+func TestAnActionEndsTheStrays(t *testing.T) {
+	e, f := env(t0), &fake{status: clean}
+	s := atStep(StepIdle, clean)
+	for range 3 {
+		s, _ = drive(t, s, text("intent:unknown"), e, f)
+	}
+	s, _ = drive(t, s, text("intent:unlink"), e, f)
+	_, r := drive(t, s, text("intent:thanks"), e, f)
+	if len(r) == 0 || r[0].Text != ja.welcome {
+		t.Errorf("thanks after unlinking: %q; want %q first", joined(r), ja.welcome)
 	}
 }

@@ -704,8 +704,9 @@ func (t *turn) act(p press) {
 		t.effect(Effect{Kind: EffAskStaff})
 		return
 	case actBack:
-		// Not waiting for staff (any more): the bot is already here.
-		t.view()
+		// Not waiting for staff (any more): the bot is already here; say
+		// where the user is, in one line.
+		t.remind()
 		return
 	case actUnlink:
 		if t.s.AccountID == "" {
@@ -728,7 +729,7 @@ func (t *turn) act(p press) {
 	}
 	switch p.act {
 	case actUnlink:
-		t.s.AccountID = ""
+		t.s.AccountID, t.s.Strays = "", 0
 		t.say(c.unlinked, t.choices()...)
 	case actRelink:
 		t.link()

@@ -284,6 +284,9 @@ func (a *analysis) verbs() verb {
 		switch h.c {
 		case cWithdraw:
 			m := a.moodOf(h)
+			if t := a.s[h.start:h.end]; h.class == english && m == mPlain && (strings.HasSuffix(t, "closed") || strings.HasSuffix(t, "deleted")) {
+				m = mDone // "my account closed": said done, unless wanted ("I want my account closed")
+			}
 			// 退会やめます: the withdrawal is the object of the stopping.
 			if i+1 < a.n && (a.hits[i+1].c == cYame || a.hits[i+1].c == cStop) && a.glue(h, a.hits[i+1]) {
 				continue

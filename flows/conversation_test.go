@@ -343,6 +343,23 @@ func TestExpirySaysNothingWasFiled(t *testing.T) {
 	if s.Active() || !strings.Contains(joined(r), "申請はしていません") {
 		t.Errorf("expired: step %s, %q; want it said that nothing was filed", s.Step, joined(r))
 	}
+	// The text answered the step that is gone: not called not understood.
+	e := env(t0.Add(25 * time.Hour))
+	e.Understander = says{"はい": IntentUnknown}
+	_, r = drive(t, atStep(StepWarning, clean), text("はい"), e, &fake{status: clean})
+	if strings.Contains(joined(r), ja.offScript) || len(r) != 2 || r[0].Text != ja.expired {
+		t.Errorf("expired, then a text: %q; want the expiry note and where the user is", joined(r))
+	}
+}
+
+// TestTheReasonCanChangeAtItsAdvice: at the advice for a reason, asking to
+// change the reason goes back to the reason step, and files nothing.
+func TestTheReasonCanChangeAtItsAdvice(t *testing.T) {
+	f := &fake{status: clean}
+	s, r := drive(t, atStep(StepHelp, clean), text("intent:change_reason"), env(t0), f)
+	if s.Step != StepReason || len(f.effects) != 0 || !slices.Contains(labels(r[len(r)-1]), "稼ぐのが難しい") {
+		t.Errorf("change the reason at help: step %s, effects %v, %q; want the reason step", s.Step, f.effects, joined(r))
+	}
 }
 
 func TestAfterFiling(t *testing.T) {

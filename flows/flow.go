@@ -435,7 +435,9 @@ func (t *turn) aside(text string) {
 		}
 		return
 	}
-	if t.s.Strays == 1 {
+	if t.s.Strays == 1 && !t.expired {
+		// (After an expiry the note said why: the input answered a step
+		// that is gone, and is no stray.)
 		t.say(text)
 	}
 	t.remind()
@@ -541,11 +543,17 @@ func (t *turn) understood(i Intent, in Input) {
 		}
 		t.aside(t.c.welcome)
 	case IntentChangeReason:
-		if step != StepConfirm {
+		switch step {
+		case StepConfirm:
+			t.act(press{act: actChangeReason})
+		case StepHelp:
+			// The advice answers the reason given; another reason is chosen
+			// at the reason step (a step back).
+			t.goTo(StepReason)
+			t.view()
+		default:
 			t.unclear()
-			return
 		}
-		t.act(press{act: actChangeReason})
 	case IntentYes:
 		switch step {
 		case StepWarning:

@@ -424,8 +424,8 @@ func (a *analysis) decide(step Step) Intent {
 	if a.wantsStaff(q) {
 		return IntentStaff
 	}
-	if step == StepConfirm && a.has[cReasonWord] && a.has[cChange] && !a.negatedAfter(cChange) {
-		return IntentChangeReason
+	if (step == StepConfirm || step == StepHelp) && a.has[cReasonWord] && a.has[cChange] && !a.negatedAfter(cChange) {
+		return IntentChangeReason // at confirm, or at the advice for the reason given
 	}
 	if (a.has[cUnlink] || a.has[cTopicLink] && a.releases()) && !a.negatedAfter(cUnlink) {
 		if q && !a.requests() {

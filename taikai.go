@@ -36,7 +36,7 @@ const (
 	OrderDelivered = "delivered"
 )
 
-// Payout is a payout request that is still being paid (振込依頼中).
+// Payout is a payout request that is still being paid (振込申請中).
 // Dates are calendar dates in Japan, formatted YYYY-MM-DD.
 type Payout struct {
 	PayoutID    string `json:"payout_id"`

@@ -33,6 +33,10 @@ type Store interface {
 	Load(ctx context.Context, user string) (taikai.Record, error)
 	Save(ctx context.Context, user string, r taikai.Record, c taikai.Commit) (int64, error)
 	SetHandoff(ctx context.Context, user, state string) error
+	// Remember keeps data under a pseudonym for ttl; Recall returns it, or
+	// nil. They keep what outlives a user's erased data: a filing's receipt.
+	Remember(ctx context.Context, id string, data []byte, ttl time.Duration) error
+	Recall(ctx context.Context, id string) ([]byte, error)
 }
 
 // Marketplace is what the bot needs of the marketplace API.
@@ -57,6 +61,9 @@ type Channel interface {
 	Push(ctx context.Context, to string, msgs []json.RawMessage, key string) error
 	ShowLoading(ctx context.Context, user string, seconds int) error
 	IssueLinkToken(ctx context.Context, user string) (string, error)
+	// Language is the language the user's profile names (a BCP 47 tag
+	// such as "ja" or "en"), or "" when the platform does not say.
+	Language(ctx context.Context, user string) (string, error)
 }
 
 // Options configure a Bot.
@@ -69,6 +76,10 @@ type Options struct {
 	LinkURL string
 	// TipsURL is offered as help to users who find it hard to earn; may be empty.
 	TipsURL string
+	// StaffHours are when staff answer; the zero value is "always".
+	StaffHours flows.StaffHours
+	// Understander reads what users type; nil is flows.Understand.
+	Understander flows.Understander
 	// Expiry is how long a conversation may idle; default flows.DefaultExpiry.
 	Expiry time.Duration
 	// Workers bounds how many users are served at once; default 64.
@@ -232,10 +243,15 @@ func (b *Bot) Close(ctx context.Context) error {
 }
 
 // pseudonym stands for a user id in logs: a keyed hash, stable within a run.
-func (b *Bot) pseudonym(user string) string {
+func (b *Bot) pseudonym(user string) string { return b.hash(user)[:12] }
+
+// hash is the keyed hash of a user id, whole: what is remembered of a user
+// after their data is erased is kept under it (the whole of it, so that two
+// users never share a memo; logs show its first 12 digits).
+func (b *Bot) hash(user string) string {
 	m := hmac.New(sha256.New, b.opts.PseudonymKey)
 	m.Write([]byte(user))
-	return hex.EncodeToString(m.Sum(nil))[:12]
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 func newConvID() string { return random.Hex(8) }

@@ -18,13 +18,14 @@ import (
 var start = flows.Input{Kind: flows.InPostback, Data: flows.StartData}
 
 // withdraw walks the user through a whole withdrawal: start, link, warning,
-// reason, confirm.
+// reason (not using it), its advice, confirm.
 func (h *harness) withdraw() {
 	h.t.Helper()
 	h.send(start)
 	h.send(flows.Input{Kind: flows.InLinkOK, Nonce: "nonce-1"})
 	h.send(h.press("continue"))
-	h.send(h.press("reason"))
+	h.send(h.press("reason", string(taikai.ReasonNotUsing)))
+	h.send(h.press("help_continue"))
 	h.send(h.press("confirm"))
 }
 
@@ -36,8 +37,8 @@ func TestAWholeWithdrawal(t *testing.T) {
 		t.Fatalf("filed %d; want 1", h.market.filed)
 	}
 	ms := h.ch.messages()
-	if len(ms) != 5 {
-		t.Fatalf("%d message sets; want one per event (5)", len(ms))
+	if len(ms) != 6 {
+		t.Fatalf("%d message sets; want one per event (6)", len(ms))
 	}
 	for i, m := range ms {
 		if m.via != "reply" || m.to != fmt.Sprintf("rt-%d", i+1) {
@@ -51,9 +52,11 @@ func TestAWholeWithdrawal(t *testing.T) {
 	if h.ch.loading != 1 {
 		t.Errorf("loading shown %d times; want once, for the status check", h.ch.loading)
 	}
+	// The conversation is erased; only the language is kept.
 	rec := h.store.record(user)
-	if rec.Conv != nil {
-		t.Errorf("the conversation is still stored after the withdrawal: %s", rec.Conv)
+	var st flows.State
+	if err := json.Unmarshal(rec.Conv, &st); err != nil || st.Active() || st.Status != nil || st.Lang != flows.LangJa || rec.Link != "" {
+		t.Errorf("stored after the withdrawal: %s, link %q; want only the language", rec.Conv, rec.Link)
 	}
 
 	var events []flows.Transition
@@ -347,7 +350,7 @@ func TestFilingOutcomesAreTracked(t *testing.T) {
 			h.send(start)
 			h.send(flows.Input{Kind: flows.InLinkOK, Nonce: "nonce-1"})
 			h.send(h.press("continue"))
-			h.send(h.press("reason"))
+			h.send(h.press("reason", string(taikai.ReasonNone)))
 			h.market.mu.Lock()
 			tc.setup(h.market)
 			h.market.mu.Unlock()
@@ -364,28 +367,136 @@ func TestFilingOutcomesAreTracked(t *testing.T) {
 	}
 }
 
-func TestAskingForStaffQueuesTheUser(t *testing.T) {
+func TestAskingForStaffQueuesTheUserAndTheBotKeepsQuiet(t *testing.T) {
 	h := newHarness(t)
 	h.send(start)
+	h.send(flows.Input{Kind: flows.InLinkOK, Nonce: "nonce-1"})
 	h.send(h.press("staff"))
 	if got := h.store.record(user).Handoff; got != taikai.HandoffRequested {
 		t.Errorf("handoff %q; want requested", got)
 	}
-	// A withdrawal ends the wait for staff.
-	h.send(flows.Input{Kind: flows.InLinkOK, Nonce: "nonce-1"})
-	h.send(h.press("continue"))
-	h.send(h.press("reason"))
-	h.send(h.press("confirm"))
-	if got := h.store.record(user).Handoff; got != "" || h.market.filed != 1 {
-		t.Errorf("after filing: handoff %q, filed %d; want none and 1", got, h.market.filed)
+	h.press("back") // the acknowledgement offers the way back
+	before := len(h.ch.messages())
+	h.send(flows.Input{Kind: flows.InText, Text: "まだですか"})
+	h.send(flows.Input{Kind: flows.InSticker})
+	if n := len(h.ch.messages()) - before; n != 0 {
+		t.Errorf("the bot answered %d times just after the acknowledgement; want silence", n)
+	}
+	h.advance(flows.StaffNoteEvery)
+	h.send(flows.Input{Kind: flows.InText, Text: "まだですか"})
+	h.send(flows.Input{Kind: flows.InText, Text: "もしもし"})
+	if n := len(h.ch.messages()) - before; n != 1 {
+		t.Errorf("%d notes after %v of waiting; want one", n, flows.StaffNoteEvery)
+	}
+	if got := h.store.record(user).Handoff; got != taikai.HandoffRequested {
+		t.Errorf("handoff %q while waiting; want requested", got)
 	}
 
+	// Back to the bot: out of the staff queue, at the same step.
+	h.send(h.press("back"))
+	if got := h.store.record(user).Handoff; got != "" {
+		t.Errorf("handoff %q after going back to the bot; want none", got)
+	}
+	h.send(h.press("continue"))
+	h.send(h.press("reason", string(taikai.ReasonNone)))
+	h.send(h.press("confirm"))
+	if h.market.filed != 1 {
+		t.Errorf("filed %d after going back to the bot; want 1", h.market.filed)
+	}
+
+	// The staff queue cannot be reached: not queued, and told so.
 	h = newHarness(t)
 	h.send(start)
 	h.store.handoffErr = errors.New("redis down")
 	h.send(h.press("staff"))
 	if got := h.store.record(user).Handoff; got != "" {
 		t.Errorf("handoff %q though the staff queue failed", got)
+	}
+	// Nor can it be left: still queued, and the way back offered again.
+	h.store.handoffErr = nil
+	h.send(h.press("staff"))
+	h.store.handoffErr = errors.New("redis down")
+	h.send(flows.Input{Kind: flows.InText, Text: "ボットに戻る"})
+	if got := h.store.record(user).Handoff; got != taikai.HandoffRequested {
+		t.Errorf("handoff %q though leaving the queue failed; want requested", got)
+	}
+	h.press("back")
+}
+
+func TestTheLanguageIsReadOncePerUser(t *testing.T) {
+	h := newHarness(t)
+	h.ch.lang = "en"
+	h.withdraw()
+	h.send(flows.Input{Kind: flows.InSticker})
+	h.send(start)
+	if h.ch.profiles != 1 {
+		t.Errorf("the profile was read %d times; want once", h.ch.profiles)
+	}
+	if h.market.filed != 1 {
+		t.Fatalf("filed %d; want 1", h.market.filed)
+	}
+	for _, m := range h.ch.messages()[2:] {
+		for _, r := range m.replies {
+			if strings.ContainsAny(r.Text, "をはのに") {
+				t.Errorf("Japanese for an English profile: %q", r.Text)
+			}
+		}
+	}
+
+	// A profile that cannot be read: Japanese, and not asked again.
+	h = newHarness(t)
+	h.ch.langErr = errors.New("line: 404")
+	h.send(start)
+	h.send(flows.Input{Kind: flows.InSticker})
+	if h.ch.profiles != 1 {
+		t.Errorf("the profile was read %d times; want once", h.ch.profiles)
+	}
+	if rs := h.last().replies; !strings.Contains(rs[len(rs)-1].Text, "。") {
+		t.Errorf("replies %+v; want Japanese", rs)
+	}
+}
+
+func TestAFilingIsRememberedForTheUser(t *testing.T) {
+	h := newHarness(t)
+	h.withdraw()
+	if rec := h.store.record(user); rec.Link != "" {
+		t.Errorf("still linked to %q after the withdrawal", rec.Link)
+	}
+	if len(h.store.memos) != 1 {
+		t.Fatalf("memos %v; want the filing's", h.store.memos)
+	}
+	for id, memo := range h.store.memos {
+		if strings.Contains(id, user) || strings.Contains(string(memo), user) {
+			t.Errorf("memo %s = %s names the user", id, memo)
+		}
+	}
+	h.send(flows.Input{Kind: flows.InText, Text: "退会できましたか？"})
+	if rs := h.last().replies; !strings.Contains(rs[0].Text, "wd-000001") {
+		t.Errorf("asked whether it was filed: %+v; want the receipt", rs)
+	}
+
+	// Another user is not told of it.
+	other := "U00000000000000000000000000000002"
+	inc := chat.Incoming{Type: "message", Input: flows.Input{Kind: flows.InText, Text: "退会できましたか？"}, User: other, Chat: other, ReplyToken: "rt-other"}
+	raw, _ := json.Marshal(inc)
+	h.process(taikai.Event{ID: "ev-other", Key: other, Raw: raw, Received: h.clock(), Fence: 1})
+	if rs := h.last().replies; strings.Contains(rs[0].Text, "wd-000001") {
+		t.Errorf("another user was told of the filing: %+v", rs)
+	}
+
+	// Without the memo, the filing itself is unharmed.
+	h = newHarness(t)
+	h.store.memoErr = errors.New("redis down")
+	h.withdraw()
+	if h.market.filed != 1 {
+		t.Errorf("filed %d with the memo failing; want 1", h.market.filed)
+	}
+	if rs := h.last().replies; !strings.Contains(rs[0].Text, "wd-000001") {
+		t.Errorf("receipt %+v", rs)
+	}
+	h.send(flows.Input{Kind: flows.InText, Text: "退会できましたか？"})
+	if len(h.last().replies) == 0 {
+		t.Error("no answer when the memo cannot be read")
 	}
 }
 

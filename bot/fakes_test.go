@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +28,10 @@ type fakeStore struct {
 	beforeSave func(user string)
 	saves      int
 	handoffErr error
+	// memos are what Remember kept, by id (TTLs are not kept: the tests
+	// that need expiry drop a memo themselves).
+	memos   map[string][]byte
+	memoErr error
 }
 
 func newStore() *fakeStore {
@@ -82,6 +86,28 @@ func (s *fakeStore) SetHandoff(_ context.Context, user, state string) error {
 	return nil
 }
 
+func (s *fakeStore) Remember(_ context.Context, id string, data []byte, _ time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.memoErr != nil {
+		return s.memoErr
+	}
+	if s.memos == nil {
+		s.memos = map[string][]byte{}
+	}
+	s.memos[id] = append([]byte(nil), data...)
+	return nil
+}
+
+func (s *fakeStore) Recall(_ context.Context, id string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.memoErr != nil {
+		return nil, s.memoErr
+	}
+	return s.memos[id], nil
+}
+
 // loseRaces makes the next n saves find that another writer saved first.
 func (s *fakeStore) loseRaces(n int) {
 	s.beforeSave = func(user string) {
@@ -127,6 +153,10 @@ type fakeChannel struct {
 	linkErr  error
 	loading  int
 	tokens   int
+	// lang is the language of the user's profile; langErr fails its read.
+	lang     string
+	langErr  error
+	profiles int // profile reads
 	// used are reply tokens already used, refused with ErrInvalidReplyToken.
 	used map[string]bool
 }
@@ -216,6 +246,13 @@ func (c *fakeChannel) IssueLinkToken(_ context.Context, user string) (string, er
 	}
 	c.tokens++
 	return fmt.Sprintf("lt-%d", c.tokens), nil
+}
+
+func (c *fakeChannel) Language(context.Context, string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.profiles++
+	return c.lang, c.langErr
 }
 
 func (c *fakeChannel) messages() []sent {
@@ -401,15 +438,16 @@ func (h *harness) last() sent {
 }
 
 // press presses the button of the last message whose postback data is for
-// action a (a=…).
-func (h *harness) press(a string) flows.Input {
+// action a (a=…) and, if given, has argument r (r=…).
+func (h *harness) press(a string, r ...string) flows.Input {
 	h.t.Helper()
 	rs := h.last().replies
 	for _, c := range rs[len(rs)-1].Choices {
-		if strings.HasPrefix(c.Data, "a="+a+"&") || c.Data == "a="+a {
+		v, err := url.ParseQuery(c.Data)
+		if err == nil && v.Get("a") == a && (len(r) == 0 || v.Get("r") == r[0]) {
 			return flows.Input{Kind: flows.InPostback, Data: c.Data}
 		}
 	}
-	h.t.Fatalf("no %q button in %+v", a, rs[len(rs)-1])
+	h.t.Fatalf("no %q %v button in %+v", a, r, rs[len(rs)-1])
 	return flows.Input{}
 }

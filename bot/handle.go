@@ -62,7 +62,8 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event) (err error) {
 }
 
 func (b *Bot) env() flows.Env {
-	return flows.Env{Now: b.opts.Now(), Expiry: b.opts.Expiry, NewConv: newConvID(), TipsURL: b.opts.TipsURL}
+	return flows.Env{Now: b.opts.Now(), Expiry: b.opts.Expiry, NewConv: newConvID(), TipsURL: b.opts.TipsURL,
+		StaffHours: b.opts.StaffHours, Understander: b.opts.Understander}
 }
 
 // outbox is what one event has to send, saved with the state so that a
@@ -112,7 +113,12 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 				s = flows.State{}
 			}
 		}
-		s.AccountID = rec.Link
+		s.AccountID, s.Handoff = rec.Link, rec.Handoff
+		if !s.Active() && in.Kind != flows.InUnfollow && in.Kind != flows.InUnsend {
+			// No conversation: the user may have withdrawn lately and ask
+			// about it (one more read, only for users not in a conversation).
+			b.recallFiling(ctx, log, user, &s)
+		}
 		if rec.Handoff == taikai.HandoffPaused && in.Kind != flows.InUnfollow && in.Kind != flows.InResumed && in.Kind != flows.InPaused && in.Kind != flows.InUnsend {
 			// Staff have this conversation: the bot stays silent.
 			log.Info("staff have the conversation; the bot stays silent")
@@ -152,6 +158,10 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 				if cur.Kind == flows.InStaffAsked {
 					rec.Handoff = taikai.HandoffRequested
 				}
+			case flows.EffLeaveStaff:
+				if cur.Kind == flows.InStaffLeft {
+					rec.Handoff = ""
+				}
 			case flows.EffCheck:
 				tr.Checked = cur.Status
 			case flows.EffFile:
@@ -160,7 +170,8 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		}
 
 		next := taikai.Record{Link: s.AccountID, Version: rec.Version}
-		if s.Active() {
+		if !s.Blank() {
+			// A conversation, or what outlives one (the language).
 			if next.Conv, err = json.Marshal(s); err != nil {
 				return err
 			}
@@ -179,20 +190,52 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			}
 			return err
 		}
-		handoff := rec.Handoff
-		if !s.Active() && handoff == taikai.HandoffRequested && tr.Filing != nil && tr.Filing.Outcome == taikai.OutcomeFiled {
-			// The conversation is over: so is the wait for staff.
-			if err := b.opts.Store.SetHandoff(ctx, user, ""); err == nil {
-				handoff = ""
-			}
+		if tr.Filing != nil && tr.Filing.Outcome == taikai.OutcomeFiled && s.Filed != nil {
+			b.rememberFiling(ctx, log, user, s.Filed)
 		}
+		// (Nothing is filed while the user waits for staff: the flow keeps
+		// quiet until they go back to the bot, which ends the wait.)
 		b.deliver(ctx, log, ob, false)
-		tr.At, tr.State, tr.Handoff = b.opts.Now(), s, handoff
+		tr.At, tr.State, tr.Handoff = b.opts.Now(), s, rec.Handoff
 		if !ev.Received.IsZero() {
 			tr.Latency = b.opts.Now().Sub(ev.Received)
 		}
 		b.track(ctx, tr)
 		return nil
+	}
+}
+
+// rememberFiling keeps the receipt of a filed withdrawal for
+// flows.FiledMemory, under the user's pseudonym: the conversation and the
+// link are erased, and "was it filed?" must still be answered. Losing it
+// costs only that answer, so a failure is logged, not retried.
+func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string, f *flows.Filed) {
+	data, err := json.Marshal(f)
+	if err == nil {
+		err = b.opts.Store.Remember(ctx, "filed:"+b.hash(user), data, flows.FiledMemory)
+	}
+	if err != nil {
+		log.Warn("filing not remembered", "err", err)
+	}
+}
+
+// recallFiling puts what is remembered of the user's latest filing into s.
+func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user string, s *flows.State) {
+	data, err := b.opts.Store.Recall(ctx, "filed:"+b.hash(user))
+	if err != nil {
+		log.Warn("filing not recalled", "err", err)
+		return
+	}
+	if data == nil {
+		return
+	}
+	var f flows.Filed
+	if err := json.Unmarshal(data, &f); err != nil {
+		return
+	}
+	s.Filed = &f
+	if s.Lang == "" {
+		s.Lang = f.Lang
 	}
 }
 
@@ -252,12 +295,26 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 			return fail(err)
 		}
 		return flows.Input{Kind: flows.InStatus, Status: st}
+	case flows.EffProfile:
+		// Only the language is used; without it the user is spoken to in Japanese.
+		lang, err := b.opts.Channel.Language(ctx, user)
+		if err != nil {
+			log.Info("profile not read", "err", redact(err))
+			return flows.Input{Kind: flows.InProfile}
+		}
+		return flows.Input{Kind: flows.InProfile, Language: lang}
 	case flows.EffAskStaff:
 		if err := b.opts.Store.SetHandoff(ctx, user, taikai.HandoffRequested); err != nil {
 			log.Warn("staff queue unavailable", "err", err)
 			return flows.Input{Kind: flows.InUnavailable}
 		}
 		return flows.Input{Kind: flows.InStaffAsked}
+	case flows.EffLeaveStaff:
+		if err := b.opts.Store.SetHandoff(ctx, user, ""); err != nil {
+			log.Warn("staff queue unavailable", "err", err)
+			return flows.Input{Kind: flows.InUnavailable}
+		}
+		return flows.Input{Kind: flows.InStaffLeft}
 	case flows.EffFile:
 		w, err := b.opts.Marketplace.Withdraw(ctx, e.AccountID, e.Key, e.Request)
 		var blocked *taikai.BlockedError

@@ -133,7 +133,7 @@ func (j *Journal) trackUser(ctx context.Context, pipe redis.Pipeliner, t chat.Tu
 		step = string(flows.StepIdle)
 	}
 	fields := []any{step, ms, "step", step, "updated", ms, "account", s.AccountID, "handoff", t.Handoff,
-		"failures", strconv.Itoa(s.Failures), "help", strconv.FormatBool(s.HelpShown),
+		"failures", strconv.Itoa(s.Failures), "help", strconv.FormatBool(len(s.Advised) > 0),
 		"reason", string(s.Reason), "reason_text", s.ReasonText}
 	if st := s.Status; st != nil {
 		fields = append(fields, "name", st.DisplayName, "blockers", blockerList(st), "role", role(st))

@@ -364,12 +364,12 @@ var stuckLabels = map[Stuck]string{
 }
 
 func reasonLabel(r string) string {
-	return map[string]string{"not_using": "使わなくなった", "hard_to_earn": "稼ぐのが難しい", "reset_rating": "評価をリセットしたい", "other": "その他", "none": "回答なし"}[r]
+	return map[string]string{"not_using": "使わなくなった", "hard_to_earn": "稼ぐのが難しい", "reset_rating": "評価をリセットしたい", "other": "その他", "none": "回答しない"}[r]
 }
 
 func blockerLabel(k string) string {
 	return map[string]string{string(taikai.BlockerPurchase): "購入が未完了", string(taikai.BlockerDelivery): "正式な納品なし",
-		string(taikai.BlockerPayout): "振込依頼中", string(taikai.BlockerBalance): "売上金残高"}[k]
+		string(taikai.BlockerPayout): "振込申請中", string(taikai.BlockerBalance): "売上金残高"}[k]
 }
 
 var funcs = template.FuncMap{

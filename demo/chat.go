@@ -34,32 +34,23 @@ type Chat struct {
 	last    lineemu.Event
 }
 
-const commands = `コマンド:
-  番号        ボタンを押す
-  /sticker    スタンプを送る
-  /image      画像を送る
-  /old N      ひとつ前のメッセージのボタン N を押す（古いボタン）
-  /double N   ボタン N を素早く2回押す
-  /redeliver  直前のイベントをLINEが再送したことにする
-  /wait 25h   時間を進める
-  /impostor   次の連携を別のLINEユーザーが開いたことにする（連携は失敗します）
-  /block      ブロックする    /unblock  ブロックを解除する
-  /help       このヘルプ      /quit     終了する`
+// w is the demo's own words, in the demo user's language.
+func (c *Chat) w() *words { return wordsFor(c.Sys.Language) }
 
 // Run chats until In ends or the user types /quit.
 func (c *Chat) Run(ctx context.Context) error {
 	c.lines = bufio.NewScanner(c.In)
 	c.lines.Buffer(make([]byte, 64<<10), 1<<20)
 	if c.Interactive {
-		fmt.Fprintf(c.Out, "taikai demo — LINEのトークを再現しています（bot %s）。\n", c.Sys.BotURL)
-		fmt.Fprintf(c.Out, "スタッフ用コンソール: %s/console/ （トークン %s）  メトリクス: %s/metrics\n%s\n\n", c.Sys.BotURL, ConsoleToken, c.Sys.BotURL, commands)
+		fmt.Fprintf(c.Out, c.w().intro, c.Sys.BotURL)
+		fmt.Fprintf(c.Out, c.w().console, c.Sys.BotURL, ConsoleToken, c.Sys.BotURL, c.w().commands)
 	}
 	// The demo user adds the bot as a friend.
 	if err := c.send(ctx, c.Sys.Emulator.Follow(User, false)); err != nil {
 		return err
 	}
 	for {
-		line, ok := c.read("あなた> ")
+		line, ok := c.read(c.w().you)
 		if !ok {
 			return nil
 		}
@@ -94,7 +85,7 @@ func (c *Chat) turn(ctx context.Context, line string) error {
 	cmd, arg, _ := strings.Cut(line, " ")
 	switch cmd {
 	case "/help":
-		fmt.Fprintln(c.Out, commands)
+		fmt.Fprintln(c.Out, c.w().commands)
 		return nil
 	case "/sticker":
 		return c.send(ctx, emu.Sticker(User))
@@ -103,8 +94,20 @@ func (c *Chat) turn(ctx context.Context, line string) error {
 	case "/impostor":
 		// The next account link is opened by another LINE user: LINE refuses it.
 		emu.LinkAs(User, "U00000000000000000000000000000bad")
-		fmt.Fprintln(c.Out, "  （次の連携は別のLINEユーザーが開いたことにします）")
+		fmt.Fprintln(c.Out, c.w().impostor)
 		return nil
+	case "/linkfailed":
+		// LINE refused a link; this shape of the event names the user (and,
+		// like every failed link, carries no reply token).
+		ev := emu.AccountLink(User, "nonce-refused-0000", false)
+		ev["source"] = map[string]any{"type": "user", "userId": User}
+		return c.send(ctx, ev)
+	case "/linknonce":
+		if len(arg) < 10 {
+			fmt.Fprintln(c.Out, c.w().nonceExample)
+			return nil
+		}
+		return c.send(ctx, emu.AccountLink(User, arg, true))
 	case "/block":
 		return c.send(ctx, emu.Unfollow(User))
 	case "/unblock":
@@ -117,15 +120,15 @@ func (c *Chat) turn(ctx context.Context, line string) error {
 	case "/wait":
 		d, err := time.ParseDuration(arg)
 		if err != nil {
-			fmt.Fprintln(c.Out, "  （例: /wait 25h）")
+			fmt.Fprintln(c.Out, c.w().waitExample)
 			return nil
 		}
 		c.Sys.Clock.Advance(d)
-		fmt.Fprintf(c.Out, "  （%s 経過）\n", d)
+		fmt.Fprintf(c.Out, c.w().later, d)
 		return nil
 	case "/old":
 		if len(c.older) == 0 {
-			fmt.Fprintln(c.Out, "  （古いボタンはありません）")
+			fmt.Fprintln(c.Out, c.w().noOld)
 			return nil
 		}
 		return c.press(ctx, c.older[len(c.older)-1], arg, 1)
@@ -142,7 +145,7 @@ func (c *Chat) turn(ctx context.Context, line string) error {
 func (c *Chat) press(ctx context.Context, set []lineemu.Action, arg string, times int) error {
 	n, err := strconv.Atoi(arg)
 	if err != nil || n < 1 || n > len(set) {
-		fmt.Fprintln(c.Out, "  （そのボタンはありません）")
+		fmt.Fprintln(c.Out, c.w().noButton)
 		return nil
 	}
 	a := set[n-1]
@@ -153,7 +156,7 @@ func (c *Chat) press(ctx context.Context, set []lineemu.Action, arg string, time
 	if shown == "" {
 		shown = a.Label
 	}
-	fmt.Fprintf(c.Out, "  （ボタン: %s）\n", shown)
+	fmt.Fprintf(c.Out, c.w().button, shown)
 	var evs []lineemu.Event
 	for i := 0; i < times; i++ {
 		evs = append(evs, c.Sys.Emulator.Postback(User, a.Data))
@@ -181,7 +184,7 @@ func (c *Chat) post(ctx context.Context, ev lineemu.Event) error {
 		return err
 	}
 	if code != http.StatusOK {
-		fmt.Fprintf(c.Out, "  （webhook: HTTP %d）\n", code)
+		fmt.Fprintf(c.Out, c.w().webhookStatus, code)
 	}
 	return nil
 }
@@ -219,7 +222,7 @@ func (c *Chat) settle() error {
 			c.buttons = append(c.buttons, a)
 			l := fmt.Sprintf("[%d] %s", len(c.buttons), a.Label)
 			if a.Type == "uri" {
-				l += "（リンク）"
+				l += c.w().link
 			}
 			labels = append(labels, l)
 		}
@@ -228,7 +231,7 @@ func (c *Chat) settle() error {
 		}
 	}
 	for _, v := range c.Sys.Emulator.Violations() {
-		fmt.Fprintf(c.Out, "  ！LINEのルール違反: %s\n", v)
+		fmt.Fprintf(c.Out, c.w().ruleBroken, v)
 	}
 	return nil
 }
@@ -240,7 +243,7 @@ var accountButton = regexp.MustCompile(`<button type="submit" name="account" val
 // redirect to LINE's account-link dialog, which sends the accountLink event.
 func (c *Chat) openLink(ctx context.Context, link string) error {
 	if c.Interactive {
-		fmt.Fprintf(c.Out, "  （リンクを開きます: %s ブラウザで開くこともできます）\n", link)
+		fmt.Fprintf(c.Out, c.w().opening, link)
 	}
 	hc := &http.Client{Timeout: 10 * time.Second}
 	res, err := hc.Get(link)
@@ -251,20 +254,20 @@ func (c *Chat) openLink(ctx context.Context, link string) error {
 	res.Body.Close()
 	found := accountButton.FindAllStringSubmatch(string(page), -1)
 	if len(found) == 0 {
-		fmt.Fprintln(c.Out, "  （ログイン画面を開けませんでした）")
+		fmt.Fprintln(c.Out, c.w().noLoginPage)
 		return nil
 	}
-	fmt.Fprintln(c.Out, "  ログイン画面（サンドボックス）: LINEと連携するアカウントを選んでください。")
+	fmt.Fprintln(c.Out, c.w().loginPage)
 	for i, f := range found {
-		fmt.Fprintf(c.Out, "     [%d] %s（%s）\n", i+1, html.UnescapeString(f[2]), f[1])
+		fmt.Fprintf(c.Out, c.w().account, i+1, html.UnescapeString(f[2]), f[1])
 	}
 	for {
-		line, ok := c.read("番号> ")
+		line, ok := c.read(c.w().number)
 		if !ok {
 			return nil
 		}
 		if line == "/cancel" {
-			fmt.Fprintln(c.Out, "  （ログインをやめました）")
+			fmt.Fprintln(c.Out, c.w().cancelled)
 			return nil
 		}
 		n, err := strconv.Atoi(line)
@@ -274,7 +277,7 @@ func (c *Chat) openLink(ctx context.Context, link string) error {
 			}
 		}
 		if err != nil || n < 1 || n > len(found) {
-			fmt.Fprintln(c.Out, "  （番号で選んでください。やめるときは /cancel）")
+			fmt.Fprintln(c.Out, c.w().pickNumber)
 			continue
 		}
 		u, _ := url.Parse(link)
@@ -286,7 +289,7 @@ func (c *Chat) openLink(ctx context.Context, link string) error {
 		io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK {
-			fmt.Fprintf(c.Out, "  （連携画面: HTTP %d）\n", res.StatusCode)
+			fmt.Fprintf(c.Out, c.w().linkPageStatus, res.StatusCode)
 		}
 		return c.settle()
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/taikaibot/taikai/chat"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/lineemu"
 	"github.com/taikaibot/taikai/marketplace/sandbox"
 	"github.com/taikaibot/taikai/queue"
@@ -77,6 +78,12 @@ type Config struct {
 	LineFaults func(http.Handler) http.Handler
 	// ConsoleToken signs staff in to the console; default ConsoleToken.
 	ConsoleToken string
+	// Language is the demo user's LINE profile language; default "ja".
+	Language string
+	// Start is where the clock starts (it then runs); default now.
+	Start time.Time
+	// StaffHours are when staff answer; the zero value is "always".
+	StaffHours flows.StaffHours
 }
 
 // ConsoleToken is the demo console's sign-in token.
@@ -88,6 +95,8 @@ type System struct {
 	Sandbox  *sandbox.Server
 	Store    *store.Store
 	Clock    *Clock
+	// Language is the demo user's LINE profile language.
+	Language string
 	// Replicas are the bot's replicas, sharing one Redis; BotURL is the
 	// first one's.
 	Replicas []*Replica
@@ -116,6 +125,13 @@ func Start(cfg Config) (sys *System, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	sys = &System{Clock: &Clock{}}
+	if !cfg.Start.IsZero() {
+		sys.Clock.Advance(time.Until(cfg.Start))
+	}
+	if cfg.Language == "" {
+		cfg.Language = "ja"
+	}
+	sys.Language = cfg.Language
 	defer func() {
 		if err != nil {
 			sys.Close()
@@ -153,7 +169,7 @@ func Start(cfg Config) (sys *System, err error) {
 	}
 	sys.LineURL, sys.MarketURL = lineURL, marketURL
 	sys.Emulator = lineemu.New(lineemu.Options{ChannelSecret: ChannelSecret, AccessToken: AccessToken, Now: sys.Clock.Now})
-	sys.Emulator.AddUser(lineemu.Profile{UserID: User, DisplayName: "デモユーザー", Language: "ja"})
+	sys.Emulator.AddUser(lineemu.Profile{UserID: User, DisplayName: "デモユーザー", Language: cfg.Language})
 	sys.Sandbox = sandbox.New(sandbox.Options{
 		Token: MarketToken, AccountLinkURL: lineURL + "/dialog/bot/accountLink", Accounts: cfg.Accounts, Now: sys.Clock.Now,
 		OrderURL: func(id string) string { return "https://market.example/orders/" + id },
@@ -197,7 +213,7 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 	}
 	r, err := replica.New(replica.Config{
 		ChannelSecret: ChannelSecret, AccessToken: AccessToken, LineURL: s.LineURL,
-		MarketURL: s.MarketURL, MarketToken: MarketToken, LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling",
+		MarketURL: s.MarketURL, MarketToken: MarketToken, LinkURL: s.MarketURL + "/link", TipsURL: "https://market.example/guide/selling", StaffHours: cfg.StaffHours,
 		KeyPrefix: cfg.KeyPrefix, Expiry: cfg.Expiry, Partitions: cfg.Partitions,
 		// Short, so that a stopped replica's partitions move soon, and a
 		// replica stops soon.

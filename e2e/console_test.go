@@ -99,8 +99,8 @@ func TestHandoffToStaffAndBack(t *testing.T) {
 	// The user asks for a person from the warning step.
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "担当者に相談する")))
 	got := texts(sys)
-	if !strings.Contains(got[len(got)-2], "担当者にお繋ぎします") {
-		t.Fatalf("asking for staff: %q", got[len(got)-2:])
+	if !strings.Contains(got[len(got)-1], "担当者にお繋ぎしました") {
+		t.Fatalf("asking for staff: %q", got[len(got)-1])
 	}
 	_, list := consoleGet(t, sys, "/console/conversations", bearer)
 	row := regexp.MustCompile(`(?s)<tr data-user="` + user + `">.*?</tr>`).FindString(list)
@@ -132,6 +132,7 @@ func TestHandoffToStaffAndBack(t *testing.T) {
 	// The conversation goes on from there.
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "使わなくなった")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会手続きを続ける")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
 	if sys.Sandbox.Filed() != 1 {
 		t.Fatalf("filed %d; want 1", sys.Sandbox.Filed())

@@ -9,13 +9,24 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/taikaibot/taikai/demo"
+	"github.com/taikaibot/taikai/flows"
 )
 
-var expectFiled = regexp.MustCompile(`(?m)^# expect filed=(\d+)$`)
+var (
+	expectFiled = regexp.MustCompile(`(?m)^# expect filed=(\d+)$`)
+	// "# language en": the user's LINE profile is in that language.
+	profileLanguage = regexp.MustCompile(`(?m)^# language (\S+)$`)
+)
+
+// conversationStart is when every scripted conversation starts: a
+// Wednesday evening in Tokyo, after staff hours (Mon-Fri 10:00-18:00), so
+// that the times the bot shows are the same on every run.
+var conversationStart = time.Date(2026, 11, 25, 19, 30, 0, 0, time.FixedZone("JST", 9*60*60))
 
 // TestConversations replays whole conversations — signed webhooks through
 // the real HTTP handler, the LINE emulator and the sandbox marketplace — and
@@ -33,7 +44,15 @@ func TestConversations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sys := startSystem(t)
+			hours, err := flows.ParseStaffHours(flows.DefaultStaffHours)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := demo.Config{Start: conversationStart, StaffHours: hours}
+			if m := profileLanguage.FindSubmatch(in); m != nil {
+				cfg.Language = string(m[1])
+			}
+			sys := startSystemWith(t, cfg)
 			var out bytes.Buffer
 			chat := &demo.Chat{Sys: sys, In: bytes.NewReader(in), Out: &out}
 			if err := chat.Run(context.Background()); err != nil {
@@ -82,12 +101,15 @@ func TestReadmeShowsRealTranscripts(t *testing.T) {
 	readme := read("README.md")
 	clean := read("testdata/conversations/clean_withdrawal.golden")
 	blocked := read("testdata/conversations/blocked_everything.golden")
+	english := read("testdata/conversations/en_walkthrough.golden")
 	from := []byte("番号> acc_many")
 	i := bytes.Index(blocked, from)
 	if i < 0 {
 		t.Fatalf("blocked_everything.golden lacks %q, where the README's excerpt starts", from)
 	}
-	for name, want := range map[string][]byte{"clean_withdrawal.golden": clean, "blocked_everything.golden (from the login on)": blocked[i:]} {
+	for name, want := range map[string][]byte{
+		"clean_withdrawal.golden": clean, "blocked_everything.golden (from the login on)": blocked[i:], "en_walkthrough.golden": english,
+	} {
 		if !bytes.Contains(readme, want) {
 			t.Errorf("README's transcript differs from testdata/conversations/%s; copy it in", name)
 		}

@@ -132,7 +132,7 @@ func toConfirm(t *testing.T, sys *demo.System, account string) {
 	send(t, sys, sys.Emulator.Text(user, "退会したい"))
 	linkAs(t, sys, account)
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
-	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "回答しない")))
 }
 
 func freePort(t *testing.T) int {

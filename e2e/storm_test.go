@@ -169,7 +169,7 @@ func storm(t testing.TB, sys *demo.System, urls func() []string, users int, tick
 				fail(true)
 				return
 			}
-			for step, label := range []string{"理解して次へ進む", "使わなくなった", "退会する"} {
+			for step, label := range []string{"理解して次へ進む", "回答しない", "退会する"} {
 				data := button(msgs[len(msgs)-1], label)
 				if data == "" {
 					fail(false)

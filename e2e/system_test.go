@@ -26,12 +26,13 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 		{"follow_unblocked.json", 1, "友だち追加"},
 		{"message_text_taikai.json", 1, "アカウントとの連携が必要です"},
 		{"message_text_fullwidth.json", 1, "アカウントとの連携が必要です"},
-		{"message_sticker.json", 2, "こちらでは退会のお手続き"},
-		{"message_image.json", 2, "こちらでは退会のお手続き"},
-		{"postback_withdraw_reason.json", 2, "こちらでは退会のお手続き"},
-		{"two_events_same_user.json", 3, "連携が必要です"},
-		{"account_link_failed.json", 0, ""},
-		{"account_link_ok.json", 2, "こちらでは"}, // unknown nonce: explained
+		{"message_sticker.json", 2, "退会をご希望の場合は"},
+		{"message_image.json", 2, "退会をご希望の場合は"},
+		{"postback_withdraw_reason.json", 2, "退会をご希望の場合は"},
+		{"two_events_same_user.json", 3, "連携をお待ちしています"},    // the question answered, then where the user is
+		{"account_link_failed.json", 0, ""},                // names no one: nobody to answer
+		{"account_link_failed_user.json", 2, "退会をご希望の場合は"}, // explained, by push (no reply token)
+		{"account_link_ok.json", 2, "こちらでは"},               // unknown nonce: explained
 		{"unfollow.json", 0, ""},
 		{"unsend.json", 0, ""},
 		{"unknown_event.json", 0, ""},
@@ -57,6 +58,13 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 			}
 			if tc.want != "" && !strings.Contains(got[len(got)-1], tc.want) {
 				t.Errorf("last message %q; want it to contain %q", got[len(got)-1], tc.want)
+			}
+			if !strings.Contains(string(body), "replyToken") {
+				for _, m := range sys.Emulator.Messages(user) {
+					if m.Via != "push" {
+						t.Errorf("an event without a reply token answered by %s", m.Via)
+					}
+				}
 			}
 			noViolations(t, sys)
 		})
@@ -114,7 +122,7 @@ func TestBlockerAppearingBeforeFilingIsExplained(t *testing.T) {
 	sys.Sandbox.Update("acc_clean", func(a *sandbox.Account) { a.Purchases[0].Status = sandbox.OrderCompleted })
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "もう一度確認する")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
-	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "回答しない")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
 	if sys.Sandbox.Filed() != 1 {
 		t.Errorf("filed %d; want 1 after the blocker was cleared", sys.Sandbox.Filed())
@@ -178,7 +186,7 @@ func TestMarketplaceDownIsToldAndRecovers(t *testing.T) {
 	down.Store(false)
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "もう一度確認する")))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
-	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "答えない")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "回答しない")))
 	down.Store(true)
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
 	got = texts(sys)
@@ -201,10 +209,10 @@ func TestLogsHoldNoMessageText(t *testing.T) {
 	send(t, sys, sys.Emulator.Text(user, "退会したい"))
 	linkAs(t, sys, "acc_clean")
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
-	send(t, sys, sys.Emulator.Text(user, "秘密の事情ひみつ123"))
+	send(t, sys, sys.Emulator.Text(user, "引っ越し先の事情123のため"))
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "退会する")))
 	out := logs.String()
-	for _, secret := range []string{"秘密の事情ひみつ123", "退会したい", user, demo.ChannelSecret, demo.AccessToken} {
+	for _, secret := range []string{"引っ越し先の事情123のため", "退会したい", user, demo.ChannelSecret, demo.AccessToken} {
 		if strings.Contains(out, secret) {
 			t.Errorf("logs contain %q", secret)
 		}
@@ -214,4 +222,61 @@ func TestLogsHoldNoMessageText(t *testing.T) {
 			t.Errorf("logs lack %q", want)
 		}
 	}
+}
+
+// TestUsedNonceKeepsTheLink sends, for a linked user, an account-link event
+// whose nonce is unknown (used, expired): the link stays, and the user is
+// told the attempt was not valid.
+func TestUsedNonceKeepsTheLink(t *testing.T) {
+	sys := startSystem(t)
+	send(t, sys, sys.Emulator.Text(user, "退会したい"))
+	linkAs(t, sys, "acc_clean")
+	body, err := os.ReadFile(filepath.Join(repo, "testdata/webhook/account_link_used_nonce.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, err := sys.Emulator.Post(context.Background(), body); err != nil || code != http.StatusOK {
+		t.Fatalf("webhook: %d, %v", code, err)
+	}
+	wait(t, sys)
+	got := texts(sys)
+	if len(got) < 2 || !strings.Contains(got[len(got)-2], "現在のアカウント連携はそのままです") {
+		t.Fatalf("messages %q; want the attempt called invalid, the link kept", got)
+	}
+	rec, err := sys.Store.Load(context.Background(), user)
+	if err != nil || rec.Link != "acc_clean" {
+		t.Errorf("link %q, %v; want acc_clean still", rec.Link, err)
+	}
+	// The conversation goes on where it was.
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "理解して次へ進む")))
+	noViolations(t, sys)
+}
+
+// TestProfileIsReadOnce counts the LINE profile reads of a whole
+// withdrawal, and of what follows it: the language is read once and kept.
+func TestProfileIsReadOnce(t *testing.T) {
+	var reads atomic.Int64
+	sys := startSystemWith(t, demo.Config{Language: "en", LineFaults: func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/v2/bot/profile/") {
+				reads.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}})
+	send(t, sys, sys.Emulator.Follow(user, false))
+	send(t, sys, sys.Emulator.Text(user, "close my account"))
+	linkAs(t, sys, "acc_clean")
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "I understand, go on")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "Prefer not to say")))
+	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "Confirm closure")))
+	send(t, sys, sys.Emulator.Sticker(user))
+	got := texts(sys)
+	if sys.Sandbox.Filed() != 1 || !strings.Contains(got[len(got)-1], "accepted") {
+		t.Fatalf("filed %d; last message %q", sys.Sandbox.Filed(), got[len(got)-1])
+	}
+	if n := reads.Load(); n != 1 {
+		t.Errorf("the profile was read %d times; want once", n)
+	}
+	noViolations(t, sys)
 }

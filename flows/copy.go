@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -9,141 +10,153 @@ import (
 	"github.com/taikaibot/taikai"
 )
 
-// catalog is every piece of user-facing copy for one language. A second
-// language is a second value of this type, chosen per user; the compiler
-// then checks that no line is missing.
+// catalog is every word the user sees, in one language: messages, button
+// labels, and how dates, amounts and ratings are written. There is one
+// value per language (ja, en). The compiler cannot tell an empty or missing
+// line; TestCatalogsAreComplete does: every field set, every map complete,
+// and the same format verbs in every language.
 type catalog struct {
+	// The conversation around the steps.
 	greeting, idleHelp, offScript, sticker, media, inProgress, staleButton, ended,
-	expired, nothingToCancel, cancelled, group, unlinked, notLinked string
+	expired, nothingToCancel, cancelled, group, unlinked, unlinkedStopped, notLinked,
+	hello, welcome, langSet string
 
-	linkPrompt, linkButton, linkRetry, linked, linkNotFound, linkUnavailable, accountGone string
+	// Linking.
+	linkPrompt, linkButton, linkRetry, linkFailed, linked, linkNotFound, linkInvalidKept,
+	linkUnavailable, accountGone string
 
-	checkPending, checkUnavailable, blockedHead, blockedFoot, blockedAtFiling, moreItems string
-	purchase, purchaseDelivered, delivery, payout, balance                               string
+	// Checking and blockers. blockedHead takes the name and the count.
+	// blockedSame takes the count: a check found the blockers it found before.
+	checkPending, checkUnavailable, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
+	purchase, purchaseDelivered, delivery, payout, balance                                                                             string
 
-	warning, noRating, reasonPrompt, reasonTextPrompt, reasonTruncated string
-	helpResetRating, helpHardToEarn, helpHardToEarnURL                 string
+	// The warning takes the name, the rating line and the orders line.
+	warning string
+	// Reasons.
+	reasonPrompt, reasonTextPrompt, reasonTruncated, reasonUnclear, reasonTextUnclear, reasonWithText string
 
-	confirm, fileUnavailable, filed string
+	// Advice per reason; each takes what it names.
+	adviceNotUsing, adviceHardToEarn, adviceHardToEarnURL, adviceResetHigh, adviceResetLow string
 
-	staffAsked, staffUnavailable, paused, resumed string
+	// Confirm: name, reason, and the loss line (lossLine takes the rating and orders lines).
+	confirm, lossLine, lossLineNone, declined, fileUnavailable, filed string
+	// After filing: the receipt (id, time) and a closing.
+	filedStatus, filedThanks string
+
+	// Questions asked when a text at a decision step is unclear.
+	askWarning, askHelp, askConfirm string
+
+	// Staff. staffAskedClosed and staffWaitClosed take the next opening.
+	staffAsked, staffAskedClosed, staffWait, staffWaitClosed, staffLeft, staffUnavailable, backUnavailable, paused, resumed string
+
+	// How things are written. yen takes the grouped digits; rating the
+	// stars and the count; orders the count; opening the day, the weekday
+	// and the time.
+	yenFormat, rating, ratingOne, noRating, orders, ordersOne     string
+	dateLayout, dayLayout, timeLayout, receiptTimeLayout, opening string
+	weekdays                                                      [7]string
+
+	// remind is each step in one line, shown with its buttons after an
+	// answer that is not the step itself.
+	remind map[Step]string
+	// faq answers each topic; faqShort answers it again, in one line.
+	faq, faqShort map[Topic]string
 
 	labels  map[action]string
 	reasons map[taikai.Reason]string
-	aliases map[action][]string
 }
 
-var ja = catalog{
-	greeting:        "友だち追加ありがとうございます。\nこちらはマーケットプレイスの退会サポートです。退会を妨げている取引や売上金を確認し、解決の方法をご案内します。\n退会をご希望の場合は「退会したい」と送るか、下のボタンを押してください。",
-	idleHelp:        "こちらでは退会のお手続きをお手伝いしています。\n「退会したい」と送るか、下のボタンを押してください。",
-	offScript:       "すみません、そのメッセージにはお答えできません。下のボタンから選ぶか、ボタンの文言をそのまま送ってください。",
-	sticker:         "スタンプありがとうございます。",
-	media:           "画像やファイルなどは受け付けていません。",
-	inProgress:      "退会のお手続きの途中です。続きはこちらです。",
-	staleButton:     "そのボタンは以前のご案内のものです。現在のお手続きをご案内します。",
-	ended:           "そのボタンのお手続きはすでに終了しています。",
-	expired:         "前回の操作から時間が経ったため、お手続きはいったん終了しました。必要でしたら、もう一度最初からどうぞ。",
-	nothingToCancel: "現在、進行中のお手続きはありません。",
-	cancelled:       "退会のお手続きを中止しました。アカウントはこれまでどおりご利用いただけます。",
-	group:           "このアカウントは1対1のトークでのみご利用いただけます。お手数ですが、個別のトークでお話しください。",
-	unlinked:        "アカウントの連携を解除しました。",
-	notLinked:       "連携しているアカウントはありません。",
+// catalogs are the catalogs by language.
+var catalogs = map[Lang]*catalog{LangJa: &ja, LangEn: &en}
 
-	linkPrompt:      "退会のお手続きには、マーケットプレイスのアカウントとの連携が必要です。下のボタンからログインしてください（リンクの有効期限は10分です）。連携はいつでも解除できます。",
-	linkButton:      "ログインして連携する",
-	linkRetry:       "アカウント連携はまだ完了していません。連携に失敗した場合は、このLINEをお使いのご本人のアカウントでログインして、もう一度お試しください。",
-	linked:          "アカウントの連携が完了しました。",
-	linkNotFound:    "アカウント連携を確認できませんでした。リンクの有効期限（10分）が切れたか、すでに使われた可能性があります。",
-	linkUnavailable: "ただいま連携用のリンクを発行できません。少し時間をおいて「連携をやり直す」を押してください。",
-	accountGone:     "連携しているアカウントが見つかりませんでした。お手数ですが、もう一度アカウントを連携してください。",
-
-	checkPending:      "退会の条件をまだ確認できていません。「もう一度確認する」を押してください。",
-	checkUnavailable:  "ただいまマーケットプレイスに接続できず、退会の条件を確認できませんでした。少し時間をおいて「もう一度確認する」を押してください。",
-	blockedHead:       "%sさんが退会するには、先に次の%d件の対応が必要です。",
-	blockedFoot:       "対応が済んだら「もう一度確認する」を押してください。お手続きをやめることもできます。",
-	blockedAtFiling:   "申請の直前に、対応が必要な項目が見つかりました。退会はまだ完了していません。",
-	moreItems:         "ほか%d件",
-	purchase:          "■ 購入した取引が完了していません\n「%s」（注文番号 %s／出品者：%s）\n→ 出品者に連絡して、取引を完了してください。",
-	purchaseDelivered: "■ 購入した取引が完了していません\n「%s」（注文番号 %s／出品者：%s）\n→ 納品された内容を確認し、問題なければ承認して取引を完了してください。",
-	delivery:          "■ 正式な納品が済んでいない販売があります\n「%s」（注文番号 %s／購入者：%s）\n→ トークルームから正式な納品を行ってください。",
-	payout:            "■ 振込依頼中の売上金があります\n%s（申請日 %s、振込予定日 %s）\n→ 振込が完了するまでお待ちください。",
-	balance:           "■ 売上金の残高が%sあります\n→ 振込申請をして、残高を0円にしてください。",
-
-	warning:           "退会の前に、必ずご確認ください。\n\n・%sさんの評価（%s）と取引実績（完了%d件）は、退会するとすべて削除されます。\n・再登録しても、評価や実績は引き継がれません。\n・再登録はできますが、アカウントを同時に2つ以上持つことはできません。\n\n退会後は元に戻せません。",
-	noRating:          "まだありません",
-	reasonPrompt:      "差し支えなければ、退会の理由を教えてください（任意です）。ボタンを選ぶほか、理由を直接入力することもできます。",
-	reasonTextPrompt:  "退会の理由をご自由に入力してください（500文字まで）。",
-	reasonTruncated:   "理由は先頭の500文字までを受け付けました。",
-	helpResetRating:   "現在の評価は★%s（%d件）と高い評価です。再登録すると評価はゼロからになり、今の評価は引き継がれません。評価をリセットする目的でしたら、退会しないほうがよいかもしれません。\nもちろん、このままお手続きを続けることもできます。",
-	helpHardToEarn:    "サービスのタイトルや価格、サンプル画像を見直すと、売れやすくなることがあります。\nもちろん、このままお手続きを続けることもできます。",
-	helpHardToEarnURL: "サービスのタイトルや価格、サンプル画像を見直すと、売れやすくなることがあります。販売のコツはこちらにまとめています。\n%s\nもちろん、このままお手続きを続けることもできます。",
-
-	confirm:         "次の内容で退会を申請します。\n\nアカウント：%s\n理由：%s\n\n申請後は取り消せません。退会しますか？",
-	fileUnavailable: "ただいま退会の申請を送信できませんでした。退会はまだ完了していません。少し時間をおいて、もう一度「退会する」を押してください。",
-	filed:           "退会を受け付けました。\n受付番号：%s\n\nこれまでご利用いただき、ありがとうございました。LINEとのアカウント連携も解除しました。",
-
-	staffAsked:       "担当者にお繋ぎします。このトークのまま、担当者からの返信をお待ちください。その間もボタンでお手続きを続けられます。",
-	staffUnavailable: "ただいま担当者にお繋ぎできませんでした。少し時間をおいて、もう一度お試しください。",
-	paused:           "ここからは担当者がこのトークでお答えします。返信まで少しお待ちください。",
-	resumed:          "担当者との対応を終了しました。お手続きの続きはこちらです。",
-
-	labels: map[action]string{
-		actStart:        "退会の手続きを始める",
-		actRelink:       "連携をやり直す",
-		actCheck:        "もう一度確認する",
-		actCancel:       "やめる",
-		actContinue:     "理解して次へ進む",
-		actSkipText:     "入力せずに進む",
-		actHelpContinue: "退会手続きを続ける",
-		actConfirm:      "退会する",
-		actUnlink:       "連携を解除する",
-		actStaff:        "担当者に相談する",
-	},
-	reasons: map[taikai.Reason]string{
-		taikai.ReasonNotUsing:    "使わなくなった",
-		taikai.ReasonHardToEarn:  "稼ぐのが難しい",
-		taikai.ReasonResetRating: "評価をリセットしたい",
-		taikai.ReasonOther:       "その他",
-		taikai.ReasonNone:        "答えない",
-	},
-	aliases: map[action][]string{
-		actCheck:        {"確認", "再確認", "もう一度", "確認する"},
-		actContinue:     {"次へ", "進む", "はい", "理解しました", "ok"},
-		actHelpContinue: {"続ける", "はい", "手続きを続ける"},
-		actConfirm:      {"退会します", "はい", "はい、退会します"},
-		actCancel:       {"いいえ", "退会をやめる"},
-		actRelink:       {"再発行", "連携", "連携する"},
-		actStart:        {"始める", "はじめる"},
-		actStaff:        {"担当者", "担当者と話したい", "人と話したい", "オペレーター", "問い合わせ", "お問い合わせ"},
-		actSkipText:     {"スキップ", "なし", "特になし"},
-	},
+// catalogFor returns l's catalog (Japanese if l is unknown).
+func catalogFor(l Lang) *catalog {
+	if c, ok := catalogs[l]; ok {
+		return c
+	}
+	return &ja
 }
 
-// yen formats an amount: 12000 → "12,000円".
-func yen(n int64) string {
-	s := fmt.Sprint(n)
+// LangOf maps a LINE profile's language tag (BCP 47) to a catalog:
+// Japanese for ja and when the tag is unknown (the profile withholds it
+// without the user's consent), English for any other language.
+func LangOf(tag string) Lang {
+	tag = strings.ToLower(tag)
+	if tag == "" || tag == "ja" || strings.HasPrefix(tag, "ja-") {
+		return LangJa
+	}
+	return LangEn
+}
+
+// japan is where the marketplace is: times shown to users are Japan time.
+var japan = time.FixedZone("JST", 9*60*60)
+
+// yen formats an amount: 12000 → "12,000円" (or "¥12,000").
+func (c *catalog) yen(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
 	for i, r := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(r)
 	}
-	if neg {
-		return "-" + b.String() + "円"
-	}
-	return b.String() + "円"
+	return fmt.Sprintf(c.yenFormat, b.String())
 }
 
-// date formats a YYYY-MM-DD date as "2026年11月27日"; anything else is shown as given.
-func date(s string) string {
+// date formats a YYYY-MM-DD date; anything else is shown as given.
+func (c *catalog) date(s string) string {
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
 		return s
 	}
-	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+	return t.Format(c.dateLayout)
+}
+
+// when formats the time of an event, in Japan time.
+func (c *catalog) when(t time.Time) string { return t.In(japan).Format(c.receiptTimeLayout) }
+
+// openingAt formats when staff next answer, in Japan time, with the weekday.
+func (c *catalog) openingAt(t time.Time) string {
+	t = t.In(japan)
+	return fmt.Sprintf(c.opening, t.Format(c.dayLayout), c.weekdays[t.Weekday()], t.Format(c.timeLayout))
+}
+
+// stars writes a rating average with one decimal, cut rather than rounded,
+// so that 3.96 reads ★3.9 and never ★4.0: a rating is never shown above a
+// threshold it does not reach. It cuts the shortest decimal form of the
+// value, which (unlike multiplying by ten) is exact for 4.0 or 4.1.
+func stars(avg float64) string {
+	s := strconv.FormatFloat(avg, 'f', -1, 64)
+	i := strings.IndexByte(s, '.')
+	if i < 0 {
+		return s + ".0"
+	}
+	return s[:min(len(s), i+2)]
+}
+
+// ratingLine is "★4.8・52件" or the catalog's "none yet".
+func (c *catalog) ratingLine(r taikai.Rating) string {
+	switch r.Count {
+	case 0:
+		return c.noRating
+	case 1:
+		return fmt.Sprintf(c.ratingOne, stars(r.Average), r.Count)
+	}
+	return fmt.Sprintf(c.rating, stars(r.Average), r.Count)
+}
+
+// ordersLine is "完了50件".
+func (c *catalog) ordersLine(n int) string {
+	if n == 1 {
+		return fmt.Sprintf(c.ordersOne, n)
+	}
+	return fmt.Sprintf(c.orders, n)
 }
 
 // clip shortens s to at most n characters, marking the cut.
@@ -154,20 +167,13 @@ func clip(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-func (c *catalog) rating(r taikai.Rating) string {
-	if r.Count == 0 {
-		return c.noRating
-	}
-	return fmt.Sprintf("★%.1f・%d件", r.Average, r.Count)
-}
-
 func (c *catalog) reasonLabel(r taikai.Reason, text string) string {
-	if r == taikai.ReasonNone || r == "" {
-		return "回答なし"
+	if r == "" {
+		r = taikai.ReasonNone
 	}
 	l := c.reasons[r]
 	if text != "" {
-		l += "（" + clip(text, 100) + "）"
+		l = fmt.Sprintf(c.reasonWithText, l, clip(text, 100))
 	}
 	return l
 }
@@ -197,10 +203,10 @@ func (c *catalog) blockers(st *taikai.Status) (n int, text string) {
 		items = append(items, order(c.delivery, o))
 	}
 	for _, p := range st.PayoutsInProgress {
-		items = append(items, fmt.Sprintf(c.payout, yen(p.AmountJPY), date(p.RequestedAt), date(p.ExpectedAt)))
+		items = append(items, fmt.Sprintf(c.payout, c.yen(p.AmountJPY), c.date(p.RequestedAt), c.date(p.ExpectedAt)))
 	}
 	if st.SalesBalanceJPY != 0 {
-		items = append(items, fmt.Sprintf(c.balance, yen(st.SalesBalanceJPY)))
+		items = append(items, fmt.Sprintf(c.balance, c.yen(st.SalesBalanceJPY)))
 	}
 	n = len(items)
 	if n > maxItems {

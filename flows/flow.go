@@ -2,7 +2,9 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
@@ -30,12 +32,13 @@ const (
 
 // Next steps the conversation: s is the stored state, in what happened. It
 // never fails: every input yields a valid state, and every user input yields
-// at least one reply or an effect whose result will.
+// at least one reply or an effect whose result will — except while the user
+// waits for staff, when the bot stays quiet on purpose.
 func Next(s State, in Input, env Env) (State, Output) {
 	if s.Step == "" {
 		s.Step = StepIdle
 	}
-	t := &turn{s: s, env: env, c: &ja}
+	t := &turn{s: s, env: env, c: catalogFor(s.Lang)}
 	if in.isResult() {
 		t.result(in)
 	} else {
@@ -51,6 +54,8 @@ type turn struct {
 	c       *catalog
 	out     Output
 	expired bool
+	// opts backs options, so that listing a step's buttons allocates nothing.
+	opts [12]press
 }
 
 func (t *turn) say(text string, choices ...Choice) {
@@ -61,22 +66,35 @@ func (t *turn) effect(e Effect) { t.out.Effect = &e }
 
 func (t *turn) event(e Transition) { t.out.Events = append(t.out.Events, e) }
 
-// goTo moves to step; the step counter makes every earlier button stale.
+func (t *turn) setLang(l Lang) {
+	t.s.Lang = l
+	t.c = catalogFor(l)
+}
+
+// goTo moves to step; the step counter makes every earlier button stale,
+// and a step forward forgets the stray inputs before it.
 func (t *turn) goTo(step Step) {
 	t.s.Step = step
 	t.s.Seq++
+	t.s.Strays = 0
 }
 
-// reset ends the conversation, keeping the account link.
+// reset ends the conversation, keeping what outlives it: the account link,
+// the language, the handoff and the memory of a filing.
 func (t *turn) reset() {
-	t.s = State{Step: StepIdle, AccountID: t.s.AccountID}
+	t.s = State{Step: StepIdle, AccountID: t.s.AccountID, Lang: t.s.Lang, Handoff: t.s.Handoff, Filed: t.s.Filed, StaffNote: t.s.StaffNote}
 }
 
-// choice makes a button for a in the current conversation and step.
-func (t *turn) choice(a action) Choice {
-	return t.choiceArg(a, "", t.c.labels[a])
+// at is the step the user is at, as texts are understood and answered:
+// the stored step, or StepFiled for an idle user who recently withdrew.
+func (t *turn) at() Step {
+	if !t.s.Active() && t.s.Filed != nil && t.env.Now.Sub(t.s.Filed.At) < FiledMemory {
+		return StepFiled
+	}
+	return t.s.Step
 }
 
+// choiceArg makes a button for a in the current conversation and step.
 func (t *turn) choiceArg(a action, arg, label string) Choice {
 	p := press{act: a, arg: arg}
 	if t.s.Active() {
@@ -85,86 +103,109 @@ func (t *turn) choiceArg(a action, arg, label string) Choice {
 	return Choice{Label: label, Data: p.encode()}
 }
 
+func (t *turn) choice(a action) Choice { return t.choiceArg(a, "", t.c.labels[a]) }
+
 // options lists the buttons of the current step, as (action, argument)
 // pairs; every step offers a person as a way out too.
 func (t *turn) options() []press {
-	return append(t.stepOptions(), press{act: actStaff})
+	return append(t.stepOptions(t.opts[:0]), press{act: actStaff})
 }
 
-func (t *turn) stepOptions() []press {
-	switch t.s.Step {
+// stepOptions appends the current step's own buttons to o.
+func (t *turn) stepOptions(o []press) []press {
+	switch t.at() {
 	case StepIdle:
-		o := []press{{act: actStart}}
+		o = append(o, press{act: actStart})
 		if t.s.AccountID != "" {
 			o = append(o, press{act: actUnlink})
 		}
 		return o
 	case StepLinking:
-		return []press{{act: actRelink}, {act: actCancel}}
+		return append(o, press{act: actRelink}, press{act: actCancel})
 	case StepChecking, StepBlocked:
-		return []press{{act: actCheck}, {act: actCancel}}
+		return append(o, press{act: actCheck}, press{act: actCancel})
 	case StepWarning:
-		return []press{{act: actContinue}, {act: actCancel}}
+		return append(o, press{act: actContinue}, press{act: actCancel})
 	case StepReason:
-		o := make([]press, 0, len(taikai.Reasons)+1)
 		for _, r := range taikai.Reasons {
 			o = append(o, press{act: actReason, arg: string(r)})
 		}
 		return append(o, press{act: actCancel})
 	case StepReasonText:
-		return []press{{act: actSkipText}, {act: actCancel}}
+		return append(o, press{act: actSkipText}, press{act: actCancel})
 	case StepHelp:
-		return []press{{act: actHelpContinue}, {act: actCancel}}
+		return append(o, press{act: actHelpContinue}, press{act: actCancel})
 	case StepConfirm:
-		return []press{{act: actConfirm}, {act: actCancel}}
+		if t.s.Declined {
+			return append(o, press{act: actChangeReason}, press{act: actCancel})
+		}
+		return append(o, press{act: actConfirm}, press{act: actChangeReason}, press{act: actCancel})
 	}
-	return nil
+	return o
 }
 
-func (t *turn) label(p press) string {
+func (c *catalog) label(p press) string {
 	if p.act == actReason {
-		return t.c.reasons[taikai.Reason(p.arg)]
+		return c.reasons[taikai.Reason(p.arg)]
 	}
-	return t.c.labels[p.act]
+	return c.labels[p.act]
 }
 
 func (t *turn) choices() []Choice {
-	var cs []Choice
-	for _, p := range t.options() {
-		cs = append(cs, t.choiceArg(p.act, p.arg, t.label(p)))
+	opts := t.options()
+	cs := make([]Choice, 0, len(opts))
+	for _, p := range opts {
+		cs = append(cs, t.choiceArg(p.act, p.arg, t.c.label(p)))
 	}
 	return cs
 }
 
-// typed finds the button of the current step whose label (or an alias)
-// the user typed.
+// typedLabels indexes the words of every button, normalised, in both
+// languages (a user may type either): what pressing them does.
+var typedLabels = func() map[string][]press {
+	m := map[string][]press{}
+	add := func(label string, p press) {
+		n := normalize(label)
+		if !slices.Contains(m[n], p) {
+			m[n] = append(m[n], p)
+		}
+	}
+	for _, c := range []*catalog{&ja, &en} {
+		for a, l := range c.labels {
+			add(l, press{act: a})
+		}
+		for r, l := range c.reasons {
+			add(l, press{act: actReason, arg: string(r)})
+		}
+		// The link button opens a page; its words show the link again.
+		add(c.linkButton, press{act: actRelink})
+	}
+	return m
+}()
+
+// typed finds the button of the current step whose words (normalised, in
+// either language) the user typed.
 func (t *turn) typed(n string) (press, bool) {
-	for _, p := range t.options() {
-		if normalize(t.label(p)) == n || (p.act == actReason && n == p.arg) {
+	for _, p := range typedLabels[n] {
+		if slices.Contains(t.options(), p) {
 			return p, true
-		}
-		if p.act == actReason {
-			continue
-		}
-		for _, a := range t.c.aliases[p.act] {
-			if normalize(a) == n {
-				return p, true
-			}
 		}
 	}
 	return press{}, false
 }
 
-// view shows the current step again (or for the first time).
+// view shows the current step in full (again, or for the first time).
 func (t *turn) view() {
 	c := t.c
-	switch t.s.Step {
+	switch t.at() {
+	case StepFiled:
+		t.remind()
 	case StepIdle:
 		t.say(c.idleHelp, t.choices()...)
 	case StepLinking:
 		// Shown again: the user came back without linking (LINE tells a bot
-		// nothing when a link fails), so say why it may have failed. A link
-		// token is single-use and short-lived: every showing gets a new one.
+		// nothing when a link token expired), so say why it may have failed.
+		// A link token is single-use and short-lived: every showing gets a new one.
 		t.say(c.linkRetry)
 		t.effect(Effect{Kind: EffIssueLink})
 	case StepChecking:
@@ -172,21 +213,61 @@ func (t *turn) view() {
 	case StepBlocked:
 		st := t.status()
 		n, items := c.blockers(st)
-		t.say(fmt.Sprintf(c.blockedHead, st.DisplayName, n) + "\n\n" + items)
-		t.say(c.blockedFoot, t.choices()...)
+		head := c.blockedHead
+		if n == 1 {
+			head = c.blockedHeadOne
+		}
+		t.say(fmt.Sprintf(head, st.DisplayName, n) + "\n\n" + items)
+		t.say(t.blockedFoot(), t.choices()...)
 	case StepWarning:
 		st := t.status()
-		t.say(fmt.Sprintf(c.warning, st.DisplayName, c.rating(st.Rating), st.CompletedOrders), t.choices()...)
+		t.say(fmt.Sprintf(c.warning, st.DisplayName, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders)), t.choices()...)
 	case StepReason:
 		t.say(c.reasonPrompt, t.choices()...)
 	case StepReasonText:
 		t.say(c.reasonTextPrompt, t.choices()...)
 	case StepHelp:
-		t.say(t.help(), t.choices()...)
+		a := t.advice()
+		if a == "" {
+			a = c.remind[StepHelp] // not reached: the step is only entered with advice
+		}
+		t.say(a, t.choices()...)
 	case StepConfirm:
+		if t.s.Declined {
+			t.say(c.declined, t.choices()...)
+			return
+		}
 		st := t.status()
-		t.say(fmt.Sprintf(c.confirm, st.DisplayName, c.reasonLabel(t.s.Reason, t.s.ReasonText)), t.choices()...)
+		loss := c.lossLineNone
+		if st.Rating.Count > 0 || st.CompletedOrders > 0 {
+			loss = fmt.Sprintf(c.lossLine, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders))
+		}
+		t.say(fmt.Sprintf(c.confirm, st.DisplayName, c.reasonLabel(t.s.Reason, t.s.ReasonText), loss), t.choices()...)
 	}
+}
+
+// blockedFoot says what to do once the blockers are settled.
+func (t *turn) blockedFoot() string {
+	if b := t.status().Blockers(); len(b) == 1 && b[taikai.BlockerPayout] > 0 {
+		return t.c.blockedFootWait // nothing to do but wait for the payout
+	}
+	return t.c.blockedFoot
+}
+
+// sameBlockers reports whether a and b are the same account with the same
+// blockers.
+func sameBlockers(a, b *taikai.Status) bool {
+	return a != nil && b != nil && a.AccountID == b.AccountID && a.Blocked() &&
+		slices.Equal(a.PurchasesInProgress, b.PurchasesInProgress) &&
+		slices.Equal(a.SalesAwaitingDelivery, b.SalesAwaitingDelivery) &&
+		slices.Equal(a.PayoutsInProgress, b.PayoutsInProgress) && a.SalesBalanceJPY == b.SalesBalanceJPY
+}
+
+// remind shows the current step in one line, with its buttons: after an
+// answer that is not the step itself, the user sees where they are without
+// reading the whole step again.
+func (t *turn) remind() {
+	t.say(t.c.remind[t.at()], t.choices()...)
 }
 
 func (t *turn) status() *taikai.Status {
@@ -196,11 +277,28 @@ func (t *turn) status() *taikai.Status {
 	return t.s.Status
 }
 
+// touch notes the user's activity; a conversation idle past the expiry
+// starts over, and the user is told that nothing was filed.
+func (t *turn) touch() {
+	if !t.s.Active() {
+		return
+	}
+	if t.env.Expiry > 0 && t.env.Now.Sub(t.s.Updated) > t.env.Expiry {
+		t.reset()
+		t.expired = true
+		t.event(EvExpired)
+		t.say(t.c.expired)
+		return
+	}
+	t.s.Updated = t.env.Now
+}
+
 // input handles what the user did.
 func (t *turn) input(in Input) {
 	switch in.Kind {
 	case InGroup:
-		t.say(t.c.group)
+		// A group names no user whose language could be read.
+		t.say(ja.group)
 		return
 	case InUnfollow:
 		// Blocked: there is no one to answer. Forget the conversation.
@@ -212,10 +310,15 @@ func (t *turn) input(in Input) {
 			t.s.ReasonText, t.s.ReasonMsgID = "", ""
 		}
 		return
-	case InLinkFailed:
-		// A failed link event names no user and carries no reply token; the
-		// linking step explains the failure when the user writes again.
+	}
+	if t.s.Lang == "" {
+		// The first answer to this user: read their language from the LINE
+		// profile once, and handle the input when it comes back.
+		t.s.pending = &in
+		t.effect(Effect{Kind: EffProfile})
 		return
+	}
+	switch in.Kind {
 	case InPaused:
 		t.say(t.c.paused)
 		return
@@ -224,17 +327,10 @@ func (t *turn) input(in Input) {
 		t.view()
 		return
 	}
-
-	if t.s.Active() {
-		if t.env.Expiry > 0 && t.env.Now.Sub(t.s.Updated) > t.env.Expiry {
-			t.reset()
-			t.expired = true
-			t.event(EvExpired)
-			t.say(t.c.expired)
-		} else {
-			t.s.Updated = t.env.Now
-		}
+	if t.waiting(in) {
+		return
 	}
+	t.touch()
 
 	switch in.Kind {
 	case InFollow:
@@ -251,6 +347,15 @@ func (t *turn) input(in Input) {
 			return
 		}
 		t.effect(Effect{Kind: EffResolveLink, Nonce: in.Nonce})
+	case InLinkFailed:
+		// LINE refused the link (opened by another LINE user). At the
+		// linking step a fresh link follows; elsewhere nothing changes.
+		t.say(t.c.linkFailed)
+		if t.at() == StepLinking {
+			t.effect(Effect{Kind: EffIssueLink})
+			return
+		}
+		t.remind()
 	case InPostback:
 		t.postback(in)
 	case InText:
@@ -264,13 +369,78 @@ func (t *turn) input(in Input) {
 	}
 }
 
-// aside answers something off-script, then shows the current step again.
-// At the linking step the step's own note says enough.
+// waiting handles what the user sends while waiting for staff: the bot
+// stays quiet, but for a short note at most every StaffNoteEvery and the
+// way back to the bot. It reports whether it handled in.
+func (t *turn) waiting(in Input) bool {
+	if t.s.Handoff != taikai.HandoffRequested {
+		return false
+	}
+	switch in.Kind {
+	case InText, InPostback, InSticker, InMedia:
+	default:
+		return false // a follow or a link event is handled as usual
+	}
+	if t.isBack(in) {
+		t.effect(Effect{Kind: EffLeaveStaff})
+		return true
+	}
+	if t.s.StaffNote.IsZero() || t.env.Now.Sub(t.s.StaffNote) >= StaffNoteEvery {
+		t.staffNote(false)
+	}
+	return true
+}
+
+// isBack reports whether in is the "back to the bot" button, pressed (from
+// any message) or typed.
+func (t *turn) isBack(in Input) bool {
+	if in.Kind == InPostback {
+		p, ok := decodePress(in.Data)
+		return ok && p.act == actBack
+	}
+	return in.Kind == InText && slices.Contains(typedLabels[normalize(in.Text)], press{act: actBack})
+}
+
+// staffNote tells the user a person will answer here (and when, outside
+// staff hours), with the way back to the bot.
+func (t *turn) staffNote(ack bool) {
+	c := t.c
+	t.s.StaffNote = t.env.Now
+	var text string
+	open := t.env.StaffHours.Open(t.env.Now)
+	switch {
+	case ack && open:
+		text = c.staffAsked
+	case ack:
+		text = fmt.Sprintf(c.staffAskedClosed, c.openingAt(t.env.StaffHours.NextOpening(t.env.Now)))
+	case open:
+		text = c.staffWait
+	default:
+		text = fmt.Sprintf(c.staffWaitClosed, c.openingAt(t.env.StaffHours.NextOpening(t.env.Now)))
+	}
+	t.say(text, t.choice(actBack))
+}
+
+// aside answers something off the step (a sticker, a greeting), then shows
+// where the user is in one line. The more such inputs in a row, the
+// shorter: after the first, only the reminder.
 func (t *turn) aside(text string) {
-	if t.s.Step != StepLinking {
+	t.s.Strays++
+	if t.at() == StepLinking {
+		// The linking step's own note says enough, with a fresh link.
+		if t.s.Strays == 1 {
+			t.view()
+		} else {
+			t.remind()
+		}
+		return
+	}
+	if t.s.Strays == 1 && !t.expired {
+		// (After an expiry the note said why: the input answered a step
+		// that is gone, and is no stray.)
 		t.say(text)
 	}
-	t.view()
+	t.remind()
 }
 
 func (t *turn) postback(in Input) {
@@ -287,37 +457,217 @@ func (t *turn) postback(in Input) {
 		t.view()
 	case p.conv != t.s.Conv || p.seq != strconv.Itoa(t.s.Seq):
 		t.say(t.c.staleButton)
-		t.view()
+		t.remind()
 	default:
 		t.act(p)
 	}
 }
 
+// text handles a typed message: the words of one of the step's buttons
+// act as that button; anything else is understood as an intent.
 func (t *turn) text(in Input) {
 	n := normalize(in.Text)
 	if p, ok := t.typed(n); ok {
 		t.act(p)
 		return
 	}
-	switch {
-	case n == "":
-		t.aside(t.c.offScript)
-	case isCancel(n):
-		t.act(press{act: actCancel})
-	case isStartExact(n):
-		t.act(press{act: actStart})
-	case t.s.Step == StepReason || t.s.Step == StepReasonText:
-		// Whatever else is typed here is the reason, in the user's own words.
-		t.setReason(taikai.ReasonOther, in.Text, in.MessageID)
-	case isStart(n):
-		t.act(press{act: actStart})
-	case isUnlinkText(n):
-		t.act(press{act: actUnlink})
-	case isHelp(n):
-		t.view()
-	default:
-		t.aside(t.c.offScript)
+	if n == "" {
+		t.unclear()
+		return
 	}
+	t.understood(t.understand(in.Text), in)
+}
+
+func (t *turn) understand(text string) Intent {
+	u := t.env.Understander
+	var i Intent
+	if u == nil {
+		i = Understand(text, t.at())
+	} else {
+		i = u.Understand(text, t.at())
+	}
+	if !i.Valid() {
+		return IntentUnknown
+	}
+	return i
+}
+
+// understood answers an intent at the current step. This is the one place
+// that decides what a typed message does. The safety rule: only "yes" at
+// the warning, help and confirm steps, or a reason at the reason steps,
+// moves toward filing (a yes at checking or blocked only looks the account
+// up again); anything unclear is asked about, with buttons.
+func (t *turn) understood(i Intent, in Input) {
+	step := t.at()
+	if r, ok := i.Reason(); ok {
+		if step == StepReason || step == StepReasonText {
+			t.typedReason(r, in)
+			return
+		}
+		i = IntentUnknown
+	}
+	if topic, ok := i.Topic(); ok {
+		t.faq(topic)
+		return
+	}
+	if l, ok := i.Lang(); ok {
+		t.switchLang(l)
+		return
+	}
+	switch i {
+	case IntentStart:
+		t.act(press{act: actStart})
+	case IntentCancel:
+		if step == StepFiled {
+			t.faq(TopicUndo) // nothing left to stop: say it can't be undone
+			return
+		}
+		t.act(press{act: actCancel})
+	case IntentStaff:
+		t.act(press{act: actStaff})
+	case IntentUnlink:
+		t.act(press{act: actUnlink})
+	case IntentHelp:
+		t.s.Strays++
+		if t.s.Strays == 1 {
+			t.view()
+		} else {
+			t.remind()
+		}
+	case IntentGreeting:
+		t.aside(t.c.hello)
+	case IntentThanks:
+		if step == StepFiled {
+			t.say(t.c.filedThanks)
+			return
+		}
+		t.aside(t.c.welcome)
+	case IntentChangeReason:
+		switch step {
+		case StepConfirm:
+			t.act(press{act: actChangeReason})
+		case StepHelp:
+			// The advice answers the reason given; another reason is chosen
+			// at the reason step (a step back).
+			t.goTo(StepReason)
+			t.view()
+		default:
+			t.unclear()
+		}
+	case IntentYes:
+		switch step {
+		case StepWarning:
+			t.act(press{act: actContinue})
+		case StepHelp:
+			t.act(press{act: actHelpContinue})
+		case StepConfirm:
+			if t.s.Declined {
+				// They said no before: a yes now answers no question. Ask again.
+				t.s.Declined = false
+				t.goTo(StepConfirm)
+				t.view()
+				return
+			}
+			t.act(press{act: actConfirm})
+		case StepChecking, StepBlocked:
+			// "Check again", typed, or "done" said of the blockers.
+			t.act(press{act: actCheck})
+		default:
+			// Nothing was asked that a yes answers ("next" at the reason
+			// step is no reason): show where they are and what to do.
+			t.s.Strays++
+			t.remind()
+		}
+	case IntentNo:
+		switch step {
+		case StepConfirm:
+			t.s.Declined = true
+			t.goTo(StepConfirm) // the summary's "withdraw" button is stale now
+			t.view()
+		case StepWarning, StepHelp, StepReason, StepReasonText:
+			t.unclear()
+		default:
+			t.s.Strays++
+			t.remind()
+		}
+	default:
+		t.unclear()
+	}
+}
+
+// unclear answers a text that was not understood, or not understood as an
+// answer to this step: a decision step asks its question again, shortly,
+// with its buttons; a reason step asks for a reason without taking the
+// text as one; elsewhere the user is told, then reminded where they are.
+func (t *turn) unclear() {
+	c := t.c
+	switch t.at() {
+	case StepWarning:
+		t.s.Strays++
+		t.say(c.askWarning, t.choices()...)
+	case StepHelp:
+		t.s.Strays++
+		t.say(c.askHelp, t.choices()...)
+	case StepConfirm:
+		t.s.Strays++
+		if t.s.Declined {
+			t.view()
+			return
+		}
+		t.say(c.askConfirm, t.choices()...)
+	case StepReason:
+		t.s.Strays++
+		if t.s.Strays == 1 {
+			t.say(c.reasonUnclear, t.choices()...)
+			return
+		}
+		t.remind()
+	case StepReasonText:
+		t.s.Strays++
+		if t.s.Strays == 1 {
+			t.say(c.reasonTextUnclear, t.choices()...)
+			return
+		}
+		t.remind()
+	default:
+		t.aside(c.offScript)
+	}
+}
+
+// faq answers a question, then reminds the user where they are. A question
+// asked again in the same conversation gets the one-line answer.
+func (t *turn) faq(topic Topic) {
+	c := t.c
+	switch {
+	case topic == TopicStatus && t.at() == StepFiled:
+		f := t.s.Filed
+		t.say(fmt.Sprintf(c.filedStatus, f.ID, c.when(f.At)), t.choices()...)
+		return
+	case topic == TopicStatus && t.at() == StepLinking:
+		// Where things stand is the link: not made yet, why it may have
+		// failed, and a fresh one.
+		t.view()
+		return
+	}
+	if slices.Contains(t.s.Asked, topic) {
+		t.s.Strays++
+		t.say(c.faqShort[topic])
+	} else {
+		t.s.Asked = append(t.s.Asked, topic)
+		t.say(c.faq[topic])
+	}
+	t.remind()
+}
+
+// switchLang speaks l from now on, and shows the step again in it.
+func (t *turn) switchLang(l Lang) {
+	t.setLang(l)
+	t.say(t.c.langSet)
+	if t.at() == StepLinking {
+		t.link() // the link prompt itself, in the new language
+		return
+	}
+	t.view()
 }
 
 // valid reports whether a is offered at the current step.
@@ -333,47 +683,64 @@ func (t *turn) valid(a action) bool {
 // act carries out a pressed (or typed) button.
 func (t *turn) act(p press) {
 	c := t.c
-	if p.act == actCancel {
+	switch p.act {
+	case actCancel:
 		if !t.s.Active() {
 			t.say(c.nothingToCancel)
-			t.view()
+			t.remind()
 			return
 		}
 		t.reset()
 		t.event(EvCancelled)
 		t.say(c.cancelled, t.choices()...)
 		return
-	}
-	if p.act == actStart && t.s.Active() {
-		t.say(c.inProgress)
-		t.view()
+	case actStart:
+		if t.s.Active() {
+			// Show where they are; never skip ahead.
+			t.say(c.inProgress)
+			t.remind()
+			return
+		}
+		// From idle, or after a filing (when the step offers no button for it).
+		t.reset()
+		t.s.Conv, t.s.Started, t.s.Updated = t.env.NewConv, t.env.Now, t.env.Now
+		t.event(EvStarted)
+		t.startCheck()
 		return
-	}
-	if p.act == actStaff {
+	case actStaff:
 		t.event(EvHandedOff)
 		t.effect(Effect{Kind: EffAskStaff})
 		return
-	}
-	if p.act == actUnlink && t.s.AccountID == "" {
-		t.say(c.notLinked)
-		t.view()
+	case actBack:
+		// Not waiting for staff (any more): the bot is already here; say
+		// where the user is, in one line.
+		t.remind()
 		return
+	case actUnlink:
+		if t.s.AccountID == "" {
+			t.say(c.notLinked)
+			t.remind()
+			return
+		}
+		if t.s.Active() {
+			// Nothing can go on without the link: the procedure stops too.
+			t.reset()
+			t.s.AccountID = ""
+			t.event(EvCancelled)
+			t.say(c.unlinkedStopped, t.choices()...)
+			return
+		}
 	}
 	if !t.valid(p.act) {
-		t.view()
+		t.remind()
 		return
 	}
 	switch p.act {
-	case actStart:
-		t.s = State{Step: StepIdle, AccountID: t.s.AccountID, Conv: t.env.NewConv, Started: t.env.Now, Updated: t.env.Now}
-		t.event(EvStarted)
-		t.startCheck()
 	case actUnlink:
-		t.s.AccountID = ""
+		t.s.AccountID, t.s.Strays = "", 0
 		t.say(c.unlinked, t.choices()...)
 	case actRelink:
-		t.goTo(StepLinking)
-		t.view()
+		t.link()
 	case actCheck:
 		t.startCheck()
 	case actContinue:
@@ -383,7 +750,7 @@ func (t *turn) act(p press) {
 	case actReason:
 		r := taikai.Reason(p.arg)
 		if !r.Valid() {
-			t.view()
+			t.remind()
 			return
 		}
 		t.setReason(r, "", "")
@@ -391,6 +758,10 @@ func (t *turn) act(p press) {
 		t.setReason(taikai.ReasonOther, "", "")
 	case actHelpContinue:
 		t.goTo(StepConfirm)
+		t.view()
+	case actChangeReason:
+		t.s.Declined = false
+		t.goTo(StepReason)
 		t.view()
 	case actConfirm:
 		t.event(EvConfirmed)
@@ -419,6 +790,19 @@ func (t *turn) startCheck() {
 	t.effect(Effect{Kind: EffCheck, AccountID: t.s.AccountID})
 }
 
+// typedReason takes a reason the user wrote, in their own words.
+func (t *turn) typedReason(r taikai.Reason, in Input) {
+	switch {
+	case r == taikai.ReasonNone && t.s.Step == StepReasonText:
+		// Chose "other", then would rather not say: "other", without words.
+		t.setReason(taikai.ReasonOther, "", "")
+	case r == taikai.ReasonNone:
+		t.setReason(r, "", "")
+	default:
+		t.setReason(r, in.Text, in.MessageID)
+	}
+}
+
 func (t *turn) setReason(r taikai.Reason, text, msgID string) {
 	if r == taikai.ReasonOther && text == "" && t.s.Step == StepReason {
 		t.s.Reason = r
@@ -431,9 +815,10 @@ func (t *turn) setReason(r taikai.Reason, text, msgID string) {
 		t.say(t.c.reasonTruncated)
 	}
 	t.s.Reason, t.s.ReasonText, t.s.ReasonMsgID = r, text, msgID
+	t.s.Declined = false
 	t.event(EvReason)
-	if !t.s.HelpShown && t.help() != "" {
-		t.s.HelpShown = true
+	if !slices.Contains(t.s.Advised, r) && t.advice() != "" {
+		t.s.Advised = append(t.s.Advised, r)
 		t.goTo(StepHelp)
 	} else {
 		t.goTo(StepConfirm)
@@ -441,19 +826,29 @@ func (t *turn) setReason(r taikai.Reason, text, msgID string) {
 	t.view()
 }
 
-// help is the one piece of help matched to the reason, or "".
-func (t *turn) help() string {
-	st := t.status()
+// advice is the advice matched to the reason, or "" when none applies:
+// honest, never pushy, and only where it is true of this account.
+func (t *turn) advice() string {
+	st, c := t.status(), t.c
 	switch t.s.Reason {
-	case taikai.ReasonResetRating:
-		if st.Rating.Count > 0 && st.Rating.Average >= 4.0 {
-			return fmt.Sprintf(t.c.helpResetRating, fmt.Sprintf("%.1f", st.Rating.Average), st.Rating.Count)
+	case taikai.ReasonNotUsing:
+		if st.CompletedOrders > 0 {
+			return fmt.Sprintf(c.adviceNotUsing, c.ordersLine(st.CompletedOrders))
 		}
 	case taikai.ReasonHardToEarn:
 		if t.env.TipsURL != "" {
-			return fmt.Sprintf(t.c.helpHardToEarnURL, t.env.TipsURL)
+			return fmt.Sprintf(c.adviceHardToEarnURL, t.env.TipsURL)
 		}
-		return t.c.helpHardToEarn
+		return c.adviceHardToEarn
+	case taikai.ReasonResetRating:
+		// Compared on the exact value: ★3.96 is below ★4.0.
+		switch {
+		case st.Rating.Count == 0:
+		case st.Rating.Average >= 4.0:
+			return fmt.Sprintf(c.adviceResetHigh, c.ratingLine(st.Rating))
+		default:
+			return fmt.Sprintf(c.adviceResetLow, c.ratingLine(st.Rating))
+		}
 	}
 	return ""
 }
@@ -462,6 +857,12 @@ func (t *turn) help() string {
 func (t *turn) result(in Input) {
 	c := t.c
 	switch in.Kind {
+	case InProfile:
+		t.setLang(LangOf(in.Language))
+		if p := t.s.pending; p != nil {
+			t.s.pending = nil
+			t.input(*p)
+		}
 	case InLinkURL:
 		if t.s.Step != StepLinking {
 			t.view()
@@ -484,12 +885,21 @@ func (t *turn) result(in Input) {
 		}
 		t.view()
 	case InStatus:
+		same := sameBlockers(t.s.Status, in.Status)
 		t.s.Status = in.Status
 		t.s.Failures = 0
 		t.event(EvChecked)
 		if in.Status.Blocked() {
 			t.event(EvBlocked)
 			t.goTo(StepBlocked)
+			if same {
+				// Checked again and nothing changed: the list the user was
+				// just sent is still true; say so rather than send it again.
+				n, _ := c.blockers(in.Status)
+				t.say(fmt.Sprintf(c.blockedSame, n))
+				t.say(t.blockedFoot(), t.choices()...)
+				return
+			}
 		} else {
 			t.event(EvClear)
 			t.goTo(StepWarning)
@@ -504,16 +914,23 @@ func (t *turn) result(in Input) {
 		t.view()
 	case InFiled:
 		t.event(EvFiled)
-		t.s = State{Step: StepIdle}
 		id := ""
 		if in.Receipt != nil {
 			id = in.Receipt.WithdrawalID
 		}
+		t.s = State{Step: StepIdle, Lang: t.s.Lang, Handoff: t.s.Handoff,
+			Filed: &Filed{ID: id, At: t.env.Now, Lang: t.s.Lang}}
 		t.say(fmt.Sprintf(c.filed, id))
 	case InNotFound:
 		t.s.Failures++
-		if t.s.Step == StepLinking || !t.s.Active() {
+		if in.Of == EffResolveLink {
 			// The nonce of an account-link event was unknown, used or expired.
+			if t.s.AccountID != "" {
+				// A link already made stays as it is.
+				t.say(c.linkInvalidKept)
+				t.remind()
+				return
+			}
 			t.say(c.linkNotFound)
 			if t.s.Active() {
 				t.link()
@@ -525,15 +942,28 @@ func (t *turn) result(in Input) {
 		// The linked account no longer exists: link again.
 		t.s.AccountID = ""
 		t.say(c.accountGone)
-		t.link()
+		if t.s.Active() {
+			t.link()
+			return
+		}
+		t.view()
 	case InStaffAsked:
-		t.say(c.staffAsked)
+		t.s.Handoff = taikai.HandoffRequested
+		t.staffNote(true)
+	case InStaffLeft:
+		t.s.Handoff, t.s.StaffNote = "", time.Time{}
+		t.say(c.staffLeft)
+		t.touch()
 		t.view()
 	case InUnavailable:
 		t.s.Failures++
-		if in.Of == EffAskStaff {
+		switch in.Of {
+		case EffAskStaff:
 			t.say(c.staffUnavailable)
-			t.view()
+			t.remind()
+			return
+		case EffLeaveStaff:
+			t.say(c.backUnavailable, t.choice(actBack))
 			return
 		}
 		switch t.s.Step {

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +13,36 @@ import (
 var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
 func env(now time.Time) Env {
-	return Env{Now: now, Expiry: 24 * time.Hour, NewConv: "c0ffee", TipsURL: "https://example.com/tips"}
+	return Env{Now: now, Expiry: 24 * time.Hour, NewConv: "c0ffee", TipsURL: "https://example.com/tips", Understander: says{}}
+}
+
+// says is a fake Understander, so that these tests do not depend on how
+// the real one reads Japanese: it knows the phrases below, reads
+// "intent:<name>" as that intent, and everything else as unknown.
+type says map[string]Intent
+
+var phrases = says{
+	"退会したい": IntentStart, "ｱｶｳﾝﾄ削除": IntentStart, "delete my account": IntentStart, "やめる": IntentCancel,
+	"やっぱりやめます": IntentCancel, "ヘルプ": IntentHelp, "help": IntentHelp, "こんにちは": IntentGreeting, "はい": IntentYes,
+	"次へ": IntentYes, "いいえ": IntentNo, "ありがとう": IntentThanks, "担当者": IntentStaff, "連携解除": IntentUnlink,
+	"再登録できますか？": FAQIntent(TopicReregister), "評価ってどうなるの？": FAQIntent(TopicRatings),
+	"退会できましたか？": FAQIntent(TopicStatus), "English please": LangIntent(LangEn), "日本語で": LangIntent(LangJa),
+	"引っ越すので": ReasonIntent(taikai.ReasonOther), "仕事が忙しくなったので": ReasonIntent(taikai.ReasonNotUsing),
+	"評価をリセットしたいです": ReasonIntent(taikai.ReasonResetRating), "特になし": ReasonIntent(taikai.ReasonNone),
+	"理由を変えたい": IntentChangeReason,
+}
+
+func (m says) Understand(text string, step Step) Intent {
+	if i, ok := strings.CutPrefix(text, "intent:"); ok {
+		return Intent(i)
+	}
+	if i, ok := m[text]; ok {
+		return i
+	}
+	if i, ok := phrases[text]; ok {
+		return i
+	}
+	return IntentUnknown
 }
 
 var clean = &taikai.Status{AccountID: "acc_clean", DisplayName: "山田 花子", Rating: taikai.Rating{Average: 4.8, Count: 52}, CompletedOrders: 50}
@@ -27,12 +57,17 @@ var blocked = &taikai.Status{
 
 // fake answers effects the way the runtime would on a healthy day.
 type fake struct {
-	status  *taikai.Status
-	effects []Effect
+	status   *taikai.Status
+	language string // of the LINE profile
+	notFound EffectKind
+	effects  []Effect
 }
 
 func (f *fake) run(e Effect) Input {
 	f.effects = append(f.effects, e)
+	if e.Kind == f.notFound {
+		return Input{Kind: InNotFound}
+	}
 	switch e.Kind {
 	case EffIssueLink:
 		return Input{Kind: InLinkURL, URL: "https://market.example/link?linkToken=T"}
@@ -44,6 +79,10 @@ func (f *fake) run(e Effect) Input {
 		return Input{Kind: InFiled, Receipt: &taikai.Withdrawal{WithdrawalID: "wd-1", Status: "accepted"}}
 	case EffAskStaff:
 		return Input{Kind: InStaffAsked}
+	case EffLeaveStaff:
+		return Input{Kind: InStaffLeft}
+	case EffProfile:
+		return Input{Kind: InProfile, Language: f.language}
 	}
 	panic("unknown effect " + e.Kind)
 }
@@ -60,6 +99,7 @@ func drive(t *testing.T, s State, in Input, e Env, f *fake) (State, []Reply) {
 			return s, replies
 		}
 		in = f.run(*out.Effect)
+		in.Of = out.Effect.Kind
 	}
 	t.Fatalf("effects did not settle")
 	return s, replies
@@ -109,8 +149,12 @@ func TestCleanAccountFilesOnce(t *testing.T) {
 	}
 	s, r = drive(t, s, tap(t, r, "理解して次へ進む"), e, f)
 	s, r = drive(t, s, tap(t, r, "使わなくなった"), e, f)
+	if s.Step != StepHelp {
+		t.Fatalf("after reason: step %s; want the advice for it", s.Step)
+	}
+	s, r = drive(t, s, tap(t, r, "退会手続きを続ける"), e, f)
 	if s.Step != StepConfirm {
-		t.Fatalf("after reason: step %s; want confirm", s.Step)
+		t.Fatalf("after advice: step %s; want confirm", s.Step)
 	}
 	if !strings.Contains(joined(r), "理由：使わなくなった") {
 		t.Errorf("summary lacks the reason:\n%s", joined(r))
@@ -149,7 +193,7 @@ func TestCleanAccountFilesOnce(t *testing.T) {
 
 func TestBlockersExplainedWithSpecifics(t *testing.T) {
 	f := &fake{status: blocked}
-	s, r := drive(t, State{AccountID: "acc_many"}, text("退会"), env(t0), f)
+	s, r := drive(t, State{AccountID: "acc_many"}, text("退会したい"), env(t0), f)
 	if s.Step != StepBlocked {
 		t.Fatalf("step %s; want blocked", s.Step)
 	}
@@ -175,7 +219,7 @@ func TestStaleButtonReshowsCurrentStep(t *testing.T) {
 	f := &fake{status: clean}
 	e := env(t0)
 	s, r := drive(t, State{AccountID: "acc_clean"}, text("退会したい"), e, f)
-	cancelAtWarning := tap(t, r, "やめる")
+	cancelAtWarning := tap(t, r, "退会をやめる")
 	s, r = drive(t, s, tap(t, r, "理解して次へ進む"), e, f)
 	before := s
 	s, r = drive(t, s, cancelAtWarning, e, f)
@@ -222,11 +266,13 @@ func TestHelpIsShownOnceAndMatchesTheReason(t *testing.T) {
 		reason string
 		want   string // "" = no help
 	}{
-		{"reset with a high rating", clean, "評価をリセットしたい", "★4.8（52件）"},
-		{"reset with a low rating", &taikai.Status{AccountID: "a", DisplayName: "x", Rating: taikai.Rating{Average: 3.6, Count: 8}}, "評価をリセットしたい", ""},
+		{"reset with a high rating", clean, "評価をリセットしたい", "★4.8・52件"},
+		{"reset with a low rating", &taikai.Status{AccountID: "a", DisplayName: "x", Rating: taikai.Rating{Average: 3.6, Count: 8}}, "評価をリセットしたい", "★3.6・8件"},
+		{"reset with no rating", &taikai.Status{AccountID: "a", DisplayName: "x"}, "評価をリセットしたい", ""},
 		{"hard to earn", clean, "稼ぐのが難しい", "https://example.com/tips"},
-		{"not using", clean, "使わなくなった", ""},
-		{"no answer", clean, "答えない", ""},
+		{"not using, with a track record", clean, "使わなくなった", "完了50件"},
+		{"not using, without one", &taikai.Status{AccountID: "a", DisplayName: "x"}, "使わなくなった", ""},
+		{"no answer", clean, "回答しない", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fake{status: tc.status}
@@ -244,7 +290,7 @@ func TestHelpIsShownOnceAndMatchesTheReason(t *testing.T) {
 				t.Fatalf("step %s, %q; want help mentioning %q", s.Step, joined(r), tc.want)
 			}
 			s, _ = drive(t, s, tap(t, r, "退会手続きを続ける"), e, f)
-			if s.Step != StepConfirm || !s.HelpShown {
+			if s.Step != StepConfirm || len(s.Advised) != 1 {
 				t.Fatalf("after help: step %s; want confirm", s.Step)
 			}
 		})
@@ -254,6 +300,8 @@ func TestHelpIsShownOnceAndMatchesTheReason(t *testing.T) {
 func TestTypedInputsWork(t *testing.T) {
 	f := &fake{status: clean}
 	e := env(t0)
+	long := strings.Repeat("あ", taikai.MaxReasonText+50)
+	e.Understander = says{long: ReasonIntent(taikai.ReasonOther)}
 	s, _ := drive(t, State{AccountID: "acc_clean"}, text("ｱｶｳﾝﾄ削除"), e, f) // half-width katakana
 	if s.Step != StepWarning {
 		t.Fatalf("half-width start: step %s; want warning", s.Step)
@@ -262,7 +310,6 @@ func TestTypedInputsWork(t *testing.T) {
 	if s.Step != StepReason {
 		t.Fatalf("typed label: step %s; want reason", s.Step)
 	}
-	long := strings.Repeat("あ", taikai.MaxReasonText+50)
 	s, r := drive(t, s, text(long), e, f)
 	if s.Reason != taikai.ReasonOther || len([]rune(s.ReasonText)) != taikai.MaxReasonText {
 		t.Fatalf("free-text reason: %q (%d runes); want other, capped", s.Reason, len([]rune(s.ReasonText)))
@@ -310,8 +357,8 @@ func TestUnavailableKeepsTheStep(t *testing.T) {
 	if s2.Step != StepConfirm || s2.Seq != 7 {
 		t.Errorf("step %s seq %d; want confirm, unchanged", s2.Step, s2.Seq)
 	}
-	if len(out.Replies) == 0 || len(out.Replies[0].Choices) != 3 {
-		t.Errorf("want the failure explained with retry, stop and a person: %+v", out.Replies)
+	if len(out.Replies) == 0 || len(out.Replies[0].Choices) != 4 {
+		t.Errorf("want the failure explained with retry, change reason, stop and a person: %+v", out.Replies)
 	}
 	_, out = Next(s, Input{Kind: InUnavailable, Of: EffAskStaff}, env(t0))
 	if !strings.Contains(joined(out.Replies), "担当者にお繋ぎできません") {
@@ -349,9 +396,13 @@ func inputsAt(s State) map[string]Input {
 		"stale":          {Kind: InPostback, Data: press{act: actConfirm, conv: s.Conv, seq: strconv.Itoa(s.Seq - 1)}.encode()},
 		"foreign":        {Kind: InPostback, Data: press{act: actConfirm, conv: "other", seq: "1"}.encode()},
 	}
-	tt := &turn{s: s, c: &ja}
+	for _, i := range Intents() {
+		ins["intent "+string(i)] = text("intent:" + string(i))
+	}
+	tt := &turn{s: s, c: catalogFor(s.Lang), env: env(t0)}
 	for _, c := range tt.choices() {
 		ins["button "+c.Label] = Input{Kind: InPostback, Data: c.Data}
+		ins["typed "+c.Label] = text(c.Label)
 	}
 	return ins
 }
@@ -362,7 +413,7 @@ func inputsAt(s State) map[string]Input {
 func TestEveryStepEveryInput(t *testing.T) {
 	for _, step := range Steps {
 		for _, st := range []*taikai.Status{clean, blocked} {
-			base := State{Step: step, Conv: "c1", Seq: 3, AccountID: st.AccountID, Status: st, Started: t0, Updated: t0}
+			base := State{Step: step, Conv: "c1", Seq: 3, AccountID: st.AccountID, Status: st, Started: t0, Updated: t0, Lang: LangJa}
 			if step == StepIdle {
 				base = State{Step: StepIdle, AccountID: st.AccountID}
 			}
@@ -379,7 +430,7 @@ func TestEveryStepEveryInput(t *testing.T) {
 				if !valid {
 					t.Errorf("%s + %s: invalid step %q", step, name, s.Step)
 				}
-				silent := in.Kind == InUnfollow || in.Kind == InUnsend || in.Kind == InLinkFailed
+				silent := in.Kind == InUnfollow || in.Kind == InUnsend
 				if !silent && len(replies) == 0 {
 					t.Errorf("%s + %s: no reply", step, name)
 				}
@@ -400,7 +451,7 @@ func TestEveryStepEveryInput(t *testing.T) {
 					if e.Kind != EffFile {
 						continue
 					}
-					confirmed := step == StepConfirm && (name == "button 退会する")
+					confirmed := step == StepConfirm && (name == "button 退会する" || name == "typed 退会する" || name == "intent yes")
 					if !confirmed {
 						t.Errorf("%s + %s: filed without confirmation", step, name)
 					}
@@ -409,6 +460,31 @@ func TestEveryStepEveryInput(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestButtonDataIsAQuery: a button's data is the query url.Values would
+// write, and reads back as the same press.
+func TestButtonDataIsAQuery(t *testing.T) {
+	for _, p := range []press{
+		{act: actStart},
+		{act: actReason, arg: string(taikai.ReasonHardToEarn), conv: "c0ffee", seq: "12"},
+		{act: actConfirm, conv: "a b&c", seq: "3"},
+	} {
+		v := url.Values{"a": {string(p.act)}}
+		if p.arg != "" {
+			v.Set("r", p.arg)
+		}
+		if p.conv != "" {
+			v.Set("c", p.conv)
+			v.Set("s", p.seq)
+		}
+		if got, want := p.encode(), v.Encode(); got != want {
+			t.Errorf("%+v encoded as %q; want %q", p, got, want)
+		}
+		if got, ok := decodePress(p.encode()); !ok || got != p {
+			t.Errorf("%+v read back as %+v, %v", p, got, ok)
 		}
 	}
 }

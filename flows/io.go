@@ -15,7 +15,7 @@ const (
 	InUnfollow   InputKind = "unfollow"    // the user blocked the bot
 	InUnsend     InputKind = "unsend"      // MessageID
 	InLinkOK     InputKind = "link_ok"     // Nonce
-	InLinkFailed InputKind = "link_failed" // the link was refused by LINE
+	InLinkFailed InputKind = "link_failed" // LINE refused the link (an event naming the user)
 	InGroup      InputKind = "group"       // any event from a group or room
 	InPaused     InputKind = "paused"      // staff took the conversation over
 	InResumed    InputKind = "resumed"     // staff handed it back
@@ -23,6 +23,8 @@ const (
 	// Results of effects.
 	InLinkURL     InputKind = "link_url"     // URL: the account-link page, with its token
 	InStaffAsked  InputKind = "staff_asked"  // the user is in the staff queue
+	InStaffLeft   InputKind = "staff_left"   // the user left the staff queue
+	InProfile     InputKind = "profile"      // Language: the LINE profile's language tag ("" if unknown)
 	InLinked      InputKind = "linked"       // AccountID
 	InStatus      InputKind = "status"       // Status
 	InFiled       InputKind = "filed"        // Receipt
@@ -44,6 +46,8 @@ type Input struct {
 	AccountID string
 	Status    *taikai.Status
 	Receipt   *taikai.Withdrawal
+	// Language is the BCP 47 tag of the user's LINE profile ("" if unknown).
+	Language string
 	// Of is the effect a result answers.
 	Of EffectKind
 }
@@ -51,7 +55,7 @@ type Input struct {
 // isResult reports whether the input is an effect's result.
 func (in Input) isResult() bool {
 	switch in.Kind {
-	case InLinkURL, InLinked, InStatus, InFiled, InFileBlocked, InNotFound, InUnavailable, InStaffAsked:
+	case InLinkURL, InLinked, InStatus, InFiled, InFileBlocked, InNotFound, InUnavailable, InStaffAsked, InStaffLeft, InProfile:
 		return true
 	}
 	return false
@@ -78,6 +82,12 @@ const (
 	// EffAskStaff: put the user in the staff queue.
 	// Result: InStaffAsked or InUnavailable.
 	EffAskStaff EffectKind = "ask_staff"
+	// EffLeaveStaff: take the user out of the staff queue.
+	// Result: InStaffLeft or InUnavailable.
+	EffLeaveStaff EffectKind = "leave_staff"
+	// EffProfile: read the user's LINE profile for its language.
+	// Result: InProfile (with Language "" when it could not be read).
+	EffProfile EffectKind = "profile"
 )
 
 // Effect is I/O a step needs; the runtime runs it and feeds back the result.

@@ -1,6 +1,9 @@
 package flows
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
 // action is what a button does.
 type action string
@@ -17,11 +20,14 @@ const (
 	actConfirm      action = "confirm"
 	actUnlink       action = "unlink"
 	actStaff        action = "staff"
+	actChangeReason action = "change_reason"
+	actBack         action = "back" // back to the bot from the staff queue
 )
 
 var actions = map[action]bool{
 	actStart: true, actRelink: true, actCheck: true, actCancel: true, actContinue: true,
 	actReason: true, actSkipText: true, actHelpContinue: true, actConfirm: true, actUnlink: true, actStaff: true,
+	actChangeReason: true, actBack: true,
 }
 
 // press is a decoded button press.
@@ -36,16 +42,25 @@ type press struct {
 // conversation and step counter the button belongs to, so an old button is
 // recognised. It stays far below LINE's 300-character limit.
 func (p press) encode() string {
-	v := url.Values{}
-	v.Set("a", string(p.act))
+	// As url.Values.Encode would write it (keys in order), with one
+	// allocation: every reply's buttons are encoded.
+	var b strings.Builder
+	b.Grow(len(p.act) + len(p.arg) + len(p.conv) + len(p.seq) + 12)
+	b.WriteString("a=")
+	b.WriteString(url.QueryEscape(string(p.act)))
+	if p.conv != "" {
+		b.WriteString("&c=")
+		b.WriteString(url.QueryEscape(p.conv))
+	}
 	if p.arg != "" {
-		v.Set("r", p.arg)
+		b.WriteString("&r=")
+		b.WriteString(url.QueryEscape(p.arg))
 	}
 	if p.conv != "" {
-		v.Set("c", p.conv)
-		v.Set("s", p.seq)
+		b.WriteString("&s=")
+		b.WriteString(url.QueryEscape(p.seq))
 	}
-	return v.Encode()
+	return b.String()
 }
 
 // decodePress parses postback data. A rich menu may send just "a=start".

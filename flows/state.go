@@ -26,15 +26,21 @@ const (
 	StepWarning    Step = "warning"     // what is lost; continue or stop
 	StepReason     Step = "reason"      // choose a reason
 	StepReasonText Step = "reason_text" // type the "other" reason
-	StepHelp       Step = "help"        // one piece of help matched to the reason
+	StepHelp       Step = "help"        // advice matched to the reason; continue or stop
 	StepConfirm    Step = "confirm"     // summary; withdraw or stop
 )
 
-// Steps lists every step, in conversation order.
+// StepFiled is not a stored step: it is how an idle user is seen within
+// FiledMemory after a withdrawal was filed (State.Filed is set). Texts are
+// understood at it, and it has its own answers (the receipt, a closing).
+const StepFiled Step = "filed"
+
+// Steps lists every stored step, in conversation order.
 var Steps = []Step{StepIdle, StepLinking, StepChecking, StepBlocked, StepWarning, StepReason, StepReasonText, StepHelp, StepConfirm}
 
-// State is one LINE user's conversation. It is stored as JSON; AccountID is
-// the account link, which outlives conversations and is stored apart.
+// State is one LINE user's conversation. It is stored as JSON; the fields
+// marked json:"-" are stored apart (the account link, the handoff state,
+// the memory of a filing) or live only within one event.
 type State struct {
 	Step Step `json:"step"`
 	// Conv identifies the conversation; postback buttons carry it, and the
@@ -43,24 +49,74 @@ type State struct {
 	// Seq counts transitions; buttons carry it so an old button is recognised.
 	Seq int `json:"seq,omitempty"`
 
+	// Lang is the language the user is spoken to in; "" until the LINE
+	// profile was read (once, then kept across conversations).
+	Lang Lang `json:"lang,omitempty"`
+
 	AccountID string `json:"-"`
+	// Handoff is taikai.HandoffRequested while the user waits for staff
+	// (the bot stays quiet) and "" otherwise; the runtime sets it.
+	Handoff string `json:"-"`
+	// Filed is the latest withdrawal filed for this user, remembered for
+	// FiledMemory; the runtime sets it when there is no conversation.
+	Filed *Filed `json:"-"`
 
 	Status      *taikai.Status `json:"status,omitempty"`
 	Reason      taikai.Reason  `json:"reason,omitempty"`
 	ReasonText  string         `json:"reason_text,omitempty"`
 	ReasonMsgID string         `json:"reason_msg_id,omitempty"`
-	HelpShown   bool           `json:"help_shown,omitempty"`
-	Failures    int            `json:"failures,omitempty"`
+	// Advised lists the reasons whose advice was shown: each at most once
+	// per conversation.
+	Advised []taikai.Reason `json:"advised,omitempty"`
+	// Declined: the user said no at the confirm step; a later "yes" shows
+	// the summary again rather than filing.
+	Declined bool `json:"declined,omitempty"`
+	// Asked lists the topics answered in this conversation; a repeated
+	// question gets the short answer.
+	Asked []Topic `json:"asked,omitempty"`
+	// Strays counts off-track inputs since the last step forward; the more
+	// there are, the shorter the answers.
+	Strays int `json:"strays,omitempty"`
+	// StaffNote is when the user was last told, while waiting for staff,
+	// that a person will answer (at most once per StaffNoteEvery).
+	StaffNote time.Time `json:"staff_note,omitzero"`
+	Failures  int       `json:"failures,omitempty"`
 	// Attempt counts filings refused for blockers; each new attempt needs a
 	// new idempotency key, since the marketplace replays a key's first answer.
 	Attempt int `json:"attempt,omitempty"`
 
 	Started time.Time `json:"started"`
 	Updated time.Time `json:"updated"`
+
+	// pending is a user input held while the LINE profile is read; it is
+	// handled when the profile comes back, within the same event.
+	pending *Input
 }
+
+// Filed is what is remembered of a filed withdrawal.
+type Filed struct {
+	ID string    `json:"id"`
+	At time.Time `json:"at"`
+	// Lang is the language the user was spoken to in.
+	Lang Lang `json:"lang,omitempty"`
+}
+
+// FiledMemory is how long a filing is remembered, so that "was it filed?"
+// and "thank you" are answered properly.
+const FiledMemory = 7 * 24 * time.Hour
+
+// StaffNoteEvery is how often, at most, a user waiting for staff is told
+// that a person will answer.
+const StaffNoteEvery = 30 * time.Minute
 
 // Active reports whether a conversation is under way.
 func (s State) Active() bool { return s.Step != StepIdle && s.Step != "" }
+
+// Blank reports whether s holds nothing worth storing: no conversation and
+// nothing learnt about the user (language, a note sent while waiting).
+func (s State) Blank() bool {
+	return !s.Active() && s.Lang == "" && s.Strays == 0 && s.StaffNote.IsZero()
+}
 
 // Env is what a step needs from outside: the time, settings, and a fresh
 // conversation id should one start.
@@ -72,6 +128,10 @@ type Env struct {
 	NewConv string
 	// TipsURL is where selling tips are (shown as help for hard_to_earn); may be empty.
 	TipsURL string
+	// Understander reads typed text; nil is Understand.
+	Understander Understander
+	// StaffHours are when staff answer; the zero value is "always".
+	StaffHours StaffHours
 }
 
 // DefaultExpiry is the idle time after which a conversation starts over.

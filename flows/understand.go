@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/taikaibot/taikai"
@@ -72,13 +73,58 @@ const (
 )
 
 // ReasonIntent is the intent of giving reason r.
-func ReasonIntent(r taikai.Reason) Intent { return Intent("reason:" + string(r)) }
+func ReasonIntent(r taikai.Reason) Intent {
+	if i, ok := reasonIntents[r]; ok {
+		return i
+	}
+	return Intent("reason:" + string(r))
+}
 
 // FAQIntent is the intent of asking about t.
-func FAQIntent(t Topic) Intent { return Intent("faq:" + string(t)) }
+func FAQIntent(t Topic) Intent {
+	if i, ok := faqIntents[t]; ok {
+		return i
+	}
+	return Intent("faq:" + string(t))
+}
 
 // LangIntent is the intent of asking to be spoken to in l.
-func LangIntent(l Lang) Intent { return Intent("lang:" + string(l)) }
+func LangIntent(l Lang) Intent {
+	switch l {
+	case LangJa:
+		return langJa
+	case LangEn:
+		return langEn
+	}
+	return Intent("lang:" + string(l))
+}
+
+// The parameterised intents, made once: reading a message allocates none.
+var (
+	reasonIntents = func() map[taikai.Reason]Intent {
+		m := map[taikai.Reason]Intent{}
+		for _, r := range taikai.Reasons {
+			m[r] = Intent("reason:" + string(r))
+		}
+		return m
+	}()
+	faqIntents = func() map[Topic]Intent {
+		m := map[Topic]Intent{}
+		for _, t := range Topics {
+			m[t] = Intent("faq:" + string(t))
+		}
+		return m
+	}()
+	langJa, langEn = Intent("lang:" + string(LangJa)), Intent("lang:" + string(LangEn))
+	allIntents     = intents()
+	validIntents   = func() map[Intent]bool {
+		m := map[Intent]bool{}
+		for _, i := range allIntents {
+			m[i] = true
+		}
+		return m
+	}()
+)
 
 // Reason returns the reason of a "reason:" intent.
 func (i Intent) Reason() (taikai.Reason, bool) {
@@ -112,7 +158,9 @@ func (i Intent) Lang() (Lang, bool) {
 }
 
 // Intents lists every intent, parameterised ones expanded.
-func Intents() []Intent {
+func Intents() []Intent { return slices.Clone(allIntents) }
+
+func intents() []Intent {
 	is := []Intent{IntentStart, IntentCancel, IntentYes, IntentNo, IntentStaff, IntentUnlink, IntentHelp, IntentGreeting, IntentThanks, IntentChangeReason, IntentUnknown}
 	for _, r := range taikai.Reasons {
 		is = append(is, ReasonIntent(r))
@@ -124,14 +172,7 @@ func Intents() []Intent {
 }
 
 // Valid reports whether i is one of Intents.
-func (i Intent) Valid() bool {
-	for _, x := range Intents() {
-		if i == x {
-			return true
-		}
-	}
-	return false
-}
+func (i Intent) Valid() bool { return validIntents[i] }
 
 // Understander reads what a user typed at a step. Implementations must be
 // pure (no I/O) and safe for concurrent use.
@@ -150,13 +191,7 @@ type LangUnderstander interface {
 // UnderstoodSteps lists the steps a text can be read at: the
 // conversation's, and "filed" (the days after the withdrawal was filed).
 func UnderstoodSteps() []Step {
-	ss := append([]Step(nil), Steps...)
-	for _, s := range ss {
-		if s == stepFiled {
-			return ss
-		}
-	}
-	return append(ss, stepFiled)
+	return append(slices.Clone(Steps), StepFiled)
 }
 
 // Understand reads text with the default Understander.

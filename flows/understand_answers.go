@@ -23,6 +23,7 @@ const (
 	tFile                // file it: 退会します, 申請してください (at confirm only)
 	tFileWeak            // withdraw, delete it: file it only after a yes (yes, withdraw)
 	tNo                  // no: いいえ, 違います
+	tConcede             // even so: それでも (with a withdraw word, a yes to go on)
 )
 
 type answerWord struct {
@@ -39,6 +40,7 @@ var answerWords = buildAnswers([]answerWord{
 	{tYes, "yes"}, {tYes, "yeah"}, {tYes, "yep"}, {tYes, "yup"}, {tYes, "sure"}, {tYes, "alright"}, {tYes, "all right"},
 	{tYes, "understood"}, {tYes, "got it"}, {tYes, "i understand"}, {tYes, "agreed"}, {tYes, "i agree"}, {tYes, "sounds good"},
 	{tYes, "of course"}, {tYes, "im sure"}, {tYes, "i am sure"},
+	{tYes, "間違いないです"}, {tYes, "間違いない"}, {tYes, "間違いありません"}, {tYes, "間違いはありません"}, {tYes, "内容に間違いはありません"}, {tYes, "内容に間違いありません"},
 
 	{tNext, "進みます"}, {tNext, "進む"}, {tNext, "進めます"}, {tNext, "進める"}, {tNext, "進めて"}, {tNext, "進めてください"}, {tNext, "進めてほしい"},
 	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次に進みたい"}, {tNext, "進みたい"}, {tNext, "進みたいです"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},
@@ -48,6 +50,7 @@ var answerWords = buildAnswers([]answerWord{
 	{tNext, "手続きを進めて"}, {tNext, "手続きを進めてください"}, {tNext, "手続きを進めます"},
 	{tNext, "理解して次へ進む"}, {tNext, "そのまま進"}, {tNext, "このまま進む"}, {tNext, "このまま進みます"}, {tNext, "このまま進めて"},
 	{tNext, "このまま続け"}, {tNext, "このまま続けます"}, {tNext, "入力せずに進む"}, {tNext, "入力しないで進む"}, {tNext, "入力せず進む"},
+	{tNext, "次に進んで"}, {tNext, "次に進んでください"}, {tNext, "次に進めて"}, {tNext, "次に進めてください"}, {tNext, "選ばずに"},
 	{tNext, "go ahead"}, {tNext, "go on"}, {tNext, "proceed"}, {tNext, "continue"}, {tNext, "next"}, {tNext, "move on"},
 	{tNext, "lets go"}, {tNext, "keep going"}, {tNext, "carry on"},
 
@@ -61,19 +64,27 @@ var answerWords = buildAnswers([]answerWord{
 	{tFile, "退会を確定します"}, {tFile, "申請します"}, {tFile, "申請する"}, {tFile, "申請して"}, {tFile, "申請してください"},
 	{tFile, "申請お願いします"}, {tFile, "申請で"}, {tFile, "確定"}, {tFile, "確定で"}, {tFile, "確定します"}, {tFile, "確定してください"},
 	{tFile, "送信"}, {tFile, "送信します"}, {tFile, "実行"}, {tFile, "実行します"}, {tFile, "本当に退会します"},
+	{tFile, "退会手続きを進めます"}, {tFile, "退会手続きを進めて"}, {tFile, "退会手続きを進めてください"},
+	{tFile, "退会するで"}, {tFile, "退会の申請をお願いします"}, {tFile, "退会の申請をお願いいたします"}, {tFile, "退会申請をお願いします"},
 	{tFile, "confirm"}, {tFile, "confirmed"}, {tFile, "submit"}, {tFile, "withdraw please"}, {tFile, "please withdraw"},
 	// Alone, "withdraw" and "delete my account" start a withdrawal at any
 	// step; after a yes they file it.
 	{tFileWeak, "withdraw"}, {tFileWeak, "withdraw my account"}, {tFileWeak, "delete my account"}, {tFileWeak, "delete it"},
 	{tFileWeak, "close my account"},
 
-	{tNeutral, "では"}, {tNeutral, "じゃあ"}, {tNeutral, "じゃ"}, {tNeutral, "それでは"}, {tNeutral, "それでも"}, {tNeutral, "それで"}, {tNeutral, "なら"},
+	{tNeutral, "では"}, {tNeutral, "じゃあ"}, {tNeutral, "じゃ"}, {tNeutral, "それでは"}, {tNeutral, "それで"}, {tNeutral, "なら"},
 	{tNeutral, "ありがとう"}, {tNeutral, "ありがとうございます"}, {tNeutral, "ありがとうございました"}, {tNeutral, "よろしく"},
 	{tNeutral, "よろしくお願いします"}, {tNeutral, "よろしくお願いいたします"}, {tNeutral, "よろしくです"}, {tNeutral, "大丈夫"},
 	{tNeutral, "大丈夫です"}, {tNeutral, "です"}, {tNeutral, "ですね"}, {tNeutral, "っす"}, {tNeutral, "ね"}, {tNeutral, "よ"}, {tNeutral, "本当に"},
 	{tNeutral, "ほんとに"}, {tNeutral, "すみません"}, {tNeutral, "ごめんなさい"}, {tNeutral, "申し訳ない"}, {tNeutral, "結構です"},
 	{tNeutral, "thanks"}, {tNeutral, "thank you"}, {tNeutral, "so"}, {tNeutral, "then"}, {tNeutral, "just"}, {tNeutral, "and"},
 	{tNeutral, "sorry"}, {tNeutral, "i"}, {tNeutral, "ok so"},
+	// Connectives and courtesies: 大丈夫なので進めてください, yesで, 長い間お世話になりました.
+	{tNeutral, "で"}, {tNeutral, "ので"}, {tNeutral, "なので"}, {tNeutral, "ください"}, {tNeutral, "このまま"}, {tNeutral, "色々と"}, {tNeutral, "内容は"},
+	{tNeutral, "確認していただいて"}, {tNeutral, "ご確認いただき"}, {tNeutral, "お世話になりました"}, {tNeutral, "長い間お世話になりました"},
+	{tNeutral, "長らくお世話になりました"},
+
+	{tConcede, "それでも"},
 
 	{tNo, "いいえ"}, {tNo, "いえ"}, {tNo, "いや"}, {tNo, "いやです"}, {tNo, "いやだ"}, {tNo, "嫌です"}, {tNo, "嫌だ"}, {tNo, "ううん"},
 	{tNo, "ちがう"}, {tNo, "違う"}, {tNo, "違います"}, {tNo, "ちがいます"}, {tNo, "ちゃう"}, {tNo, "ちゃいます"}, {tNo, "そうじゃない"},
@@ -145,12 +156,40 @@ func consumes(as answers, s string, kinds *uint16) bool {
 func (a *analysis) answerKinds() uint16 {
 	if !a.kindsRead {
 		a.kindsRead = true
-		if !consumes(answerWords, a.s, &a.kinds) {
-			a.kinds = 0
+		if consumes(answerWords, a.s, &a.kinds) {
+			return a.kinds
+		}
+		a.kinds = 0
+		for i := 0; i < a.nc; i++ {
+			c := a.text(a.clauses[i])
+			if !consumes(answerWords, c, &a.kinds) && !acknowledges(c, &a.kinds) {
+				a.kinds = 0
+				break
+			}
 		}
 	}
 	return a.kinds
 }
+
+// acknowledges reports a clause that acknowledges something said, in
+// words of its own, then in agreement only: 評価が消えるのは理解しました,
+// 引き継がれないのも承知しています. It adds tYes to kinds.
+func acknowledges(c string, kinds *uint16) bool {
+	for _, m := range ackMarkers {
+		i := strings.LastIndex(c, m)
+		if i <= 0 {
+			continue
+		}
+		var k uint16
+		if consumes(answerWords, c[i+len(m):], &k) && k&(1<<tYes) != 0 && k&^(1<<tYes|1<<tNeutral) == 0 {
+			*kinds |= k
+			return true
+		}
+	}
+	return false
+}
+
+var ackMarkers = foldWords([]string{"のは", "のも", "ことは", "ことも"})
 
 type ans uint8
 
@@ -166,7 +205,7 @@ func (a *analysis) answer(step Step) ans {
 	k := a.answerKinds()
 	const agree = 1<<tYes | 1<<tNext | 1<<tSkip | 1<<tPlease | 1<<tFile | 1<<tFileWeak
 	switch {
-	case k == 0 || k == 1<<tNeutral:
+	case k&^(1<<tNeutral|1<<tConcede) == 0:
 		return ansNone
 	case k&(1<<tNo) != 0:
 		if k&agree != 0 {
@@ -179,7 +218,12 @@ func (a *analysis) answer(step Step) ans {
 	var allowed uint16
 	switch step {
 	case StepWarning, StepHelp:
-		allowed = 1<<tYes | 1<<tNext | 1<<tPlease
+		allowed = 1<<tYes | 1<<tNext | 1<<tPlease | 1<<tConcede
+		if k&(1<<tYes|1<<tPlease|1<<tConcede) != 0 {
+			// はい、退会します; それでも退会します: going on, in withdraw
+			// words (alone they are start: the bot shows the step).
+			allowed |= 1<<tFile | 1<<tFileWeak
+		}
 	case StepConfirm:
 		allowed = 1<<tYes | 1<<tNext | 1<<tPlease | 1<<tFile
 		if k&(1<<tYes|1<<tPlease) != 0 {

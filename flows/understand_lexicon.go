@@ -34,6 +34,8 @@ const (
 	cMoney      // money, for "withdraw my earnings"
 	cReasonWord // 理由, reason
 	cChange     // change, redo: 変え, 変更, 直
+	cRecheck    // check again: もう一度確認, check again
+	cDoneReport // dealt with it: 対応しました, 全部終わりました, done
 
 	// Intents named by words.
 	cStaff     // a person
@@ -57,6 +59,8 @@ const (
 	cTopicStatus
 	cTopicRatings
 	cTopicRatingsWeak // どうなる, 消える: ratings only if nothing else is named
+	cTopicStatusWeak  // どうなりました: the status, if nothing else is named
+	cNewAccount       // a new account: a second one, or registering again
 
 	// Reasons.
 	cNotUsing
@@ -80,6 +84,7 @@ var lexiconSource = []struct {
 	class verbClass
 	words []string
 }{
+	{cWithdraw, suru, []string{"退界", "退怪"}}, // たいかい, mistyped
 	{cWithdraw, suru, []string{"退会", "解約", "脱会", "登録解除", "登録を解除", "登録の解除", "会員解除",
 		"アカウント削除", "アカウントを削除", "アカウントの削除", "アカウント消去", "アカウントを消去", "アカウント抹消", "アカウントを抹消",
 		"垢消し", "アカ消し", "垢削除", "アカウント停止", "削除"}},
@@ -88,13 +93,14 @@ var lexiconSource = []struct {
 		"delete it", "delete", "close it", "close my account", "close the account", "close account", "cancel my account", "cancel my membership", "cancel membership",
 		"cancel the account", "deactivate", "terminate my account", "remove my account", "withdraw", "withdrawal", "unsubscribe",
 		"leave the site", "leave the service", "leave the platform", "leave this service", "leave this platform",
-		"quit the service", "quit the site", "quit the platform", "account deletion", "delete my data"}},
+		"quit the service", "quit the site", "quit the platform", "account deletion", "delete my data", "account closed", "account deleted"}},
 	{cYame, ichidan, []string{"やめ", "辞め", "止め", "已め"}},
 	{cErase, godanS, []string{"消"}},
 	{cYame, english, []string{"quit"}},
 	{cStop, suru, []string{"中止", "キャンセル", "取りやめ", "取り止め", "中断", "ストップ", "辞退"}},
 	{cStop, english, []string{"cancel", "stop", "abort"}},
 
+	{cRefuse, noVerb, []string{"先に進みたくな", "残す", "残しておく", "残しとく", "進みたくな", "進みたくありませ", "続けたくな", "think about it", "think it over"}},
 	{cRefuse, noVerb, []string{"いいや", "やっぱなし", "やっぱりなし", "やっぱ無し", "やっぱり無し", "やっぱいい", "やっぱりいい", "もういい", "まだいい", "今はいい", "いまはいい", "今回はいい", "やっぱ大丈夫",
 		"まだ大丈夫", "今は大丈夫", "今回は大丈夫", "また今度", "今度にし", "時にします", "ときにします", "時にしま", "また後で", "またあとで", "あとにし", "後にし", "後日にし", "今度で", "今じゃな",
 		"考えます", "考えさせて", "考えてから", "考えさせ", "考え直", "考えてみ", "考えたい", "考えよう", "考えとき", "検討します", "検討したい", "保留", "見送",
@@ -108,9 +114,25 @@ var lexiconSource = []struct {
 	{cHedge, noVerb, []string{"うーん", "うーむ", "えっと", "えと", "まあ", "たぶん", "多分", "かも", "一応", "とりあえず", "迷", "悩",
 		"どうしよう", "微妙", "気がする", "と思う", "と思います", "おそらく", "かもしれ", "ような", "みたいな",
 		"maybe", "probably", "perhaps", "i guess", "i think", "not sure", "hmm", "um", "uh", "kinda", "sort of", "well", "i suppose"}},
+	// どうなる asks as much as どう does (評価どうなるの).
+	{cWh, noVerb, []string{"どうなる", "どうなり", "どうなっちゃ"}},
+	// A past "what became of it" asks for the status, if nothing else is named.
+	{cWh, noVerb, []string{"どうなりました", "どうなった"}},
+	{cTopicStatusWeak, noVerb, []string{"どうなりました", "どうなった"}},
+	// A new account: a second one before withdrawing, a re-registration after.
+	{cNewAccount, noVerb, []string{"新しいアカウント", "新しくアカウント", "新規アカウント", "アカウントを新しく", "アカウントを新規", "新しいアカウントで", "new account"}},
+	// Asking to check again, or saying the blockers were dealt with (at
+	// blocked and checking, a yes to "check again").
+	{cRecheck, noVerb, []string{"もう一度確認", "もう一回確認", "再確認", "再度確認", "確認お願い", "確認をお願い", "確認してください", "確認して",
+		"確認し直", "チェックして", "もう一度見て", "もう一回見て", "再チェック", "check again", "recheck", "check it again", "please check", "look again"}},
+	{cDoneReport, noVerb, []string{"終わりました", "終わらせました", "済みました", "済ませました", "対応しました", "対応済み", "完了しました", "解決しました",
+		"all done", "done", "finished", "fixed", "cleared", "resolved", "sorted it"}},
 	{cWh, noVerb, []string{"どうすれば", "どうしたら", "どう", "なぜ", "なんで", "何で", "何故", "いつ", "どこ", "どれ", "どの", "どんな", "何を", "なにを", "何が", "なにが",
 		"何の", "何ですか", "なんですか", "何日", "何時", "何円", "いくら", "何って", "なにって", "何ができ", "なにができ", "何すれば", "何したら",
 		"what", "why", "when", "where", "how", "which", "who"}},
+	// Words that contain others and mean something else: a phone number is
+	// no phone call, a change of mind "if" is none, a role is no topic.
+	{cFiller, noVerb, []string{"電話番号", "気が変わったら", "気が変わっても", "気が変わった時", "気が変わったとき", "出品者として", "購入者として", "どころ"}},
 	{cFiller, noVerb, []string{"いつも", "いつか", "いつでも", "どうも", "どうしても", "どうでも", "どうせ", "どうぞ", "何も", "なにも", "何となく", "なんとなく",
 		"何とか", "なんとか", "何か", "なにか", "どうか", "どうにか", "whatever", "anyhow"}},
 	{cAsk, noVerb, []string{"教えて", "おしえて", "知りたい", "聞きたい", "確認したい", "伺いたい", "について", "ってこと", "tell me", "explain", "want to know", "wondering"}},
@@ -122,24 +144,31 @@ var lexiconSource = []struct {
 	{cReasonWord, noVerb, []string{"理由", "reason"}},
 	{cChange, noVerb, []string{"変え", "変更", "直し", "直す", "修正", "訂正", "間違", "選び直", "選びなお", "もう一度選", "もう一回選", "選びたい", "にしたい", "にして", "にします", "change", "different", "wrong"}},
 
+	{cStaff, noVerb, []string{"人に代わ", "人に替わ", "人と代わ", "人に確認"}},
 	{cStaff, noVerb, []string{"担当者", "担当の方", "担当の人", "担当さん", "人間", "人と話", "人に相談", "人に聞", "中の人", "有人", "オペレーター", "オペレータ",
 		"スタッフ", "サポートの人", "サポートの方", "サポートセンター", "カスタマーサポート", "運営の人", "担当者に相談する",
 		"human", "real person", "a person", "agent", "operator", "staff", "representative", "customer service", "customer support", "support team", "talk to someone"}},
 	{cStaffWeak, noVerb, []string{"問い合わせ", "電話", "窓口", "運営に", "サポートに", "相談", "someone", "support"}},
 	{cUnlink, noVerb, []string{"連携解除", "連携を解除", "連携の解除", "連携を外", "連携をはず", "連携を切", "連携切", "連携やめ", "連携をやめ", "連携を取り消",
 		"連携も解除", "連携は解除", "連携をはずし", "unlink", "disconnect", "remove the link", "remove link"}},
+	// Trouble with the step itself: asks what to do, not why.
+	{cHelp, noVerb, []string{"ログインできな", "ログインできませ", "どこからログイン", "ログインの仕方", "ログイン方法", "期限が切れ", "期限切れ",
+		"どれから", "何から", "押せば", "送れば", "やれば", "入力すれば"}},
 	{cHelp, noVerb, []string{"使い方", "使いかた", "ヘルプ", "選べば", "どれを選", "何を選", "書けば", "何を書", "何を入力", "エラー", "うまくいか", "うまくいきませ", "うまくできな", "cant log in", "cannot log in", "cant login", "error", "which one", "わからない", "わかりません", "分からない", "分かりません", "わかんない", "わからん", "意味がわから",
 		"意味不明", "どうすれば", "どうしたら", "何をすれば", "なにをすれば", "何すれば", "何したら", "どうやって使", "メニュー", "どういう意味", "どういうこと",
 		"何ができ", "なにができ", "選択肢", "ボタンが", "出てこな", "何も起きな", "何も起きませ", "何も起こらな", "何も起こりませ", "反応しな", "動かな", "nothing happens", "できない", "できません", "開けない", "開かない", "進めない", "押せない",
 		"help", "menu", "what do i do", "what should i do", "how does this work", "how do i use", "i dont understand", "confused", "what can you do", "doesnt work", "not working"}},
+	{cGreeting, noVerb, []string{"やっほ"}},
 	{cGreeting, noVerb, []string{"こんにちは", "こんにちわ", "こんちは", "こんちわ", "おはよ", "こんばんは", "こんばんわ", "おはよう", "はじめまして", "初めまして", "お疲れ様", "おつかれさま", "お疲れさま",
 		"もしもし", "よろしく", "どうも", "さようなら", "さよなら", "バイバイ", "おやすみ", "お世話になっております", "お世話になります",
 		"hello", "hi", "hey", "good morning", "good evening", "good afternoon", "yo", "bye", "goodbye"}},
+	{cThanks, noVerb, []string{"あざした", "あざっした"}},
 	{cThanks, noVerb, []string{"ありがとう", "ありがと", "有難う", "有り難う", "あざす", "あざっす", "あざます", "サンキュー", "サンキュ", "感謝", "助かりました", "助かります",
 		"お世話になりました", "おせわになりました", "thanks for your help", "thank you for your help", "thanks for the help", "thank", "thanks", "thx", "ty", "appreciate", "cheers"}},
 	{cLangEn, noVerb, []string{"english", "英語", "えいご", "eigo"}},
 	{cLangJa, noVerb, []string{"日本語", "にほんご", "japanese", "nihongo"}},
 
+	{cTopicMultiple, noVerb, []string{"2個目", "二個目", "何個まで", "いくつまで", "何個も", "1人1つ", "一人一つ", "1人1個", "一人1つ", "1人1アカウント", "一人一アカウント", "ひとり1つ", "1つまで", "一つまで", "ひとつまで"}},
 	{cTopicMultiple, noVerb, []string{"アカウントを2つ", "アカウント2つ", "アカウントを二つ", "アカウント二つ", "アカウントを複数", "複数アカウント", "複数のアカウント",
 		"複数アカ", "2つ目のアカウント", "二つ目のアカウント", "2つ目", "二つ目", "サブ垢", "サブアカ", "別アカ", "別垢", "複垢", "2垢", "もう一つアカウント", "別のアカウント", "別アカウント",
 		"もうひとつアカウント", "アカウントを2個", "同時に持", "二つ持", "2つ持", "ふたつ持", "2個持", "複数持",
@@ -147,6 +176,7 @@ var lexiconSource = []struct {
 	{cTopicReregister, noVerb, []string{"再登録", "再入会", "再加入", "もう一度登録", "また登録", "再度登録", "登録し直", "登録しなおし", "作り直せ", "また使え", "また利用",
 		"戻ってこれ", "戻って来れ", "戻れ", "また使いたく", "使いたくなったら", "戻ってこられ", "復帰", "同じメール", "また作れ", "また作る", "もう一度作", "もう一回作", "同じメアド", "同じアドレス", "また入会", "もう一度入会", "もう一回登録", "新規登録",
 		"register again", "reregister", "sign up again", "signup again", "come back", "rejoin", "join again", "new account later", "same email", "register later"}},
+	{cTopicUndo, noVerb, []string{"戻れない", "戻れません", "account back", "return my account"}},
 	{cTopicUndo, noVerb, []string{"取り消せ", "取り消し", "取消し", "取り消す", "元に戻", "もとに戻", "戻せ", "戻したい", "戻してほしい", "戻すこと", "戻す", "撤回", "復活", "復元", "なかったこと",
 		"undo", "reverse", "restore", "reactivate", "revert", "take it back", "cancel my withdrawal", "cancel the withdrawal"}},
 	{cTopicPayout, noVerb, []string{"振込依頼", "振込申請中", "振り込み依頼", "振込予定", "振り込み予定", "振込日", "振り込まれ", "振込まれ", "振込はいつ", "振り込みはいつ",
@@ -154,28 +184,33 @@ var lexiconSource = []struct {
 		"payout", "transfer", "pending payment", "get paid", "be paid", "paid out", "receive my money", "money arrive", "payment arrive"}},
 	{cTopicBalance, noVerb, []string{"売上金", "売り上げ金", "売上", "残高", "出金", "引き出", "換金", "0円", "ゼロ円", "報酬", "振込申請", "ポイント",
 		"earnings", "balance", "withdraw my money", "my money", "funds", "sales money", "proceeds", "cash out"}},
+	{cTopicPurchase, noVerb, []string{"purchased", "finish an order", "finish my order", "finish the order", "complete an order", "complete my order", "complete the order"}},
 	{cTopicPurchase, noVerb, []string{"購入", "買った", "買い物", "承認", "受け取り", "受取", "出品者", "取引を完了", "取引の完了", "取引完了", "完了させ",
 		"purchase", "bought", "buy", "order i placed", "accept the delivery", "seller"}},
 	{cTopicDelivery, noVerb, []string{"納品", "正式な納品", "購入者", "販売した", "売った", "お届け", "deliver", "delivered", "delivering", "delivery", "buyer"}},
 	{cTopicLink, noVerb, []string{"連携", "ログイン", "リンク", "link", "linking", "log in", "login", "connect"}},
-	{cTopicStatus, noVerb, []string{"状況", "進捗", "状態", "完了", "できてな", "できていな", "確認中", "処理中", "手続き中", "できてますか", "できていますか", "できてる", "時間がかか", "時間かか", "how long", "受付番号", "受付", "受理", "完了しました", "完了した", "終わりました", "終わった", "終わって", "終わり", "かかりますか", "まだかか", "済んで", "済み",
+	{cTopicStatus, noVerb, []string{"通りました", "通った", "still checking", "still processing", "account closed", "been closed", "is it closed", "was it closed", "closed yet", "it closed", "状況", "進捗", "状態", "完了", "できてな", "できていな", "確認中", "処理中", "手続き中", "できてますか", "できていますか", "できてる", "時間がかか", "時間かか", "how long", "受付番号", "受付", "受理", "完了しました", "完了した", "終わりました", "終わった", "終わって", "終わり", "かかりますか", "まだかか", "済んで", "済み",
 		"どうなって", "今どこ", "どの段階", "反映", "できましたか", "できたか", "まだですか", "まだかな", "まだ終わ", "まだなの",
 		"go through", "went through", "any update", "update", "any news", "progress", "is it done", "status", "processed", "completed", "done", "finished", "deleted now", "been deleted", "account deleted", "was it deleted", "receipt"}},
+	{cTopicRatings, noVerb, []string{"購入履歴", "取引履歴", "購入した履歴"}},
 	{cTopicRatings, noVerb, []string{"評価", "実績", "レビュー", "口コミ", "クチコミ", "履歴", "データ", "個人情報", "情報", "メッセージ", "星",
 		"消える", "消えます", "消えちゃ", "消えて", "消え", "削除され", "消され", "deleted", "removed", "rating", "ratings", "review", "reviews", "track record", "history", "data", "feedback", "stars"}},
 	{cTopicRatingsWeak, noVerb, []string{"どうなる", "どうなり", "どうなっちゃ", "残る", "残ります", "残らない", "引き継", "what happens", "lose", "lost"}},
 
+	{cNotUsing, noVerb, []string{"どころじゃな", "どころではな", "dont have time", "do not have time", "have no time", "not enough time", "dont have the time", "not needed", "no longer needed", "dont really use", "dont need it", "not really using"}},
 	{cNotUsing, noVerb, []string{"使わなくな", "使ってな", "使っていな", "使わない", "使うことがな", "使う機会", "使う予定", "使用しな", "使用してな", "利用しなくな",
 		"利用してな", "利用していな", "利用しない", "利用する機会", "利用機会", "時間がな", "時間が取れ", "時間がとれ", "時間がありませ", "暇がな", "忙し", "いそがし",
 		"必要なくな", "必要がなくな", "必要ない", "必要なくなり", "いらなくな", "要らなくな", "不要にな", "用がな", "用事がな", "ログインしてな", "開いてな",
 		"もう使わ", "使う気", "興味がなくな", "興味なくな", "出品してな", "活動してな", "活動できな", "使う事がな", "使いません", "使わなくなり",
 		"no longer use", "dont use", "not using", "never use", "dont need", "no longer need", "no time", "too busy", "busy", "havent used", "rarely use", "not use"}},
+	{cHardToEarn, noVerb, []string{"買ってくれな", "誰も買", "買われな", "案件とれな", "案件が取れ", "案件取れ", "案件がとれ", "仕事が取れ", "仕事取れ", "cannot earn", "can not earn", "cant make money"}},
 	{cHardToEarn, noVerb, []string{"稼げ", "稼ぐのが難し", "稼ぎにく", "稼ぎづら", "売れな", "売れませ", "売れづら", "売れにく", "儲から", "もうから", "儲けが", "利益が出な",
 		"利益がな", "収入にならな", "収入が", "お金にならな", "依頼が来な", "依頼がこな", "依頼がな", "依頼が全く", "依頼がぜんぜん", "注文が来な", "注文がな", "注文がこな",
 		"仕事がな", "仕事が来な", "案件がな", "単価が安", "安すぎ", "競争が激し", "ライバルが多", "集客", "売上が", "売り上げが", "稼ぐの",
 		"cant sell", "no sales", "not selling", "doesnt sell", "dont sell", "no orders", "no one buys", "nobody buys", "not earning", "dont earn", "cant earn",
 		"hard to earn", "not making money", "make money", "making any money", "make any money", "earn any", "not earning", "no clients", "no customers", "make any sales", "any sales", "any orders", "any clients", "any customers"}},
 	{cFees, noVerb, []string{"手数料", "fees", "fee", "commission"}},
+	{cResetRating, noVerb, []string{"評価が下が", "一から始め", "いちから始め", "1から始め", "まっさら", "真っさら", "白紙に", "評価つけられ", "変な評価"}},
 	{cResetRating, noVerb, []string{"リセット", "評価をリセット", "評価リセット", "評価のリセット", "評価をやり直", "評価を消", "評価を一から", "評価をゼロ", "評価が悪", "評価が低", "低評価",
 		"悪い評価", "悪評", "星1", "星１", "評価を下げ", "悪いレビュー", "悪い口コミ", "アカウントを作り直", "作り直した", "一からやり直", "イチからやり直", "1からやり直",
 		"新しいアカウントで", "評価をつけられ", "評価がつい", "reset my rating", "reset rating", "reset my ratings", "bad rating", "low rating", "bad review",
@@ -184,6 +219,7 @@ var lexiconSource = []struct {
 		"特にありません", "特に理由", "特には", "理由はない", "理由はな", "理由なし", "理由は特に", "秘密", "ひみつ", "内緒", "ないしょ", "ノーコメント", "ノーコメ", "控えます",
 		"言えない", "伏せ", "教えたくな", "プライベート",
 		"prefer not", "rather not", "no comment", "no reason", "none", "nothing", "n/a", "no particular"}},
+	{cReasonOther, noVerb, []string{"人間関係"}},
 	{cReasonOther, noVerb, []string{"その他", "うまくいかなかった", "うまくいかなくな", "引っ越", "引越", "移住", "海外", "転職", "就職", "退職", "結婚", "出産", "育児", "子育て", "介護", "病気", "体調", "入院", "留学", "受験",
 		"学業", "仕事", "本業", "家族", "家庭", "事情", "都合", "会社", "副業", "トラブル", "嫌がらせ", "迷惑", "怖", "不安", "不満", "使いにく", "使いづら", "使い勝手", "不便",
 		"わかりにく", "分かりにく", "面倒", "めんどう", "めんどくさ", "うんざり", "疲れ", "つかれ", "嫌に", "いやに", "嫌だ", "合わな", "運営", "サポート", "対応が", "規約", "整理",
@@ -195,6 +231,7 @@ var lexiconSource = []struct {
 		"another service", "other service"}},
 	{cReasonMarker, noVerb, []string{"ので", "から", "ため", "せいで", "なった", "なりました", "なって", "しまった", "しまって", "ことにしました", "ことにした",
 		"because", "since", "due to"}},
+	{cJudgement, noVerb, []string{"confusing"}},
 	{cJudgement, noVerb, []string{"厳し", "すぎる", "すぎて", "すぎます", "過ぎ", "悪い", "悪かった", "ひどい", "ひどかった", "遅い", "遅すぎ", "少ない", "高い", "高すぎ",
 		"難しい", "合わない", "合いません", "納得でき", "できなかった", "なかった", "つまらな", "嫌い", "不安", "不満", "不便", "怖い", "困", "ストレス",
 		"crash", "keeps", "too many", "too much", "too expensive", "bad", "slow", "annoying", "hate", "dont like", "doesnt allow", "not allowed", "expensive", "difficult"}},

@@ -7,11 +7,6 @@ import (
 	"github.com/taikaibot/taikai"
 )
 
-// stepFiled is the step after the withdrawal was filed (for 7 days), as
-// the corpus names it. The conversation may define its own constant; the
-// understanding only needs the name.
-const stepFiled Step = "filed"
-
 // maxText bounds what is read of a message: a reason is at most 500
 // characters, and nothing past the first 1,500 bytes changes what a
 // message means to the bot.
@@ -29,6 +24,8 @@ type analysis struct {
 	// kinds caches answerKinds.
 	kinds     uint16
 	kindsRead bool
+	// mused: the message ends wondering aloud (see musing).
+	mused bool
 }
 
 // clause is a stretch of a message between separators.
@@ -96,7 +93,29 @@ func (a *analysis) read(text string) {
 		c := &a.clauses[i]
 		c.q = c.q || a.asks(*c)
 	}
+	if a.musing() {
+		a.clauses[a.nc-1].q, a.mused = false, true
+	}
 }
+
+// musing reports a message that ends wondering aloud rather than asking:
+// no question mark and no question word, and a last clause that ends in
+// かな (もう使わないかな, 稼げないからかな…), or in か with a hesitation
+// (うーん、ログインか…, 元に戻せないのか…).
+func (a *analysis) musing() bool {
+	if a.nc == 0 || a.info.question || a.has[cWh] {
+		return false
+	}
+	t := a.text(a.clauses[a.nc-1])
+	for _, e := range musingEnds {
+		if strings.HasSuffix(t, e) {
+			return true
+		}
+	}
+	return strings.HasSuffix(t, "か") && (a.info.ellipsis || a.has[cHedge])
+}
+
+var musingEnds = foldWords([]string{"かな", "かなあ"})
 
 // kanaToKanji spells in kanji the words people often type in kana
 // (たいかいしたい, ﾂｶﾜﾅｸﾅｯﾀ), so the lexicon lists each word once.
@@ -107,7 +126,8 @@ var (
 		"とうろく", "登録", "うりあげ", "売上", "ざんだか", "残高", "ふりこみ", "振込", "のうひん", "納品", "こうにゅう", "購入",
 		"れんけい", "連携", "りゆう", "理由", "かいじょ", "解除", "さくじょ", "削除", "しんせい", "申請", "てつづき", "手続き",
 		"たんとうしゃ", "担当者", "たんとう", "担当", "じかん", "時間", "ひつよう", "必要", "とりけし", "取り消し", "もどせ", "戻せ", "じっせき", "実績",
-		"しょうち", "承知", "りかい", "理解", "下さい", "ください",
+		"しょうち", "承知", "りかい", "理解", "下さい", "ください", "こたえ", "答え", "へんこう", "変更", "つづけ", "続け",
+		"すすみ", "進み", "すすむ", "進む",
 	}
 	kanaToKanji = strings.NewReplacer(kanaPairs...)
 	// kanaWords indexes the kana spellings by their first rune, so that a
@@ -146,7 +166,7 @@ func (a *analysis) clauseEnd(h hit) int {
 
 // Japanese question endings, and English openings that ask.
 var (
-	jaQuestionEnds = foldWords([]string{"か", "かな", "かね", "かしら", "たっけ", "だっけ", "でしょう", "だろう", "かい", "かなあ"})
+	jaQuestionEnds = foldWords([]string{"か", "かな", "かね", "かしら", "たっけ", "だっけ", "でしょう", "だろう", "かなあ"})
 	enQuestionOpen = foldWords([]string{"can i", "can you", "could i", "could you", "do i", "do you", "does it", "does my", "does the", "did it", "did my",
 		"did you", "is it", "is my", "is there", "is this", "are my", "are you", "are there", "was my", "was it", "will i", "will my", "will it",
 		"would i", "should i", "may i", "am i", "have i", "has my", "has it", "is that", "any way", "is the"})
@@ -159,7 +179,7 @@ func (a *analysis) asks(c clause) bool {
 	t := a.text(c)
 	for i := 0; i < a.n; i++ {
 		h := a.hits[i]
-		if h.c != cWh || h.start < c.start || h.end > c.end {
+		if h.c != cWh || h.start < c.start || h.end > c.end || a.embedded(h, c) {
 			continue
 		}
 		if t[0] >= utf8.RuneSelf || h.start == c.start {
@@ -178,6 +198,20 @@ func (a *analysis) asks(c clause) bool {
 	}
 	return false
 }
+
+// embedded reports a question word inside a statement about not knowing:
+// どうやったらいいかわからなかった.
+func (a *analysis) embedded(h hit, c clause) bool {
+	rest := a.s[h.end:c.end]
+	for _, w := range embedWords {
+		if strings.Contains(rest, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var embedWords = foldWords([]string{"かわから", "か分から", "か知ら", "かわかりませ", "か分かりませ"})
 
 func (a *analysis) question() bool {
 	for i := 0; i < a.nc; i++ {
@@ -221,16 +255,19 @@ func (a *analysis) glue(prev, next hit) bool {
 type verb struct {
 	withdraw      mood // of the withdrawal (退会したい: desire)
 	withdrawFound bool
+	withdrawDone  bool // some mention says it was done (退会できているのか)
 	stopProc      bool // stop the procedure, explicitly (退会やめます, キャンセル)
 	stopProcNeg   bool // not stop it (キャンセルしない)
 	stopAsked     bool // can one stop it (キャンセルできる？)
 	yame          mood // やめ without an object: "stop this" or "quit"
 	yameFound     bool
+	yameQuit      bool // spelt 辞め: quitting (a membership), not stopping
 }
 
 func (a *analysis) verbs() verb {
 	var v verb
 	setW := func(m mood) {
+		v.withdrawDone = v.withdrawDone || m == mDone
 		// The strongest reading wins: a refusal over a wish over a mention.
 		if !v.withdrawFound || rank(m) > rank(v.withdraw) {
 			v.withdraw = m
@@ -247,11 +284,22 @@ func (a *analysis) verbs() verb {
 		switch h.c {
 		case cWithdraw:
 			m := a.moodOf(h)
+			if t := a.s[h.start:h.end]; h.class == english && m == mPlain && (strings.HasSuffix(t, "closed") || strings.HasSuffix(t, "deleted")) {
+				m = mDone // "my account closed": said done, unless wanted ("I want my account closed")
+			}
 			// 退会やめます: the withdrawal is the object of the stopping.
 			if i+1 < a.n && (a.hits[i+1].c == cYame || a.hits[i+1].c == cStop) && a.glue(h, a.hits[i+1]) {
 				continue
 			}
 			setW(m)
+		case cObjProc:
+			// 申請しないでください: not doing the procedure is stopping it
+			// (in a statement; 手続きしなくていいの？ asks).
+			if h.class == noVerb && a.s[h.start] >= utf8.RuneSelf && !a.clauses[h.clause].q {
+				if m := moodAfter(suru, a.s[h.end:a.clauseEnd(h)]); m == mNeg || m == mNegDesire {
+					v.stopProc = true
+				}
+			}
 		case cErase:
 			// アカウントは消さないで, このサイト使わないので消してください:
 			// erasing, with the account or the service named, is withdrawing.
@@ -292,6 +340,7 @@ func (a *analysis) verbs() verb {
 			}
 			if !v.yameFound || rank(m) > rank(v.yame) {
 				v.yame = m
+				v.yameQuit = strings.HasPrefix(a.s[h.start:], "辞")
 			}
 			v.yameFound = true
 		}
@@ -375,8 +424,8 @@ func (a *analysis) decide(step Step) Intent {
 	if a.wantsStaff(q) {
 		return IntentStaff
 	}
-	if step == StepConfirm && a.has[cReasonWord] && a.has[cChange] && !a.negatedAfter(cChange) {
-		return IntentChangeReason
+	if (step == StepConfirm || step == StepHelp) && a.has[cReasonWord] && a.has[cChange] && !a.negatedAfter(cChange) {
+		return IntentChangeReason // at confirm, or at the advice for the reason given
 	}
 	if (a.has[cUnlink] || a.has[cTopicLink] && a.releases()) && !a.negatedAfter(cUnlink) {
 		if q && !a.requests() {
@@ -385,6 +434,9 @@ func (a *analysis) decide(step Step) Intent {
 		return IntentUnlink
 	}
 	reason, isReason := a.reason(step)
+	if q && (step == StepBlocked || step == StepChecking) && a.has[cRecheck] && a.requests() && a.rechecks(v) {
+		return IntentYes // 振込申請しました。確認してもらえますか
+	}
 	if q || a.has[cAsk] {
 		// A question and then a decision (評価消えるのか…じゃあやめときます),
 		// or self-talk (また今度にしようかな): the decision counts.
@@ -394,7 +446,7 @@ func (a *analysis) decide(step Step) Intent {
 		return a.asked(step, v)
 	}
 	if !reasonStep && a.raises() {
-		if t, ok := a.topic(v); ok {
+		if t, ok := a.topic(step, v); ok && !(t == TopicLink && a.troubled()) {
 			return FAQIntent(t) // 取引がまだ終わってないみたいなんですが
 		}
 	}
@@ -407,19 +459,28 @@ func (a *analysis) decide(step Step) Intent {
 	if isReason {
 		return reason
 	}
+	if (step == StepBlocked || step == StepChecking) && a.rechecks(v) {
+		return IntentYes // もう一度確認してください, 全部終わりました
+	}
 	switch a.answer(step) {
 	case ansYes:
 		return IntentYes
 	case ansNo:
 		return IntentNo
 	case ansUnclear:
+		if a.has[cThanks] && a.answerKinds()&^(1<<tYes|1<<tNeutral) == 0 {
+			return IntentThanks // 了解です、ありがとうございます, where no yes is asked
+		}
 		return IntentUnknown
 	}
 	if a.has[cMoney] && a.hasEnglishWithdraw() || a.wantsTopic(cTopicBalance) {
 		return FAQIntent(TopicBalance) // I want to withdraw my earnings
 	}
-	if step == stepFiled && a.has[cTopicUndo] {
+	if step == StepFiled && a.has[cTopicUndo] {
 		return FAQIntent(TopicUndo)
+	}
+	if v.withdrawDone && strings.Contains(a.s, "のか") {
+		return FAQIntent(TopicStatus) // 本当に退会できたのか不安です
 	}
 	if i, ok := a.start(step, v); ok {
 		return i
@@ -442,7 +503,14 @@ func (a *analysis) decide(step Step) Intent {
 // asked answers a question: a topic the bot knows, else what the question
 // is about; never yes, never a reason.
 func (a *analysis) asked(step Step, v verb) Intent {
-	if t, ok := a.topic(v); ok {
+	t, ok := a.topic(step, v)
+	if v.withdrawDone && (!ok || t == TopicLink || t == TopicRatings) {
+		return FAQIntent(TopicStatus) // 本当に退会できているのか確認してもらえますか
+	}
+	if ok && t == TopicLink && a.troubled() {
+		return IntentHelp // リンクの期限が切れました、どうしたらいい？
+	}
+	if ok {
 		return FAQIntent(t)
 	}
 	if v.withdrawFound {
@@ -466,7 +534,7 @@ func (a *analysis) asked(step Step, v verb) Intent {
 	}
 	if v.stopProc || v.stopAsked {
 		after := v.withdrawFound && (v.withdraw == mCond || v.withdraw == mDone || v.withdraw == mPast)
-		if step == stepFiled || step == StepIdle || after {
+		if step == StepFiled || step == StepIdle || after {
 			return FAQIntent(TopicUndo) // 退会後にキャンセルできる？
 		}
 		return IntentCancel // キャンセルできますか
@@ -482,7 +550,7 @@ func (a *analysis) asked(step Step, v verb) Intent {
 }
 
 // topic is the FAQ topic a question names, the first in precedence.
-func (a *analysis) topic(v verb) (Topic, bool) {
+func (a *analysis) topic(step Step, v verb) (Topic, bool) {
 	order := []struct {
 		c concept
 		t Topic
@@ -502,10 +570,45 @@ func (a *analysis) topic(v verb) (Topic, bool) {
 	if a.has[cMoney] && a.hasEnglishWithdraw() {
 		return TopicBalance, true
 	}
+	if a.has[cNewAccount] {
+		// A new account while this one exists is a second one; after the
+		// withdrawal it is registering again.
+		if step == StepFiled || v.withdrawFound && (v.withdraw == mCond || v.withdraw == mPast || v.withdraw == mDone) {
+			return TopicReregister, true
+		}
+		return TopicMultipleAccounts, true
+	}
 	if a.has[cTopicRatingsWeak] && (v.withdrawFound || a.has[cObjService]) {
 		return TopicRatings, true // 退会したらどうなる
 	}
+	if a.has[cTopicStatusWeak] {
+		return TopicStatus, true // どうなりましたか
+	}
 	return "", false
+}
+
+// troubled: a help word other than a bare "can't" (連携しないと退会できないの
+// asks why, not what to do).
+func (a *analysis) troubled() bool {
+	for i := 0; i < a.n; i++ {
+		h := a.hits[i]
+		if h.c != cHelp {
+			continue
+		}
+		if t := a.s[h.start:h.end]; t != cantWords[0] && t != cantWords[1] {
+			return true
+		}
+	}
+	return false
+}
+
+var cantWords = foldWords([]string{"できない", "できません"})
+
+// rechecks: at blocked or checking, asking to check again or saying the
+// blockers were dealt with, plainly (no doubt, no wish to withdraw, which
+// is start).
+func (a *analysis) rechecks(v verb) bool {
+	return (a.has[cRecheck] || a.has[cDoneReport]) && !v.withdrawFound && !a.has[cHedge] && !a.info.doubt && !a.info.ellipsis
 }
 
 // when reports a question about when: いつ, まだ, 届く, when.
@@ -529,7 +632,7 @@ func (a *analysis) cancels(step Step, v verb, isReason, asked bool) bool {
 	if a.has[cKeepUsing] && step != StepIdle {
 		return true // もう少し頑張ってみます
 	}
-	if a.has[cTopicUndo] && step != stepFiled && !asked {
+	if a.has[cTopicUndo] && step != StepFiled && !asked && !a.undoPotential() {
 		return true // 取り消し (before filing, cancelling is stopping)
 	}
 	if v.yameFound {
@@ -547,6 +650,22 @@ func (a *analysis) cancels(step Step, v verb, isReason, asked bool) bool {
 			return true
 		case mDesire:
 			return change && step != StepIdle // やっぱりやめたい
+		}
+	}
+	return false
+}
+
+// undoPotential: the undo words speak of whether it can be undone
+// (元に戻せないのか, 戻れない), not of undoing.
+func (a *analysis) undoPotential() bool {
+	for i := 0; i < a.n; i++ {
+		h := a.hits[i]
+		if h.c != cTopicUndo {
+			continue
+		}
+		t, rest := a.s[h.start:h.end], a.s[h.end:]
+		if strings.HasSuffix(t, "せ") || strings.HasSuffix(t, "ない") || strings.HasSuffix(t, "ません") || strings.HasPrefix(rest, "せ") || strings.HasPrefix(rest, "れ") {
+			return true
 		}
 	}
 	return false
@@ -578,8 +697,8 @@ func (a *analysis) start(step Step, v verb) (Intent, bool) {
 	if v.withdrawFound {
 		switch v.withdraw {
 		case mDesire, mPlain, mNoun:
-			if step != StepIdle && (a.has[cHedge] || a.but()) {
-				return IntentUnknown, true // 辞めたいけど迷う
+			if step != StepIdle && (a.has[cHedge] || a.mused || a.but()) {
+				return IntentUnknown, true // 辞めたいけど迷う, 退会しちゃおうかな
 			}
 			return IntentStart, true
 		case mPotentialNeg:
@@ -589,12 +708,18 @@ func (a *analysis) start(step Step, v verb) (Intent, bool) {
 			return IntentHelp, true
 		}
 	}
-	if v.yameFound && !a.has[cHedge] {
-		switch v.yame {
-		case mDesire, mPlain, mNoun:
-			if step == StepIdle {
-				return IntentStart, true // やめたい, 辞めます
+	if v.yameFound && !a.has[cHedge] && step == StepIdle {
+		switch {
+		case v.yame == mDesire:
+			return IntentStart, true // やめたい: wants to quit
+		case v.yame == mPlain || v.yame == mNoun:
+			// 辞めます is quitting; a bare やめる or やめます, with nothing in
+			// progress, may as well be "stop" (the cancel button's word):
+			// it is asked about.
+			if v.yameQuit || a.has[cObjService] {
+				return IntentStart, true
 			}
+			return IntentUnknown, true
 		}
 	}
 	return "", false
@@ -629,7 +754,8 @@ func (a *analysis) reason(step Step) (Intent, bool) {
 }
 
 // noneWords are whole messages that say "no reason".
-var noneWords = foldWords([]string{"なし", "無し", "ない", "ないです", "ありません", "特に", "とくに", "none", "na", "nothing", "nope nothing", "no reason", "なしで", "なしです"})
+var noneWords = foldWords([]string{"なし", "無し", "ない", "ないです", "ありません", "特に", "とくに", "none", "na", "nothing", "nope nothing", "no reason", "なしで", "なしです",
+	"なんとなく", "何となく"})
 
 func (a *analysis) noneWord() bool {
 	for _, w := range noneWords {
@@ -820,5 +946,7 @@ var langFiller = buildAnswers([]answerWord{
 	{tNeutral, "i speak"}, {tNeutral, "i prefer"}, {tNeutral, "sorry"}, {tNeutral, "i dont speak"}, {tNeutral, "i cant read"},
 	{tNeutral, "i dont understand"}, {tNeutral, "がわからない"}, {tNeutral, "わからない"}, {tNeutral, "がわかりません"}, {tNeutral, "わかりません"},
 	{tNeutral, "が読めない"}, {tNeutral, "読めない"}, {tNeutral, "が話せない"}, {tNeutral, "話せない"}, {tNeutral, "が苦手"}, {tNeutral, "苦手"}, {tNeutral, "なので"}, {tNeutral, "is fine"}, {tNeutral, "?"},
+	{tNeutral, "でおk"}, {tNeutral, "could you"}, {tNeutral, "表示"}, {tNeutral, "表示にしてください"}, {tNeutral, "表示に"}, {tNeutral, "で大丈夫です"},
+	{tNeutral, "がいい"}, {tNeutral, "がいいです"}, {tNeutral, "にしてもらえますか"}, {tNeutral, "にしてもらえる"}, {tNeutral, "で頼む"}, {tNeutral, "で頼みます"},
 	{tNeutral, "version"}, {tNeutral, "mode"}, {tNeutral, "change to"}, {tNeutral, "to"}, {tNeutral, "reply in"}, {tNeutral, "answer in"},
 })

@@ -154,6 +154,12 @@ func (c *Client) GetProfile(ctx context.Context, user string) (Profile, error) {
 	return p, err
 }
 
+// Language is the language of user's profile, for the bot (bot.Channel).
+func (c *Client) Language(ctx context.Context, user string) (string, error) {
+	p, err := c.GetProfile(ctx, user)
+	return p.Language, err
+}
+
 // RetryKey derives the X-Line-Retry-Key of a push from key: a UUID (version
 // 5 layout, SHA-1 based), the same for the same key, as LINE requires.
 func RetryKey(key string) string {

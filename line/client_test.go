@@ -160,6 +160,9 @@ func TestLinkTokenLoadingAndProfile(t *testing.T) {
 	if err != nil || p != (Profile{UserID: demoUser, DisplayName: "デモ", Language: "ja"}) {
 		t.Errorf("profile: %+v, %v", p, err)
 	}
+	if lang, err := c.Language(ctx, demoUser); lang != "ja" || err != nil {
+		t.Errorf("language: %q, %v; want ja", lang, err)
+	}
 	calls.Store(0)
 	if _, err := c.GetProfile(ctx, "U0123456789abcdef0123456789abcdef"); !errors.Is(err, taikai.ErrNotFound) || calls.Load() != 1 {
 		t.Errorf("unknown user's profile: %v after %d calls; want ErrNotFound after 1", err, calls.Load())

@@ -27,6 +27,7 @@ import (
 	"github.com/taikaibot/taikai/bot"
 	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/console"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/line"
 	"github.com/taikaibot/taikai/marketplace"
 	"github.com/taikaibot/taikai/metrics"
@@ -51,6 +52,9 @@ type Config struct {
 	LinkURL string
 	// TipsURL is offered to users who find it hard to earn; may be empty.
 	TipsURL string
+	// StaffHours are when staff answer in the chat; the zero value is
+	// "always" (`taikai serve` defaults to flows.DefaultStaffHours).
+	StaffHours flows.StaffHours
 
 	// KeyPrefix starts every Redis key; default "taikai:".
 	KeyPrefix string
@@ -166,7 +170,8 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, Channel: lc, Log: log,
-		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, Expiry: cfg.Expiry, Workers: cfg.Workers,
+		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, StaffHours: cfg.StaffHours,
+		Expiry: cfg.Expiry, Workers: cfg.Workers,
 		PseudonymKey: PseudonymKey(cfg.ChannelSecret),
 		Trackers:     append([]chat.Tracker{m, journal}, deps.Trackers...),
 		Retry:        cfg.Retry,

@@ -135,7 +135,7 @@ func TestAreasDoWhatTheySay(t *testing.T) {
 			t.Errorf("no area %s", tc.label)
 			continue
 		}
-		_, out := flows.Next(flows.State{}, flows.Input{Kind: flows.InPostback, Data: a.Data}, env)
+		_, out := flows.Next(flows.State{Lang: flows.LangJa}, flows.Input{Kind: flows.InPostback, Data: a.Data}, env)
 		if out.Effect == nil || out.Effect.Kind != tc.want {
 			t.Errorf("%s (%s): effect %+v, want %s", tc.label, a.Data, out.Effect, tc.want)
 		}

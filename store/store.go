@@ -10,6 +10,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -95,6 +96,28 @@ func (s *Store) SetHandoff(ctx context.Context, user, state string) error {
 		return fmt.Errorf("store: handoff: %w", err)
 	}
 	return nil
+}
+
+// Remember keeps data under id for ttl, apart from any user's record: id
+// is a pseudonym (a keyed hash of the LINE user id), so what is kept after
+// a user's data was erased (the receipt of a withdrawal) names no one.
+func (s *Store) Remember(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	if err := s.rdb.Set(ctx, s.opts.Prefix+"memo:"+id, data, ttl).Err(); err != nil {
+		return fmt.Errorf("store: remember: %w", err)
+	}
+	return nil
+}
+
+// Recall returns what Remember kept under id, or nil if nothing (or it expired).
+func (s *Store) Recall(ctx context.Context, id string) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, s.opts.Prefix+"memo:"+id).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: recall: %w", err)
+	}
+	return b, nil
 }
 
 // maxDone is how many applied event ids a record remembers. Redelivery and

@@ -136,3 +136,27 @@ func TestRedisDownIsAnError(t *testing.T) {
 		t.Error("Load with Redis down: no error")
 	}
 }
+
+func TestRememberAndRecall(t *testing.T) {
+	rdb, prefix, mr := redistest.Redis(t)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	ctx := context.Background()
+	if b, err := s.Recall(ctx, "0123abcd"); b != nil || err != nil {
+		t.Fatalf("Recall(nothing) = %q, %v; want nil, nil", b, err)
+	}
+	if err := s.Remember(ctx, "0123abcd", []byte(`{"id":"wd-1"}`), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.Recall(ctx, "0123abcd"); string(b) != `{"id":"wd-1"}` || err != nil {
+		t.Fatalf("Recall = %q, %v", b, err)
+	}
+	if ttl := rdb.TTL(ctx, prefix+"memo:0123abcd").Val(); ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Errorf("TTL %s; want 1h", ttl)
+	}
+	if mr != nil {
+		mr.FastForward(61 * time.Minute)
+		if b, _ := s.Recall(ctx, "0123abcd"); b != nil {
+			t.Errorf("recalled %q after its TTL", b)
+		}
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// STAFF_HOURS names a time zone (Asia/Tokyo by default): the binary
+	// carries the zone database, so it starts where the system has none.
+	_ "time/tzdata"
 
 	"github.com/redis/go-redis/v9"
 
@@ -62,6 +65,7 @@ var settings = []setting{
 	{"RETRY_BACKOFF", "100ms", false},
 	{"RETRY_BACKOFF_MAX", "5s", false},
 	{"RETRY_AFTER_MAX", "5s", false},
+	{"STAFF_HOURS", "Mon-Fri 10:00-18:00 Asia/Tokyo", false},
 	{"PORT", "8080", false},
 	{"PPROF_ADDR", "none", false},
 }
@@ -166,6 +170,15 @@ func parseConfig(getenv func(string) string) (config, problems) {
 	}
 	if c.MarketURL != "" && c.LinkURL == "" {
 		ps.add("MARKETPLACE_LINK_URL", "MARKETPLACE_LINK_URL is not set (needed with MARKETPLACE_API_URL)")
+	}
+	hours := getenv("STAFF_HOURS")
+	if hours == "" {
+		hours = flows.DefaultStaffHours
+	}
+	if h, err := flows.ParseStaffHours(hours); err != nil {
+		ps.add("STAFF_HOURS", "STAFF_HOURS: %v", err)
+	} else {
+		c.StaffHours = h
 	}
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)

@@ -32,6 +32,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"MARKETPLACE_API_URL": "https://m.example", "MARKETPLACE_LINK_URL": "https://m.example/link"}, "MARKETPLACE_API_TOKEN"},
 		{map[string]string{"MARKETPLACE_API_URL": "https://m.example", "MARKETPLACE_API_TOKEN": "x"}, "MARKETPLACE_LINK_URL"},
 		{map[string]string{"CONVERSATION_EXPIRY": "soon"}, "CONVERSATION_EXPIRY"},
+		{map[string]string{"STAFF_HOURS": "weekdays 10-18"}, "STAFF_HOURS"},
 		{map[string]string{"REDIS_URL": "http://nope"}, "REDIS_URL"},
 		{map[string]string{"RETRY_ATTEMPTS": "many"}, "RETRY_ATTEMPTS"},
 		{map[string]string{"RETRY_BACKOFF": "1h"}, "RETRY_BACKOFF"},
@@ -50,6 +51,10 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: err %v; want one line naming %s", tc.change, err, tc.want)
 		}
+	}
+	c, err := loadConfig(env(map[string]string{"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t"}))
+	if err != nil || c.Replica.StaffHours.String() != "Mon-Fri 10:00-18:00 Asia/Tokyo" {
+		t.Errorf("default staff hours %q, %v", c.Replica.StaffHours, err)
 	}
 	var ce *configError
 	if err := run(context.Background(), []string{"taikai"}, env(nil), nil, &bytes.Buffer{}, &bytes.Buffer{}); !errors.As(err, &ce) {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/taikaibot/taikai/demo"
+	"github.com/taikaibot/taikai/flows"
 )
 
 // configError is missing or invalid settings or arguments, one line each
@@ -33,7 +34,8 @@ const usage = `usage:
                                      erase what is kept for one LINE user, and log the erasure (-log prints the log)
   taikai healthcheck [-path /readyz] ask this container's server whether it is alive (or ready)
   taikai version                     the version, revision and Go version
-  taikai demo [-v]                   the whole system in one process, with a LINE chat in this terminal
+  taikai demo [-v] [-lang en] [-hours H]
+                                     the whole system in one process, with a LINE chat in this terminal
   taikai emulator                    the LINE platform emulator, with a web chat (local systems, tests)
   taikai sandbox                     the sandbox marketplace (local systems, tests)
   taikai replay URL FILE…            sign recorded webhook bodies with LINE_CHANNEL_SECRET and post them to URL
@@ -84,14 +86,20 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	verbose := fs.Bool("v", false, "log what the bot does (to stderr)")
+	lang := fs.String("lang", "ja", "the demo user's LINE language (ja, en, …)")
+	hours := fs.String("hours", flows.DefaultStaffHours, "when staff answer (as STAFF_HOURS)")
 	if err := fs.Parse(args); err != nil {
 		return configErrorf("demo: %v", err)
+	}
+	staff, err := flows.ParseStaffHours(*hours)
+	if err != nil {
+		return configErrorf("demo: -hours: %v", err)
 	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
 	}
-	sys, err := demo.Start(demo.Config{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))})
+	sys, err := demo.Start(demo.Config{Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), Language: *lang, StaffHours: staff})
 	if err != nil {
 		return err
 	}

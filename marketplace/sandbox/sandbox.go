@@ -30,7 +30,7 @@ const (
 
 // Payout statuses in the sandbox.
 const (
-	PayoutRequested = "requested" // 振込依頼中
+	PayoutRequested = "requested" // 振込申請中
 	PayoutPaid      = "paid"
 )
 
@@ -61,7 +61,8 @@ type Account struct {
 }
 
 // DemoAccounts returns the sandbox's demo accounts: a clean one, one with no
-// rating yet, one per blocker kind, and one with every blocker.
+// rating yet, one per blocker kind, two rated just under ★4.0 (★3.1 and
+// ★3.96, for the rating advice), and one with every blocker.
 func DemoAccounts() []Account {
 	return []Account{
 		{ID: "acc_clean", Name: "山田 花子", Rating: taikai.Rating{Average: 4.8, Count: 52}, CompletedOrders: 50},
@@ -73,6 +74,8 @@ func DemoAccounts() []Account {
 		{ID: "acc_payout", Name: "田中 翔", Rating: taikai.Rating{Average: 4.2, Count: 15}, CompletedOrders: 15,
 			Payouts: []Payout{{"p-3001", 12000, "2026-11-20", "2026-11-27", PayoutRequested}, {"p-3000", 8000, "2026-10-20", "2026-10-27", PayoutPaid}}},
 		{ID: "acc_balance", Name: "伊藤 さくら", Rating: taikai.Rating{Average: 3.6, Count: 8}, CompletedOrders: 8, BalanceJPY: 3200},
+		{ID: "acc_fair", Name: "木村 陽菜", Rating: taikai.Rating{Average: 3.1, Count: 8}, CompletedOrders: 8},
+		{ID: "acc_edge", Name: "山本 拓海", Rating: taikai.Rating{Average: 3.96, Count: 25}, CompletedOrders: 24},
 		{ID: "acc_many", Name: "渡辺 大輔", Rating: taikai.Rating{Average: 4.6, Count: 31}, CompletedOrders: 29,
 			Purchases:  []Order{{"o-4001", "LP制作", "ウェブ制作ラボ", OrderDelivered}},
 			Sales:      []Order{{"o-4101", "翻訳（英→日）", "加藤 亮", OrderInProgress}},

@@ -202,16 +202,13 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, "login.html", map[string]any{"Title": "サインイン", "Next": r.URL.Query().Get("next"), "Failed": r.URL.Query().Get("failed") != "", "HasToken": s.opts.Token != "", "HasUsers": len(s.opts.Users) > 0})
+	s.render(w, r, "login.html", map[string]any{"Title": "サインイン", "Next": safeNext(r.URL.Query().Get("next")), "Failed": r.URL.Query().Get("failed") != "", "HasToken": s.opts.Token != "", "HasUsers": len(s.opts.Users) > 0})
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	user, ok := s.check(r.PostFormValue("user"), r.PostFormValue("password"), r.PostFormValue("token"))
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/console/") || strings.HasPrefix(next, "//") {
-		next = "/console/"
-	}
+	next := safeNext(r.PostFormValue("next"))
 	if !ok {
 		s.opts.Log.Warn("console: sign-in refused")
 		http.Redirect(w, r, "/console/login?failed=1&next="+url.QueryEscape(next), http.StatusSeeOther)
@@ -222,6 +219,24 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", MaxAge: int(sessionTTL.Seconds())})
 	s.opts.Log.Info("console: signed in", "staff", user)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// safeNext is where a sign-in may send the browser: a clean path under
+// /console/ made only of letters, digits, '/', '_' and '-', with no '//'.
+// Anything else — a backslash (browsers read "/\x" as "//x"), an encoded
+// one, a dot segment, a scheme, a host, a control character — is
+// /console/. The path is checked as given, not after cleaning, since
+// http.Redirect cleans what it is given into another path.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/console/") || strings.Contains(next, "//") {
+		return "/console/"
+	}
+	for _, c := range next {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '_' || c == '-') {
+			return "/console/"
+		}
+	}
+	return next
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {

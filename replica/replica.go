@@ -38,8 +38,8 @@ import (
 // Config is what a replica is told; `taikai serve` reads it from the
 // environment (see README). Zero values take the defaults named.
 type Config struct {
-	// ChannelSecret verifies webhooks; the keys of log pseudonyms and
-	// console sessions are derived from it, so all replicas agree.
+	// ChannelSecret verifies webhooks; the key of log pseudonyms is derived
+	// from it, so all replicas agree. Nothing of the console is.
 	ChannelSecret string
 	AccessToken   string
 	// LineURL is the Messaging API endpoint; default https://api.line.me.
@@ -67,9 +67,12 @@ type Config struct {
 
 	// Console turns the staff console on; it needs ConsoleUsers (name →
 	// password) or ConsoleToken.
-	Console        bool
-	ConsoleUsers   map[string]string
-	ConsoleToken   string
+	Console      bool
+	ConsoleUsers map[string]string
+	ConsoleToken string
+	// ConsoleSecret keys the console's sessions, throttle and CSRF tokens
+	// (see console.Options.Secret); empty: one is made and kept in Redis.
+	ConsoleSecret  string
 	AuditRetention time.Duration
 
 	// Retry is how LINE and marketplace calls are tried again, and how
@@ -189,7 +192,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	if cfg.Console {
 		cs, err := console.New(console.Options{
 			Journal: journal, Handoff: b, Users: cfg.ConsoleUsers, Token: cfg.ConsoleToken,
-			Key: derivedKey(cfg.ChannelSecret, "taikai console sessions"), Log: log, Now: deps.Now,
+			Secret: consoleSecret(cfg.ConsoleSecret), Log: log, Now: deps.Now,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("console: %w", err)
@@ -257,8 +260,17 @@ func httpClient(timeout time.Duration, m *metrics.Metrics, api string) *http.Cli
 	return &http.Client{Timeout: timeout, Transport: m.Transport(api, t)}
 }
 
-// derivedKey derives a key for one purpose (log pseudonyms, console
-// sessions) from the channel secret: the same in every replica, and telling
+// consoleSecret is CONSOLE_SECRET as a key; nil when unset (the console
+// then keeps one in Redis).
+func consoleSecret(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
+// derivedKey derives a key for one purpose (log pseudonyms) from the
+// channel secret: the same in every replica, and telling
 // nothing of the secret.
 func derivedKey(secret, purpose string) []byte {
 	h := hmac.New(sha256.New, []byte(secret))

@@ -38,6 +38,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			Workers:        64,
 			LeaseTTL:       10 * time.Second,
 			ConsoleToken:   getenv("CONSOLE_TOKEN"),
+			ConsoleSecret:  getenv("CONSOLE_SECRET"),
 			AuditRetention: 365 * 24 * time.Hour,
 			Retry:          retry.Default(),
 		},
@@ -120,6 +121,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.ConsoleToken != "" && len(c.ConsoleToken) < 16 {
 		return cfg, configErrorf("CONSOLE_TOKEN must be 16 or more characters")
+	}
+	if c.ConsoleSecret != "" && len(c.ConsoleSecret) < 32 {
+		return cfg, configErrorf("CONSOLE_SECRET must be 32 or more characters (e.g. openssl rand -hex 32)")
 	}
 	creds := c.ConsoleToken != "" || len(c.ConsoleUsers) > 0
 	switch v := getenv("CONSOLE"); v {

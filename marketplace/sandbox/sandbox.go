@@ -115,7 +115,7 @@ type Server struct {
 	accounts map[string]*Account
 	order    []string // account ids as given, for the link page
 	nonces   map[string]nonce
-	swept    time.Time // when expired nonces were last dropped
+	swept    time.Time         // when expired nonces were last dropped
 	answers  map[string]answer // idempotency key (per account) → first answer
 	filed    int
 	calls    map[string]int

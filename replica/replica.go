@@ -12,11 +12,13 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,6 +77,12 @@ type Config struct {
 	ConsoleSecret  string
 	AuditRetention time.Duration
 
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// MetricsAddr, when set, is where /metrics is served (host:port), instead
+	// of the main port.
+	MetricsAddr string
+
 	// Retry is how LINE and marketplace calls are tried again, and how
 	// patiently events and acknowledgements are; default retry.Default().
 	Retry retry.Policy
@@ -105,10 +113,15 @@ type Replica struct {
 	Journal *console.Journal
 	Metrics *metrics.Metrics
 	// Handler serves every route: POST /callback, GET /healthz, GET
-	// /metrics, /console/ (when on) and Deps.Routes.
+	// /metrics (unless Config.MetricsAddr is set), /console/ (when on) and
+	// Deps.Routes.
 	Handler http.Handler
+	// MetricsHandler serves GET /metrics alone (behind Config.MetricsToken
+	// when set); Serve serves it on Config.MetricsAddr when that is set.
+	MetricsHandler http.Handler
 
-	log *slog.Logger
+	metricsAddr string
+	log         *slog.Logger
 }
 
 // Server timeouts: a webhook body is small and LINE waits 2s for the answer;
@@ -177,9 +190,13 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
 	m.Gauge("taikai_conversations", "Recent conversations (the console's index) by step.", "step", journal.StepCounts)
 
+	metricsMux := http.NewServeMux()
+	metricsMux.Handle("GET /metrics", bearer(cfg.MetricsToken, m.Handler()))
 	mux := http.NewServeMux()
 	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log, Now: deps.Now, Count: m.Webhook})
-	mux.Handle("GET /metrics", m.Handler())
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsMux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 		defer cancel()
@@ -204,7 +221,35 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	for pattern, h := range deps.Routes {
 		mux.Handle(pattern, h)
 	}
-	return &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, Handler: mux, log: log}, nil
+	return &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, Handler: noSniff(mux), MetricsHandler: noSniff(metricsMux),
+		metricsAddr: cfg.MetricsAddr, log: log}, nil
+}
+
+// noSniff tells browsers to take every answer for the type it says it is.
+func noSniff(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// bearer asks for token (when set) as a bearer token, compared in constant
+// time.
+func bearer(token string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="taikai metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Serve serves webhooks on ln and consumes the queue until ctx ends, then
@@ -228,24 +273,63 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	defer func() { stopQueue(); <-consumed }()
 
-	errc := make(chan error, 1)
+	go r.refreshGauges(qctx)
+
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	if r.metricsAddr != "" {
+		mln, err := net.Listen("tcp", r.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		msrv := &http.Server{Handler: r.MetricsHandler, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+			WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes}
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+		r.log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	r.log.Info("serving", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	r.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		r.log.Error("shutdown", "err", err)
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.log.Error("shutdown", "err", err)
+		}
 	}
 	stopQueue()
 	<-consumed
 	r.log.Info("stopped")
 	return nil
+}
+
+// refreshGauges recomputes, now and every console.StepsEvery until ctx
+// ends, what the gauges show that is too costly to compute per scrape (the
+// conversations per step); one replica at a time does the work.
+func (r *Replica) refreshGauges(ctx context.Context) {
+	tick := time.NewTicker(console.StepsEvery)
+	defer tick.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, console.StepsEvery/2)
+		if err := r.Journal.RefreshStepCounts(rctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("conversations per step not counted", "err", err)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // httpClient is a client for outbound calls to api, counted and timed by

@@ -23,9 +23,8 @@ func BenchmarkScrape(b *testing.B) {
 	var rdb *redis.Client
 	switch c := shared.(type) {
 	case *redis.Client:
-		o := *c.Options()
-		o.PoolSize = 64
-		rdb = redis.NewClient(&o)
+		o := c.Options()
+		rdb = redis.NewClient(&redis.Options{Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, PoolSize: 64})
 	default:
 		b.Fatalf("unexpected client %T", shared)
 	}

@@ -162,6 +162,10 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
 	deps.Redis.AddHook(m.RedisHook())
+	intake := intakeClient(deps.Redis)
+	if intake != deps.Redis {
+		intake.AddHook(m.RedisHook())
+	}
 
 	lc, err := line.NewClient(cfg.LineURL, cfg.AccessToken, httpClient(cfg.CallTimeout, m, "line"))
 	if err != nil {
@@ -185,7 +189,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 		Now:          deps.Now,
 	})
 	q := queue.New(deps.Redis, queue.Options{
-		Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
+		Intake: intake, Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
 	})
 	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
 	m.Gauge("taikai_conversations", "Recent conversations (the console's index) by step.", "step", journal.StepCounts)
@@ -193,7 +197,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	metricsMux := http.NewServeMux()
 	metricsMux.Handle("GET /metrics", bearer(cfg.MetricsToken, m.Handler()))
 	mux := http.NewServeMux()
-	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log, Now: deps.Now, Count: m.Webhook})
+	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log, Now: deps.Now, Count: m.Webhook, Reject: m.Rejected})
 	if cfg.MetricsAddr == "" {
 		mux.Handle("GET /metrics", metricsMux)
 	}

@@ -13,6 +13,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -177,6 +178,8 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 		return nil, fmt.Errorf("MARKETPLACE_API_URL: %w", err)
 	}
 	mc.Retry = cfg.Retry
+	// Account ids appear in logs as user ids do: as a keyed hash.
+	mc.Pseudonym = pseudonym(derivedKey(cfg.ChannelSecret, "taikai log pseudonyms"))
 
 	st := store.New(deps.Redis, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
 	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
@@ -346,6 +349,16 @@ func httpClient(timeout time.Duration, m *metrics.Metrics, api string) *http.Cli
 	t.MaxIdleConnsPerHost = 64
 	t.IdleConnTimeout = 90 * time.Second
 	return &http.Client{Timeout: timeout, Transport: m.Transport(api, t)}
+}
+
+// pseudonym stands for an id in logs: a keyed hash, the same in every
+// replica (the bot's, for user ids, is made the same way).
+func pseudonym(key []byte) func(string) string {
+	return func(id string) string {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(id))
+		return hex.EncodeToString(m.Sum(nil))[:12]
+	}
 }
 
 // consoleSecret is CONSOLE_SECRET as a key; nil when unset (the console

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,6 +41,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			LeaseTTL:       10 * time.Second,
 			ConsoleToken:   getenv("CONSOLE_TOKEN"),
 			ConsoleSecret:  getenv("CONSOLE_SECRET"),
+			MetricsToken:   getenv("METRICS_TOKEN"),
+			MetricsAddr:    getenv("METRICS_ADDR"),
 			AuditRetention: 365 * 24 * time.Hour,
 			Retry:          retry.Default(),
 		},
@@ -66,7 +70,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"MARKETPLACE_LINK_URL", c.LinkURL}, {"MARKETPLACE_TIPS_URL", c.TipsURL},
 	} {
 		if u.val != "" && !httpURL(u.val) {
-			return cfg, configErrorf("%s=%q is not an http(s) URL", u.name, u.val)
+			return cfg, configErrorf("%s%s is not an http(s) URL", u.name, shown(u.val))
 		}
 	}
 	if c.MarketURL != "" && c.MarketToken == "" {
@@ -125,6 +129,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.ConsoleSecret != "" && len(c.ConsoleSecret) < 32 {
 		return cfg, configErrorf("CONSOLE_SECRET must be 32 or more characters (e.g. openssl rand -hex 32)")
 	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return cfg, configErrorf("METRICS_TOKEN must be 16 or more characters")
+	}
+	if v := c.MetricsAddr; v != "" {
+		_, port, err := net.SplitHostPort(v)
+		if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 {
+			return cfg, configErrorf("METRICS_ADDR=%q is not host:port (e.g. :9090)", v)
+		}
+	}
 	creds := c.ConsoleToken != "" || len(c.ConsoleUsers) > 0
 	switch v := getenv("CONSOLE"); v {
 	case "", "auto":
@@ -155,8 +168,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, configErrorf("REDIS_CLUSTER_ADDRS and REDIS_SENTINEL_ADDRS are both set; choose one")
 	}
 	if cfg.Redis.URL != "" {
+		// Not the parser's error: it repeats the URL, password and all.
 		if _, err := redis.ParseURL(cfg.Redis.URL); err != nil {
-			return cfg, configErrorf("REDIS_URL: %v", err)
+			return cfg, configErrorf("REDIS_URL%s is not a redis:// or rediss:// URL (redis://[user:password@]host:port/db)", shown(cfg.Redis.URL))
 		}
 	}
 	// Each owned partition holds a connection in a blocking read.
@@ -195,6 +209,21 @@ func loadRetry(getenv func(string) string, p *retry.Policy) error {
 		return configErrorf("RETRY_BACKOFF_MAX (%v) is less than RETRY_BACKOFF (%v)", p.MaxBackoff, p.Backoff)
 	}
 	return nil
+}
+
+// shown is how a URL setting is repeated in an error: "=" and the URL
+// without its user info, or nothing when it cannot be parsed (it may hold a
+// password either way).
+func shown(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" {
+		return " (not shown)"
+	}
+	hidden := ""
+	if u.User != nil {
+		u.User, hidden = nil, " (credentials hidden)"
+	}
+	return fmt.Sprintf("=%q%s", u.String(), hidden)
 }
 
 func httpURL(s string) bool {

@@ -379,6 +379,10 @@ func redact(err error) string {
 	return s
 }
 
+// ErrNotAUser is returned by Pause and Resume for an id that is not a LINE
+// user id.
+var ErrNotAUser = errors.New("not a LINE user id")
+
 // Pause hands user's conversation to staff: the user is told a person will
 // answer in the chat, and the bot stays silent for them until Resume.
 func (b *Bot) Pause(ctx context.Context, user string) error {
@@ -394,8 +398,10 @@ func (b *Bot) Resume(ctx context.Context, user string) error {
 // the flow like an event from the user, answered by push (there is no reply
 // token).
 func (b *Bot) staffEvent(ctx context.Context, user, typ, handoff string, in flows.Input) error {
+	// Checked before anything is written. The error does not carry the id:
+	// it comes from a URL, may be of any length, and is logged.
 	if !taikai.ValidUserID(user) {
-		return fmt.Errorf("bot: %q is not a user id", user)
+		return fmt.Errorf("bot: %s of a non-user (%d bytes): %w", typ, len(user), ErrNotAUser)
 	}
 	if err := b.opts.Store.SetHandoff(ctx, user, handoff); err != nil {
 		return err

@@ -346,10 +346,23 @@ func (j *Journal) Case(ctx context.Context, user string) (Case, bool, error) {
 	return c, true, nil
 }
 
-// StepCounts counts the recent conversations at each step (for a gauge).
-// It reads only the step of each case, not the whole card.
+// stepsRecent is how many of the most recent conversations the counts per
+// step cover.
+const stepsRecent = 10000
+
+// StepsEvery is how often the counts per step are recomputed, by one
+// replica at a time.
+const StepsEvery = time.Minute
+
+func (j *Journal) stepsKey() string     { return j.prefix + "steps" }
+func (j *Journal) stepsLockKey() string { return j.prefix + "steps:lock" }
+
+// StepCounts returns the counts of recent conversations at each step, as
+// RefreshStepCounts last computed them (zeros before it first has): one
+// Redis command, whatever the number of conversations, so a scrape of the
+// gauge costs nothing that grows.
 func (j *Journal) StepCounts(ctx context.Context) (map[string]float64, error) {
-	users, err := j.rdb.ZRevRange(ctx, j.convsKey(), 0, 9999).Result()
+	h, err := j.rdb.HGetAll(ctx, j.stepsKey()).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -357,21 +370,58 @@ func (j *Journal) StepCounts(ctx context.Context) (map[string]float64, error) {
 	for _, s := range flows.Steps {
 		out[string(s)] = 0
 	}
-	if len(users) == 0 {
-		return out, nil
-	}
-	pipe := j.rdb.Pipeline()
-	cmds := make([]*redis.StringCmd, len(users))
-	for i, u := range users {
-		cmds[i] = pipe.HGet(ctx, j.convKey(u), "step")
-	}
-	pipe.Exec(ctx) // a case that expired meanwhile answers nil: not counted
-	for _, c := range cmds {
-		if step, err := c.Result(); err == nil {
-			out[step]++
+	for k, v := range h {
+		if step, ok := strings.CutPrefix(k, "step:"); ok {
+			out[step], _ = strconv.ParseFloat(v, 64)
 		}
 	}
 	return out, nil
+}
+
+// RefreshStepCounts recomputes the counts per step of the most recent
+// conversations (up to 10,000): it reads the step of each case, in batches.
+// Replicas call it every StepsEvery; the first to take the turn (a lock
+// held for most of StepsEvery) does the work and the others skip it, so
+// the whole deployment reads the steps once a minute.
+func (j *Journal) RefreshStepCounts(ctx context.Context) error {
+	ok, err := j.rdb.SetNX(ctx, j.stepsLockKey(), "1", StepsEvery*9/10).Result()
+	if err != nil || !ok {
+		return err
+	}
+	users, err := j.rdb.ZRevRange(ctx, j.convsKey(), 0, stepsRecent-1).Result()
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	for _, s := range flows.Steps {
+		counts[string(s)] = 0
+	}
+	const batch = 1000
+	for i := 0; i < len(users); i += batch {
+		part := users[i:min(i+batch, len(users))]
+		pipe := j.rdb.Pipeline()
+		cmds := make([]*redis.StringCmd, len(part))
+		for k, u := range part {
+			cmds[k] = pipe.HGet(ctx, j.convKey(u), "step")
+		}
+		pipe.Exec(ctx) // a case that expired meanwhile answers nil: not counted
+		for _, c := range cmds {
+			if step, err := c.Result(); err == nil {
+				counts[step]++
+			}
+		}
+	}
+	fields := []any{"at", strconv.FormatInt(j.now().UnixMilli(), 10)}
+	for step, n := range counts {
+		fields = append(fields, "step:"+step, n)
+	}
+	// Replaced at once, so a step that no longer exists goes too.
+	_, err = j.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, j.stepsKey())
+		p.HSet(ctx, j.stepsKey(), fields...)
+		return nil
+	})
+	return err
 }
 
 // AuditEntry is one filing in the audit log.

@@ -2,12 +2,8 @@ package console
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
-	"encoding/base64"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -15,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/taikaibot/taikai"
@@ -32,14 +29,21 @@ type Handoff interface {
 
 // Options configure the console server.
 type Options struct {
+	// Journal is what the console shows; its Redis also keeps the
+	// console's sessions, throttle counters and (when Secret is nil) secret.
 	Journal *Journal
 	Handoff Handoff
 	// Users are staff credentials (name → password); Token is a shared token.
 	// At least one must be set.
 	Users map[string]string
 	Token string
-	// Key signs sessions and CSRF tokens; the same on every replica.
-	Key []byte
+	// Secret (CONSOLE_SECRET) keys what the console keeps in Redis: the
+	// names of session records (a hash of the cookie's session id), the
+	// fingerprints that tie a session to its credential, the names of the
+	// throttle's counters, and the CSRF token of Basic and bearer requests.
+	// Nil: a random one is made and kept in Redis, the same for every
+	// replica. It is never the channel secret, so holding that mints nothing.
+	Secret []byte
 	// BlockedFor is how long a user may stay blocked before the case counts as stuck; default 3 days.
 	BlockedFor time.Duration
 	Log        *slog.Logger
@@ -50,20 +54,26 @@ type Options struct {
 type Server struct {
 	opts Options
 	tmpl *template.Template
+
+	mu     sync.Mutex
+	secret []byte
 }
-
-// sessionTTL is how long a sign-in lasts.
-const sessionTTL = 12 * time.Hour
-
-const cookieName = "taikai_console"
 
 // New returns the console server. It refuses to run without credentials.
 func New(opts Options) (*Server, error) {
 	if len(opts.Users) == 0 && opts.Token == "" {
 		return nil, fmt.Errorf("console: no staff credentials")
 	}
-	if len(opts.Key) < 16 {
-		return nil, fmt.Errorf("console: signing key too short")
+	if opts.Journal == nil {
+		return nil, fmt.Errorf("console: no journal")
+	}
+	if opts.Secret != nil && len(opts.Secret) < 32 {
+		return nil, fmt.Errorf("console: secret shorter than 32 bytes")
+	}
+	for name, pw := range opts.Users {
+		if name == "" || pw == "" {
+			return nil, fmt.Errorf("console: a staff name or password is empty")
+		}
 	}
 	if opts.BlockedFor <= 0 {
 		opts.BlockedFor = 3 * 24 * time.Hour
@@ -78,7 +88,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{opts: opts, tmpl: tmpl}, nil
+	return &Server{opts: opts, tmpl: tmpl, secret: opts.Secret}, nil
 }
 
 // Handler routes the console's pages.
@@ -93,103 +103,125 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /console/conversations/{user}/pause", s.auth(s.handleHandoff(true)))
 	mux.Handle("POST /console/conversations/{user}/resume", s.auth(s.handleHandoff(false)))
 	mux.Handle("GET /console/audit", s.auth(s.handleAudit))
-	return mux
+	return secure(mux)
 }
 
-func (s *Server) sign(parts ...string) string {
-	m := hmac.New(sha256.New, s.opts.Key)
-	m.Write([]byte(strings.Join(parts, "\x00")))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// check validates credentials: a staff user's password, or the token.
-func (s *Server) check(user, password, token string) (string, bool) {
-	if token != "" && s.opts.Token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.Token)) == 1 {
-		return "token", true
-	}
-	if want, ok := s.opts.Users[user]; ok && password != "" && subtle.ConstantTimeCompare([]byte(password), []byte(want)) == 1 {
-		return user, true
-	}
-	return "", false
+// secure sets the headers every console answer carries, the sign-in page
+// and errors included.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Cache-Control", "no-store")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.ServeHTTP(w, r)
+	})
 }
 
 type ctxKey struct{}
 
 // auth admits a signed-in session, Basic credentials or the bearer token;
-// every POST must also carry the CSRF token of its user.
+// every POST must also carry the CSRF token of its session (or
+// credential). Basic and bearer attempts are throttled like sign-ins.
 func (s *Server) auth(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, ok := s.user(r)
-		if !ok {
-			if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
-				http.Redirect(w, r, "/console/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
-				return
+		p, err := s.principal(w, r)
+		if err != nil {
+			if !errors.Is(err, errRefused) {
+				s.fail(w, err)
 			}
-			w.Header().Set("WWW-Authenticate", `Basic realm="taikai console"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		if r.Method == http.MethodPost && !s.validCSRF(r, user) {
-			s.opts.Log.Warn("console: CSRF check failed", "staff", user)
+		if r.Method == http.MethodPost && !s.validCSRF(r, p) {
+			s.opts.Log.Warn("console: CSRF check failed", "staff", p.staff)
 			http.Error(w, "invalid or missing CSRF token", http.StatusForbidden)
 			return
 		}
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'")
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, user)))
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)))
 	})
 }
 
-func (s *Server) user(r *http.Request) (string, bool) {
+// errRefused means the request was answered: refused, throttled or sent
+// to sign in.
+var errRefused = errors.New("console: refused")
+
+// principal finds who r comes from, or answers it and returns errRefused.
+func (s *Server) principal(w http.ResponseWriter, r *http.Request) (principal, error) {
+	ctx := r.Context()
 	if c, err := r.Cookie(cookieName); err == nil {
-		if u, ok := s.session(c.Value); ok {
-			return u, true
+		p, err := s.session(ctx, c.Value)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, errNoSession) {
+			return principal{}, err
 		}
 	}
-	if u, p, ok := r.BasicAuth(); ok {
-		return s.check(u, p, "")
+	name, password, basic := r.BasicAuth()
+	tok, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !basic && !bearer {
+		if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
+			http.Redirect(w, r, "/console/login?next="+url.QueryEscape(safeNext(r.URL.Path)), http.StatusSeeOther)
+			return principal{}, errRefused
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="taikai console"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return principal{}, errRefused
 	}
-	if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return s.check("", "", t)
+	if bearer {
+		name, password = "", ""
+	} else {
+		tok = ""
 	}
-	return "", false
-}
-
-func (s *Server) session(v string) (string, bool) {
-	payload, sig, ok := strings.Cut(v, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign("session", payload))) {
-		return "", false
+	if wait, err := s.throttled(ctx, r, name); err != nil {
+		return principal{}, err
+	} else if wait > 0 {
+		s.opts.Log.Warn("console: credentials refused unchecked: too many failures")
+		tooMany(w, wait)
+		return principal{}, errRefused
 	}
-	b, err := base64.RawURLEncoding.DecodeString(payload)
+	kind, staff, ok := s.check(name, password, tok)
+	if !ok {
+		if err := s.failed(ctx, r, name); err != nil {
+			return principal{}, err
+		}
+		s.opts.Log.Warn("console: credentials refused")
+		w.Header().Set("WWW-Authenticate", `Basic realm="taikai console"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return principal{}, errRefused
+	}
+	key, err := s.key(ctx)
 	if err != nil {
-		return "", false
+		return principal{}, err
 	}
-	user, exp, ok := strings.Cut(string(b), "|")
-	n, err := strconv.ParseInt(exp, 10, 64)
-	if !ok || err != nil || s.opts.Now().Unix() > n {
-		return "", false
-	}
-	return user, true
+	return principal{staff: staff, csrf: s.credentialCSRF(key, kind, staff)}, nil
 }
 
-func (s *Server) csrf(user string) string { return s.sign("csrf", user)[:32] }
-
-func (s *Server) validCSRF(r *http.Request, user string) bool {
-	// A cross-site form post carries another Origin; refuse it outright.
+// sameOrigin refuses a form posted from another site.
+func sameOrigin(r *http.Request) bool {
 	if o := r.Header.Get("Origin"); o != "" {
 		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
 			return false
 		}
 	}
+	return true
+}
+
+func (s *Server) validCSRF(r *http.Request, p principal) bool {
+	// A cross-site form post carries another Origin; refuse it outright.
+	if !sameOrigin(r) {
+		return false
+	}
 	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
 	got := r.PostFormValue("csrf")
-	return got != "" && hmac.Equal([]byte(got), []byte(s.csrf(user)))
+	return got != "" && p.csrf != "" && equal(got, p.csrf) == 1
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data map[string]any) {
-	user, _ := r.Context().Value(ctxKey{}).(string)
-	data["User"], data["CSRF"], data["Now"] = user, s.csrf(user), s.opts.Now()
+	p, _ := r.Context().Value(ctxKey{}).(principal)
+	data["User"], data["CSRF"], data["Now"] = p.staff, p.csrf, s.opts.Now()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := s.tmpl.ExecuteTemplate(w, name, data); err != nil {
 		s.opts.Log.Error("console: render", "page", name, "err", err)
@@ -202,30 +234,78 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, "login.html", map[string]any{"Title": "サインイン", "Next": r.URL.Query().Get("next"), "Failed": r.URL.Query().Get("failed") != "", "HasToken": s.opts.Token != "", "HasUsers": len(s.opts.Users) > 0})
+	s.render(w, r, "login.html", map[string]any{"Title": "サインイン", "Next": safeNext(r.URL.Query().Get("next")), "Failed": r.URL.Query().Get("failed") != "", "HasToken": s.opts.Token != "", "HasUsers": len(s.opts.Users) > 0})
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	user, ok := s.check(r.PostFormValue("user"), r.PostFormValue("password"), r.PostFormValue("token"))
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/console/") || strings.HasPrefix(next, "//") {
-		next = "/console/"
+	if !sameOrigin(r) {
+		http.Error(w, "cross-site sign-in refused", http.StatusForbidden)
+		return
 	}
+	name, password, tok := r.PostFormValue("user"), r.PostFormValue("password"), r.PostFormValue("token")
+	next := safeNext(r.PostFormValue("next"))
+	ctx := r.Context()
+	if tok != "" {
+		name, password = "", ""
+	}
+	wait, err := s.throttled(ctx, r, name)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if wait > 0 {
+		s.opts.Log.Warn("console: sign-in refused unchecked: too many failures")
+		tooMany(w, wait)
+		return
+	}
+	kind, staff, ok := s.check(name, password, tok)
 	if !ok {
+		if err := s.failed(ctx, r, name); err != nil {
+			s.fail(w, err)
+			return
+		}
 		s.opts.Log.Warn("console: sign-in refused")
 		http.Redirect(w, r, "/console/login?failed=1&next="+url.QueryEscape(next), http.StatusSeeOther)
 		return
 	}
-	payload := base64.RawURLEncoding.EncodeToString([]byte(user + "|" + strconv.FormatInt(s.opts.Now().Add(sessionTTL).Unix(), 10)))
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: payload + "." + s.sign("session", payload), Path: "/console/",
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", MaxAge: int(sessionTTL.Seconds())})
-	s.opts.Log.Info("console: signed in", "staff", user)
+	sid, err := s.newSession(ctx, kind, staff)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	setSessionCookie(w, r, sid)
+	s.opts.Log.Info("console: signed in", "staff", staff)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// safeNext is where a sign-in may send the browser: a clean path under
+// /console/ made only of letters, digits, '/', '_' and '-', with no '//'.
+// Anything else — a backslash (browsers read "/\x" as "//x"), an encoded
+// one, a dot segment, a scheme, a host, a control character — is
+// /console/. The path is checked as given, not after cleaning, since
+// http.Redirect cleans what it is given into another path.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/console/") || strings.Contains(next, "//") {
+		return "/console/"
+	}
+	for _, c := range next {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '_' || c == '-') {
+			return "/console/"
+		}
+	}
+	return next
+}
+
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/console/", MaxAge: -1, HttpOnly: true})
+	if p, _ := r.Context().Value(ctxKey{}).(principal); p.sid != "" {
+		if err := s.endSession(r.Context(), p.sid); err != nil {
+			s.fail(w, err)
+			return
+		}
+		s.opts.Log.Info("console: signed out", "staff", p.staff)
+	}
+	clearSessionCookie(w)
 	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 }
 
@@ -315,6 +395,10 @@ func (s *Server) handleCases(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCase(w http.ResponseWriter, r *http.Request) {
+	if !taikai.ValidUserID(r.PathValue("user")) {
+		http.NotFound(w, r)
+		return
+	}
 	c, ok, err := s.opts.Journal.Case(r.Context(), r.PathValue("user"))
 	if err != nil {
 		s.fail(w, err)
@@ -330,7 +414,12 @@ func (s *Server) handleCase(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleHandoff(pause bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		user := r.PathValue("user")
-		staff, _ := r.Context().Value(ctxKey{}).(string)
+		if !taikai.ValidUserID(user) {
+			// Whatever the path holds never reaches Redis or the bot.
+			http.NotFound(w, r)
+			return
+		}
+		p, _ := r.Context().Value(ctxKey{}).(principal)
 		do, what := s.opts.Handoff.Resume, "resumed"
 		if pause {
 			do, what = s.opts.Handoff.Pause, "paused"
@@ -339,7 +428,7 @@ func (s *Server) handleHandoff(pause bool) http.HandlerFunc {
 			s.fail(w, err)
 			return
 		}
-		s.opts.Log.Info("console: handoff", "action", what, "staff", staff)
+		s.opts.Log.Info("console: handoff", "action", what, "staff", p.staff)
 		http.Redirect(w, r, "/console/conversations/"+url.PathEscape(user)+"?done="+what, http.StatusSeeOther)
 	}
 }

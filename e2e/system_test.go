@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,10 +41,7 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			sys := startSystem(t)
-			body, err := os.ReadFile(filepath.Join(repo, "testdata/webhook", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			body := recorded(t, tc.file, sys.Clock.Now())
 			code, err := sys.Emulator.Post(context.Background(), body)
 			if err != nil || code != http.StatusOK {
 				t.Fatalf("webhook: %d, %v; want 200", code, err)
@@ -74,10 +69,7 @@ func TestRecordedPayloadsThroughTheSystem(t *testing.T) {
 func TestRedeliveredPayloadIsAnsweredOnce(t *testing.T) {
 	sys := startSystem(t)
 	for _, f := range []string{"message_text_taikai.json", "message_text_taikai_redelivered.json", "message_text_taikai.json"} {
-		body, err := os.ReadFile(filepath.Join(repo, "testdata/webhook", f))
-		if err != nil {
-			t.Fatal(err)
-		}
+		body := recorded(t, f, sys.Clock.Now())
 		if code, err := sys.Emulator.Post(context.Background(), body); err != nil || code != http.StatusOK {
 			t.Fatalf("%s: %d %v", f, code, err)
 		}
@@ -231,10 +223,7 @@ func TestUsedNonceKeepsTheLink(t *testing.T) {
 	sys := startSystem(t)
 	send(t, sys, sys.Emulator.Text(user, "退会したい"))
 	linkAs(t, sys, "acc_clean")
-	body, err := os.ReadFile(filepath.Join(repo, "testdata/webhook/account_link_used_nonce.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := recorded(t, "account_link_used_nonce.json", sys.Clock.Now())
 	if code, err := sys.Emulator.Post(context.Background(), body); err != nil || code != http.StatusOK {
 		t.Fatalf("webhook: %d, %v", code, err)
 	}

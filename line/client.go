@@ -84,10 +84,11 @@ func (c *Client) Reply(ctx context.Context, token string, msgs []json.RawMessage
 }
 
 // Push sends msgs to a user, group or room. key makes it idempotent for 24
-// hours (it is sent as a retry key derived from it), so it is retried; a
-// 409 with an accepted request id means an earlier attempt went through.
+// hours (it is sent as a retry key derived from to and key), so it is
+// retried; a 409 with an accepted request id means an earlier attempt went
+// through.
 func (c *Client) Push(ctx context.Context, to string, msgs []json.RawMessage, key string) error {
-	rk := RetryKey(key)
+	rk := RetryKey(to, key)
 	return c.do(ctx, c.Retry, func(int) (*http.Response, error) {
 		res, _, err := c.call(ctx).PushMessageWithHttpInfo(&messaging_api.PushMessageRequest{To: to, Messages: sdkMessages(msgs)}, rk)
 		if err != nil && res != nil && res.StatusCode == http.StatusConflict && res.Header.Get("X-Line-Accepted-Request-Id") != "" {
@@ -160,10 +161,14 @@ func (c *Client) Language(ctx context.Context, user string) (string, error) {
 	return p.Language, err
 }
 
-// RetryKey derives the X-Line-Retry-Key of a push from key: a UUID (version
-// 5 layout, SHA-1 based), the same for the same key, as LINE requires.
-func RetryKey(key string) string {
-	h := sha1.Sum([]byte("taikai:push:" + key))
+// RetryKey derives the X-Line-Retry-Key of a push to `to` from key: a UUID
+// (version 5 layout, SHA-1 based), the same for the same pair, as LINE
+// requires. The recipient is part of it: LINE keeps retry keys per
+// channel, so two users' pushes for events that share an id (staff actions,
+// an id reused) must not share one, or the second would be taken for a
+// retry of the first and never sent.
+func RetryKey(to, key string) string {
+	h := sha1.Sum([]byte("taikai:push:" + to + "\x00" + key))
 	h[6] = h[6]&0x0f | 0x50
 	h[8] = h[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])

@@ -111,8 +111,8 @@ func TestPushRules(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(keys) != 2 || keys[0] != RetryKey("event-1") || keys[1] != keys[0] {
-		t.Errorf("retry keys %q; want %s on every attempt", keys, RetryKey("event-1"))
+	if len(keys) != 2 || keys[0] != RetryKey(demoUser, "event-1") || keys[1] != keys[0] {
+		t.Errorf("retry keys %q; want %s on every attempt", keys, RetryKey(demoUser, "event-1"))
 	}
 	// The monthly limit does not clear by trying again.
 	c, calls = api(t, func(_ int, w http.ResponseWriter, r *http.Request) {

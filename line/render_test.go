@@ -69,8 +69,8 @@ func TestRenderEncodesEachMessage(t *testing.T) {
 }
 
 func TestRetryKeyIsAStableUUID(t *testing.T) {
-	a, b := RetryKey("01KXHMQFSR8SD8GWMM7MM953HP"), RetryKey("01KXHMQFSR8SD8GWMM7MM953HP")
-	if a != b || len(a) != 36 || a[14] != '5' || RetryKey("other") == a {
+	a, b := RetryKey(demoUser, "01KXHMQFSR8SD8GWMM7MM953HP"), RetryKey(demoUser, "01KXHMQFSR8SD8GWMM7MM953HP")
+	if a != b || len(a) != 36 || a[14] != '5' || RetryKey(demoUser, "other") == a {
 		t.Errorf("RetryKey = %q, %q; want equal v5-layout UUIDs distinct per key", a, b)
 	}
 }

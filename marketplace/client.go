@@ -27,6 +27,9 @@ type Client struct {
 	// (on no answer, 429 and 5xx); default retry.Default(). The single-use
 	// link nonce is never retried. Set it before the first call.
 	Retry retry.Policy
+	// Pseudonym, if set, stands for an account id in errors (they are
+	// logged); unset, errors do not name the account.
+	Pseudonym func(accountID string) string
 }
 
 // NewClient returns a client of the API at baseURL (e.g.
@@ -35,7 +38,8 @@ type Client struct {
 func NewClient(baseURL, token string, hc *http.Client) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("marketplace: bad base URL %q", baseURL)
+		// Not echoed: it may hold a password.
+		return nil, errors.New("marketplace: the base URL is not an http(s) URL with a host")
 	}
 	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, hc: hc, Retry: retry.Default()}, nil
 }
@@ -45,20 +49,21 @@ func NewClient(baseURL, token string, hc *http.Client) (*Client, error) {
 func (c *Client) Status(ctx context.Context, accountID string) (*taikai.Status, error) {
 	var st taikai.Status
 	path := "/v1/accounts/" + url.PathEscape(accountID) + "/withdrawal-status"
-	code, body, err := c.do(ctx, http.MethodGet, path, nil, "", false)
+	op := "status of " + c.account(accountID)
+	code, body, err := c.do(ctx, op, http.MethodGet, path, nil, "", false)
 	if err != nil {
 		return nil, err
 	}
 	switch code {
 	case http.StatusOK:
 		if err := json.Unmarshal(body, &st); err != nil {
-			return nil, fmt.Errorf("marketplace: status: %w: %v", taikai.ErrUnavailable, err)
+			return nil, fmt.Errorf("marketplace: %s: %w: %v", op, taikai.ErrUnavailable, err)
 		}
 		return &st, nil
 	case http.StatusNotFound:
-		return nil, fmt.Errorf("marketplace: account: %w", taikai.ErrNotFound)
+		return nil, fmt.Errorf("marketplace: %s: %w", op, taikai.ErrNotFound)
 	}
-	return nil, statusError("status", code)
+	return nil, statusError(op, code)
 }
 
 // Withdraw files a withdrawal. key makes it idempotent: the same key never
@@ -66,8 +71,9 @@ func (c *Client) Status(ctx context.Context, accountID string) (*taikai.Status, 
 func (c *Client) Withdraw(ctx context.Context, accountID, key string, req taikai.WithdrawalRequest) (*taikai.Withdrawal, error) {
 	b, _ := json.Marshal(req)
 	path := "/v1/accounts/" + url.PathEscape(accountID) + "/withdrawals"
+	op := "withdrawal of " + c.account(accountID)
 	// Safe to retry: the idempotency key makes a second attempt answer like the first.
-	code, body, err := c.do(ctx, http.MethodPost, path, b, key, false)
+	code, body, err := c.do(ctx, op, http.MethodPost, path, b, key, false)
 	if err != nil {
 		return nil, err
 	}
@@ -75,19 +81,19 @@ func (c *Client) Withdraw(ctx context.Context, accountID, key string, req taikai
 	case http.StatusCreated, http.StatusOK:
 		var w taikai.Withdrawal
 		if err := json.Unmarshal(body, &w); err != nil || w.WithdrawalID == "" {
-			return nil, fmt.Errorf("marketplace: withdraw: %w: bad body", taikai.ErrUnavailable)
+			return nil, fmt.Errorf("marketplace: %s: %w: bad body", op, taikai.ErrUnavailable)
 		}
 		return &w, nil
 	case http.StatusConflict:
 		var st taikai.Status
 		if err := json.Unmarshal(body, &st); err != nil {
-			return nil, fmt.Errorf("marketplace: withdraw: %w: bad 409 body", taikai.ErrUnavailable)
+			return nil, fmt.Errorf("marketplace: %s: %w: bad 409 body", op, taikai.ErrUnavailable)
 		}
 		return nil, &taikai.BlockedError{Status: st}
 	case http.StatusNotFound:
-		return nil, fmt.Errorf("marketplace: account: %w", taikai.ErrNotFound)
+		return nil, fmt.Errorf("marketplace: %s: %w", op, taikai.ErrNotFound)
 	}
-	return nil, statusError("withdraw", code)
+	return nil, statusError(op, code)
 }
 
 // ResolveLink exchanges an account-link nonce for the account id. The nonce
@@ -96,7 +102,7 @@ func (c *Client) ResolveLink(ctx context.Context, nonce string) (string, error) 
 	b, _ := json.Marshal(map[string]string{"nonce": nonce})
 	// Once: the nonce is single-use, so an attempt whose answer was lost
 	// consumed it, and a second attempt could only be refused.
-	code, body, err := c.do(ctx, http.MethodPost, "/v1/account-links", b, "", true)
+	code, body, err := c.do(ctx, "link", http.MethodPost, "/v1/account-links", b, "", true)
 	if err != nil {
 		return "", err
 	}
@@ -115,6 +121,14 @@ func (c *Client) ResolveLink(ctx context.Context, nonce string) (string, error) 
 	return "", statusError("link", code)
 }
 
+// account names an account in errors: by its pseudonym, or not at all.
+func (c *Client) account(id string) string {
+	if c.Pseudonym == nil {
+		return "an account"
+	}
+	return "account " + c.Pseudonym(id)
+}
+
 func statusError(op string, code int) error {
 	return fmt.Errorf("marketplace: %s: HTTP %d: %w", op, code, taikai.ErrUnavailable)
 }
@@ -124,8 +138,9 @@ const maxBody = 1 << 20
 
 // do sends a request, trying it again (unless once) as c.Retry says, and
 // returns the status code and body of the last answer; err only when no
-// answer came.
-func (c *Client) do(ctx context.Context, method, path string, body []byte, key string, once bool) (int, []byte, error) {
+// answer came, naming the request by op (never by its URL, whose path may
+// hold an account id and whose user info a password).
+func (c *Client) do(ctx context.Context, op, method, path string, body []byte, key string, once bool) (int, []byte, error) {
 	p := c.Retry
 	if once {
 		p = p.Once()
@@ -166,8 +181,12 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, key s
 	if code != 0 {
 		return code, answer, nil
 	}
-	if errors.Is(err, context.Canceled) {
-		return 0, nil, err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // what happened, without the URL
 	}
-	return 0, nil, fmt.Errorf("marketplace: %s %s: %w: %v", method, path, taikai.ErrUnavailable, err)
+	if errors.Is(err, context.Canceled) {
+		return 0, nil, fmt.Errorf("marketplace: %s: %w", op, err)
+	}
+	return 0, nil, fmt.Errorf("marketplace: %s: %w: %v", op, taikai.ErrUnavailable, err)
 }

@@ -22,6 +22,7 @@ import (
 type Metrics struct {
 	reg       *prometheus.Registry
 	webhook   *prometheus.CounterVec
+	rejected  *prometheus.CounterVec
 	events    *prometheus.CounterVec
 	latency   prometheus.Histogram
 	funnel    *prometheus.CounterVec
@@ -39,6 +40,8 @@ func New(reg *prometheus.Registry) *Metrics {
 		reg: reg,
 		webhook: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_webhook_requests_total",
 			Help: "Webhook requests by outcome: ok, bad_signature, too_large, unreadable, undecodable, unavailable."}, []string{"outcome"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_webhook_events_rejected_total",
+			Help: "Events dropped at intake, by reason: stale (older than the replay window), bad_user_id (not a LINE user id)."}, []string{"reason"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_events_total",
 			Help: "LINE events processed, by type (message, postback, follow, …; ignored, malformed)."}, []string{"type"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "taikai_event_processing_seconds",
@@ -58,7 +61,7 @@ func New(reg *prometheus.Registry) *Metrics {
 		redisErrs: prometheus.NewCounter(prometheus.CounterOpts{Name: "taikai_redis_errors_total",
 			Help: "Redis commands that failed (not counting a missing key)."}),
 	}
-	reg.MustRegister(m.webhook, m.events, m.latency, m.funnel, m.blockers, m.reasons, m.filings, m.outbound, m.outSecs, m.redisErrs)
+	reg.MustRegister(m.webhook, m.rejected, m.events, m.latency, m.funnel, m.blockers, m.reasons, m.filings, m.outbound, m.outSecs, m.redisErrs)
 	return m
 }
 
@@ -71,6 +74,13 @@ func (m *Metrics) Handler() http.Handler {
 func (m *Metrics) Webhook(outcome string) {
 	if m != nil {
 		m.webhook.WithLabelValues(outcome).Inc()
+	}
+}
+
+// Rejected counts an event dropped at intake.
+func (m *Metrics) Rejected(reason string) {
+	if m != nil {
+		m.rejected.WithLabelValues(reason).Inc()
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package queue is durable intake on Redis Streams. The webhook adds each
 // event to one of N partition streams (by user, so one user's events share a
 // partition) in one script with its dedupe mark, and answers LINE only after
-// Redis has taken it. Workers in every replica share the partitions through
+// Redis has taken it. An event id is deduped across all partitions (see
+// claimScript). Workers in every replica share the partitions through
 // leases: a partition is read by one worker at a time, in order, and each
 // lease carries a fencing token that grows with every new owner, so a worker
 // that lost its lease cannot overwrite a newer owner's work. A new owner
@@ -29,6 +30,10 @@ import (
 
 // Options configure a Queue. The zero value is usable.
 type Options struct {
+	// Intake is the client Add uses; default the Queue's. It should not
+	// retry commands: Add is on the path to LINE's answer, where a retry
+	// only delays the 503 that makes LINE redeliver.
+	Intake redis.UniversalClient
 	// Prefix starts every key; default "taikai:".
 	Prefix string
 	// Partitions is the number of streams; every replica must use the same
@@ -39,7 +44,9 @@ type Options struct {
 	// LeaseTTL is how long a partition stays owned without renewal; a dead
 	// worker's partitions move after this. Default 10s.
 	LeaseTTL time.Duration
-	// EventTTL is how long an event id is remembered for dedupe; default 24h.
+	// EventTTL is how long an event id is remembered for dedupe; default
+	// 25h: the webhook stores no event older than 24h (by LINE's timestamp),
+	// and an hour more allows for LINE's clock and ours to disagree.
 	EventTTL time.Duration
 	// MaxInFlight bounds the events of one partition being processed; default 256.
 	MaxInFlight int
@@ -79,7 +86,7 @@ func New(rdb redis.UniversalClient, opts Options) *Queue {
 		opts.LeaseTTL = 10 * time.Second
 	}
 	if opts.EventTTL <= 0 {
-		opts.EventTTL = 24 * time.Hour
+		opts.EventTTL = 25 * time.Hour
 	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = 256
@@ -92,6 +99,9 @@ func New(rdb redis.UniversalClient, opts Options) *Queue {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Intake == nil {
+		opts.Intake = rdb
 	}
 	return &Queue{rdb: rdb, opts: opts, log: opts.Log}
 }
@@ -108,6 +118,30 @@ func (q *Queue) tag(p int) string { return q.opts.Prefix + "{p" + strconv.Itoa(p
 
 func (q *Queue) stream(p int) string { return q.tag(p) + "stream" }
 
+// Dedupe is on the event id alone, whatever its partition, in two steps,
+// because on Redis Cluster one script can touch only one slot, and an
+// event's id and its partition's stream hash to different ones:
+//
+//  1. claimScript, on the id's own key (evt:<id>, its own slot), binds the
+//     id to a partition: the first delivery's, kept for EventTTL. A later
+//     delivery of the id — a redelivery, a replica with another
+//     QUEUE_PARTITIONS, another user naming the same id — is sent to that
+//     partition, whatever its own would be.
+//  2. addScript, on that partition's slot, marks the id stored there and
+//     appends the event to the stream, atomically: the mark means stored.
+//
+// If step 2 fails the webhook answers 503; the redelivery finds the id bound
+// and not marked in its partition, and stores it. Once stored there, any
+// delivery of the id finds the mark and is skipped. Two pipelined round
+// trips per webhook, each bounded by the caller's deadline (three when an
+// id was bound to a partition beyond QUEUE_PARTITIONS, after it shrank).
+var claimScript = redis.NewScript(`
+local p = redis.call('GET', KEYS[1])
+if p then return tonumber(p) end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return tonumber(ARGV[1])
+`)
+
 var addScript = redis.NewScript(`
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5], 'rid', ARGV[6])
@@ -117,32 +151,73 @@ return 0
 `)
 
 // Add stores events durably, skipping ids already seen, and reports how many
-// were new. All events go in one pipelined round trip. An error means some
-// may not be stored: the caller must ask LINE to send them again.
+// were new. All events go in two pipelined round trips (see claimScript). An
+// error means some may not be stored: the caller must ask LINE to send them
+// again. Event ids must be safe in a key (the webhook makes them so).
 func (q *Queue) Add(ctx context.Context, evs []taikai.Event) (int, error) {
 	if len(evs) == 0 {
 		return 0, nil
 	}
-	cmds := make([]*redis.Cmd, len(evs))
-	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	ttl := int(q.opts.EventTTL.Seconds())
+	claims := make([]*redis.Cmd, len(evs))
+	_, err := q.opts.Intake.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, ev := range evs {
-			part := q.partition(ev.Key)
-			keys := []string{q.tag(part) + "evt:" + ev.ID, q.stream(part)}
 			// EVAL rather than EVALSHA: a restarted Redis has no scripts loaded.
-			cmds[i] = addScript.Eval(ctx, p, keys, int(q.opts.EventTTL.Seconds()), ev.ID, ev.Key, ev.Raw, ev.Received.UnixMilli(), ev.Request)
+			claims[i] = claimScript.Eval(ctx, p, []string{q.opts.Prefix + "evt:" + ev.ID}, q.partition(ev.Key), ttl)
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("queue: add: %w", err)
 	}
+	parts := make([]int, len(evs))
+	moved := map[int]*redis.IntCmd{} // bound to a partition that no longer exists
+	cmds := make([]*redis.Cmd, len(evs))
+	_, err = q.opts.Intake.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, ev := range evs {
+			parts[i], _ = claims[i].Int()
+			if parts[i] < 0 || parts[i] >= q.opts.Partitions {
+				// Bound when there were more partitions: stored there if
+				// marked there; else it goes to its own partition below.
+				moved[i] = p.Exists(ctx, q.tag(parts[i])+"evt:"+ev.ID)
+				continue
+			}
+			cmds[i] = q.add(ctx, p, parts[i], ev, ttl)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue: add: %w", err)
+	}
+	if len(moved) > 0 {
+		_, err = q.opts.Intake.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, c := range moved {
+				if c.Val() == 0 {
+					cmds[i] = q.add(ctx, p, q.partition(evs[i].Key), evs[i], ttl)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("queue: add: %w", err)
+		}
+	}
 	n := 0
 	for _, c := range cmds {
+		if c == nil {
+			continue
+		}
 		if v, _ := c.Int(); v == 1 {
 			n++
 		}
 	}
 	return n, nil
+}
+
+// add queues addScript for ev in partition part on p.
+func (q *Queue) add(ctx context.Context, p redis.Pipeliner, part int, ev taikai.Event, ttl int) *redis.Cmd {
+	keys := []string{q.tag(part) + "evt:" + ev.ID, q.stream(part)}
+	return addScript.Eval(ctx, p, keys, ttl, ev.ID, ev.Key, ev.Raw, ev.Received.UnixMilli(), ev.Request)
 }
 
 // Backlog counts the events stored and not yet processed, in all partitions.

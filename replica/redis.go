@@ -26,18 +26,30 @@ type Redis struct {
 
 // OpenRedis connects to the Redis cfg names, or starts the embedded one. The
 // returned function closes it (and stops the embedded one).
+//
+// The client returned carries a second one, to the same Redis, for the
+// webhook's intake (New finds it): that one never retries a command or a
+// dial. On the
+// path to LINE's answer a retry only delays the 503 that makes LINE
+// redeliver; the webhook's deadline bounds the one attempt.
 func OpenRedis(cfg Redis, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	switch {
 	case len(cfg.ClusterAddrs) > 0 || len(cfg.SentinelAddrs) > 0:
-		opts := &redis.UniversalOptions{
-			Addrs: cfg.ClusterAddrs, Password: cfg.Password, ContextTimeoutEnabled: true,
-			PoolSize: cfg.PoolSize, IsClusterMode: len(cfg.ClusterAddrs) > 0,
+		open := func(retries int) redis.UniversalClient {
+			opts := &redis.UniversalOptions{
+				Addrs: cfg.ClusterAddrs, Password: cfg.Password, ContextTimeoutEnabled: true,
+				PoolSize: cfg.PoolSize, IsClusterMode: len(cfg.ClusterAddrs) > 0, MaxRetries: retries,
+			}
+			if retries < 0 {
+				opts.DialerRetries = 1 // one dial: go-redis tries 5 by default
+			}
+			if len(cfg.SentinelAddrs) > 0 {
+				opts.Addrs, opts.MasterName = cfg.SentinelAddrs, cfg.SentinelMaster
+			}
+			return redis.NewUniversalClient(opts)
 		}
-		if len(cfg.SentinelAddrs) > 0 {
-			opts.Addrs, opts.MasterName = cfg.SentinelAddrs, cfg.SentinelMaster
-		}
-		rdb := redis.NewUniversalClient(opts)
-		return rdb, func() { rdb.Close() }, nil
+		rdb := &clients{UniversalClient: open(0), intake: open(-1)}
+		return rdb, rdb.close, nil
 	case cfg.URL == "":
 		mr := miniredis.NewMiniRedis()
 		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
@@ -46,15 +58,55 @@ func OpenRedis(cfg Redis, log *slog.Logger) (redis.UniversalClient, func(), erro
 		if log != nil {
 			log.Warn("REDIS_URL not set: using an embedded in-process Redis (state is lost on exit)")
 		}
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: cfg.PoolSize})
-		return rdb, func() { rdb.Close(); mr.Close() }, nil
+		rdb := &clients{
+			UniversalClient: redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: cfg.PoolSize}),
+			intake:          redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: cfg.PoolSize, MaxRetries: -1, DialerRetries: 1}),
+		}
+		return rdb, func() { rdb.close(); mr.Close() }, nil
 	}
-	opts, err := redis.ParseURL(cfg.URL)
+	open := func(retries int) (redis.UniversalClient, error) {
+		opts, err := redis.ParseURL(cfg.URL)
+		if err != nil {
+			// Not echoed: the URL may hold a password.
+			return nil, fmt.Errorf("REDIS_URL is not a valid redis:// or rediss:// URL")
+		}
+		opts.ContextTimeoutEnabled = true
+		opts.PoolSize = cfg.PoolSize
+		if retries < 0 {
+			opts.MaxRetries, opts.DialerRetries = retries, 1
+		}
+		return redis.NewClient(opts), nil
+	}
+	main, err := open(0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		return nil, nil, err
 	}
-	opts.ContextTimeoutEnabled = true
-	opts.PoolSize = cfg.PoolSize
-	rdb := redis.NewClient(opts)
-	return rdb, func() { rdb.Close() }, nil
+	intake, _ := open(-1)
+	rdb := &clients{UniversalClient: main, intake: intake}
+	return rdb, rdb.close, nil
+}
+
+// clients is what OpenRedis returns: the shared client, and the intake's.
+type clients struct {
+	redis.UniversalClient
+	intake redis.UniversalClient
+}
+
+// Unwrap is the client for everything but the intake, for callers that
+// need its concrete type (scanning every master of a Cluster).
+func (c *clients) Unwrap() redis.UniversalClient { return c.UniversalClient }
+
+func (c *clients) close() {
+	c.UniversalClient.Close()
+	c.intake.Close()
+}
+
+// intakeClient is the client the webhook's intake uses: the one OpenRedis
+// made for it, else rdb itself (its retries then end at the webhook's
+// deadline).
+func intakeClient(rdb redis.UniversalClient) redis.UniversalClient {
+	if c, ok := rdb.(*clients); ok {
+		return c.intake
+	}
+	return rdb
 }

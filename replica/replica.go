@@ -12,12 +12,15 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync/atomic"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,8 +43,8 @@ import (
 // Config is what a replica is told; `taikai serve` reads it from the
 // environment (see README). Zero values take the defaults named.
 type Config struct {
-	// ChannelSecret verifies webhooks; the keys of log pseudonyms and
-	// console sessions are derived from it, so all replicas agree.
+	// ChannelSecret verifies webhooks; the key of log pseudonyms is derived
+	// from it, so all replicas agree. Nothing of the console is.
 	ChannelSecret string
 	AccessToken   string
 	// LineURL is the Messaging API endpoint; default https://api.line.me.
@@ -72,10 +75,19 @@ type Config struct {
 
 	// Console turns the staff console on; it needs ConsoleUsers (name →
 	// password) or ConsoleToken.
-	Console        bool
-	ConsoleUsers   map[string]string
-	ConsoleToken   string
+	Console      bool
+	ConsoleUsers map[string]string
+	ConsoleToken string
+	// ConsoleSecret keys the console's sessions, throttle and CSRF tokens
+	// (see console.Options.Secret); empty: one is made and kept in Redis.
+	ConsoleSecret  string
 	AuditRetention time.Duration
+
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// MetricsAddr, when set, is where /metrics is served (host:port), instead
+	// of the main port.
+	MetricsAddr string
 
 	// Retry is how LINE and marketplace calls are tried again, and how
 	// patiently events and acknowledgements are; default retry.Default().
@@ -107,10 +119,15 @@ type Replica struct {
 	Journal *console.Journal
 	Metrics *metrics.Metrics
 	// Handler serves every route: POST /callback, GET /healthz, GET
-	// /readyz, GET /metrics, /console/ (when on) and Deps.Routes.
+	// /readyz, GET /metrics (unless Config.MetricsAddr is set), /console/
+	// (when on) and Deps.Routes.
 	Handler http.Handler
+	// MetricsHandler serves GET /metrics alone (behind Config.MetricsToken
+	// when set); Serve serves it on Config.MetricsAddr when that is set.
+	MetricsHandler http.Handler
 
-	log *slog.Logger
+	metricsAddr string
+	log         *slog.Logger
 	// consuming is set while Serve's queue worker runs: from its start to
 	// the beginning of a shutdown.
 	consuming atomic.Bool
@@ -154,6 +171,10 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
 	deps.Redis.AddHook(m.RedisHook())
+	intake := intakeClient(deps.Redis)
+	if intake != deps.Redis {
+		intake.AddHook(m.RedisHook())
+	}
 
 	lc, err := line.NewClient(cfg.LineURL, cfg.AccessToken, httpClient(cfg.CallTimeout, m, "line"))
 	if err != nil {
@@ -165,6 +186,8 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 		return nil, fmt.Errorf("MARKETPLACE_API_URL: %w", err)
 	}
 	mc.Retry = cfg.Retry
+	// Account ids appear in logs as user ids do: as a keyed hash.
+	mc.Pseudonym = pseudonym(PseudonymKey(cfg.ChannelSecret))
 
 	st := store.New(deps.Redis, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
 	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
@@ -178,15 +201,19 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 		Now:          deps.Now,
 	})
 	q := queue.New(deps.Redis, queue.Options{
-		Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
+		Intake: intake, Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
 	})
 	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
 	m.Gauge("taikai_conversations", "Recent conversations (the console's index) by step.", "step", journal.StepCounts)
 
-	rep := &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, log: log}
+	rep := &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, metricsAddr: cfg.MetricsAddr, log: log}
+	metricsMux := http.NewServeMux()
+	metricsMux.Handle("GET /metrics", bearer(cfg.MetricsToken, m.Handler()))
 	mux := http.NewServeMux()
-	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log, Now: deps.Now, Count: m.Webhook})
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("POST /callback", &webhook.Handler{Secret: cfg.ChannelSecret, Intake: q, Log: log, Now: deps.Now, Count: m.Webhook, Reject: m.Rejected})
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsMux)
+	}
 	// Liveness: the process answers. Nothing outside it (Redis) counts, so
 	// that a Redis outage makes replicas unready, not restarted.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
@@ -207,7 +234,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	if cfg.Console {
 		cs, err := console.New(console.Options{
 			Journal: journal, Handoff: b, Users: cfg.ConsoleUsers, Token: cfg.ConsoleToken,
-			Key: derivedKey(cfg.ChannelSecret, "taikai console sessions"), Log: log, Now: deps.Now,
+			Secret: consoleSecret(cfg.ConsoleSecret), Log: log, Now: deps.Now,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("console: %w", err)
@@ -219,8 +246,35 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	for pattern, h := range deps.Routes {
 		mux.Handle(pattern, h)
 	}
-	rep.Handler = mux
+	rep.Handler, rep.MetricsHandler = noSniff(mux), noSniff(metricsMux)
 	return rep, nil
+}
+
+// noSniff tells browsers to take every answer for the type it says it is.
+func noSniff(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// bearer asks for token (when set) as a bearer token, compared in constant
+// time.
+func bearer(token string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="taikai metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Serve serves webhooks on ln and consumes the queue until ctx ends, then
@@ -246,11 +300,28 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 	}()
 	defer func() { stopQueue(); <-consumed }()
 
-	errc := make(chan error, 1)
+	go r.refreshGauges(qctx)
+
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	if r.metricsAddr != "" {
+		mln, err := net.Listen("tcp", r.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		msrv := &http.Server{Handler: r.MetricsHandler, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+			WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes}
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+		r.log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	go func() { errc <- srv.Serve(ln) }()
 	r.log.Info("serving", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
@@ -260,13 +331,35 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 	r.consuming.Store(false)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		r.log.Error("shutdown", "err", err)
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.log.Error("shutdown", "err", err)
+		}
 	}
 	stopQueue()
 	<-consumed
 	r.log.Info("stopped")
 	return nil
+}
+
+// refreshGauges recomputes, now and every console.StepsEvery until ctx
+// ends, what the gauges show that is too costly to compute per scrape (the
+// conversations per step); one replica at a time does the work.
+func (r *Replica) refreshGauges(ctx context.Context) {
+	tick := time.NewTicker(console.StepsEvery)
+	defer tick.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, console.StepsEvery/2)
+		if err := r.Journal.RefreshStepCounts(rctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("conversations per step not counted", "err", err)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // httpClient is a client for outbound calls to api, counted and timed by
@@ -288,8 +381,27 @@ func PseudonymKey(channelSecret string) []byte {
 	return derivedKey(channelSecret, "taikai log pseudonyms")
 }
 
-// derivedKey derives a key for one purpose (log pseudonyms, console
-// sessions) from the channel secret: the same in every replica, and telling
+// pseudonym stands for an id in logs: a keyed hash, the same in every
+// replica (the bot's, for user ids, is made the same way).
+func pseudonym(key []byte) func(string) string {
+	return func(id string) string {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(id))
+		return hex.EncodeToString(m.Sum(nil))[:12]
+	}
+}
+
+// consoleSecret is CONSOLE_SECRET as a key; nil when unset (the console
+// then keeps one in Redis).
+func consoleSecret(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
+// derivedKey derives a key for one purpose (log pseudonyms) from the
+// channel secret: the same in every replica, and telling
 // nothing of the secret.
 func derivedKey(secret, purpose string) []byte {
 	h := hmac.New(sha256.New, []byte(secret))

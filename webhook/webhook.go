@@ -14,6 +14,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	linewebhook "github.com/line/line-bot-sdk-go/v8/linebot/webhook"
@@ -23,6 +25,17 @@ import (
 
 // MaxBody caps a webhook body. LINE documents none; 1 MiB is generous.
 const MaxBody = 1 << 20
+
+// Defaults of Handler.MaxAge and Handler.Timeout.
+const (
+	// DefaultMaxAge is the oldest event stored: the intake remembers ids for
+	// 25 hours, so an older event (a signed body captured and replayed once
+	// its dedupe mark is gone) could run again.
+	DefaultMaxAge = 24 * time.Hour
+	// DefaultTimeout bounds storing a webhook's events. LINE waits 2 s for
+	// the answer; a 503 in time makes it redeliver, a timeout may not.
+	DefaultTimeout = 800 * time.Millisecond
+)
 
 // Intake stores events durably for processing, skipping ids it has seen,
 // and reports how many were new. An error means some may not be stored.
@@ -40,6 +53,24 @@ type Handler struct {
 	// Count, if set, is told each request's outcome: ok, bad_signature,
 	// too_large, unreadable, undecodable, unavailable.
 	Count func(outcome string)
+	// Reject, if set, is told each event dropped at intake, by reason:
+	// stale (older than MaxAge), bad_user_id (a source.userId that is not
+	// "U" and 32 lowercase hex digits).
+	Reject func(reason string)
+	// MaxAge is the oldest event stored, by its LINE timestamp; older ones
+	// are logged and skipped. It must not exceed the time the intake
+	// remembers event ids. Default DefaultMaxAge.
+	MaxAge time.Duration
+	// Timeout bounds storing the events, so that the answer (503 when Redis
+	// does not take them) reaches LINE within a second. Default
+	// DefaultTimeout.
+	Timeout time.Duration
+}
+
+func (h *Handler) reject(reason string) {
+	if h.Reject != nil {
+		h.Reject(reason)
+	}
 }
 
 func (h *Handler) count(outcome string) {
@@ -51,8 +82,11 @@ func (h *Handler) count(outcome string) {
 // lean is the part of an event the webhook needs. Decoding only this is an
 // order of magnitude cheaper than the SDK's full decoding.
 type lean struct {
-	Type           string `json:"type"`
-	WebhookEventID string `json:"webhookEventId"`
+	Type string `json:"type"`
+	// Timestamp is read only when it is a number: an event whose fields
+	// are malformed goes on, to be counted as such where it is decoded.
+	Timestamp      json.RawMessage `json:"timestamp"`
+	WebhookEventID string          `json:"webhookEventId"`
 	Source         struct {
 		Type    string `json:"type"`
 		UserID  string `json:"userId"`
@@ -106,6 +140,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		now = h.Now
 	}
 	received := now()
+	maxAge := h.MaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
 	evs := make([]taikai.Event, 0, len(cb.Events))
 	for _, raw := range cb.Events {
 		var l lean
@@ -113,10 +151,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			log.Warn("malformed event dropped", "bytes", len(raw))
 			continue
 		}
-		id := l.WebhookEventID
-		if id == "" {
-			sum := sha256.Sum256(raw)
-			id = "sha256:" + hex.EncodeToString(sum[:16])
+		id := eventID(l.WebhookEventID, raw)
+		if l.Source.UserID != "" && !taikai.ValidUserID(l.Source.UserID) {
+			// Not LINE's: never let it reach a key (a '}' would break the
+			// hash tag) or a log line (it may be of any size).
+			log.Warn("event with a malformed user id dropped", "event", id, "user_sha256", digest(l.Source.UserID), "bytes", len(l.Source.UserID))
+			h.reject("bad_user_id")
+			continue
+		}
+		if ms, err := strconv.ParseInt(string(l.Timestamp), 10, 64); err == nil && received.Sub(time.UnixMilli(ms)) > maxAge {
+			// Its dedupe mark may be gone: a replayed body would run again.
+			log.Warn("event older than the replay window skipped", "event", id, "age", received.Sub(time.UnixMilli(ms)).Round(time.Second).String())
+			h.reject("stale")
+			continue
 		}
 		evs = append(evs, taikai.Event{ID: id, Key: orderKey(l, id), Raw: raw, Received: received, Request: rid})
 	}
@@ -125,7 +172,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ok(w)
 		return
 	}
-	n, err := h.Intake.Add(r.Context(), evs)
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	n, err := h.Intake.Add(ctx, evs)
 	if err != nil {
 		// Never 200 for an event not stored: a 5xx makes LINE redeliver.
 		log.Error("events not stored; asking LINE to redeliver", "err", err)
@@ -138,6 +191,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.count("ok")
 	ok(w)
+}
+
+// eventID is the id an event is deduped by: LINE's webhookEventId (a
+// ULID) when it is safe in a Redis key, else a hash of it; a hash of the
+// event when it has none.
+func eventID(id string, raw []byte) string {
+	switch {
+	case id == "":
+		sum := sha256.Sum256(raw)
+		return "sha256:" + hex.EncodeToString(sum[:16])
+	case len(id) > 64 || strings.Trim(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_") != "":
+		return "id-sha256:" + digest(id)
+	}
+	return id
+}
+
+// digest stands for something taken from input, in logs and keys: 128 bits
+// of its SHA-256, whatever its length.
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:16])
 }
 
 func ok(w http.ResponseWriter) {

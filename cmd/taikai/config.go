@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -68,6 +69,9 @@ var settings = []setting{
 	{"STAFF_HOURS", "Mon-Fri 10:00-18:00 Asia/Tokyo", false},
 	{"PORT", "8080", false},
 	{"PPROF_ADDR", "none", false},
+	{"CONSOLE_SECRET", "one made at first start and kept in Redis", true},
+	{"METRICS_TOKEN", "none: /metrics is open", true},
+	{"METRICS_ADDR", "none: /metrics on PORT", false},
 }
 
 // problem is a missing or invalid setting.
@@ -133,6 +137,9 @@ func parseConfig(getenv func(string) string) (config, problems) {
 			Workers:        64,
 			LeaseTTL:       10 * time.Second,
 			ConsoleToken:   getenv("CONSOLE_TOKEN"),
+			ConsoleSecret:  getenv("CONSOLE_SECRET"),
+			MetricsToken:   getenv("METRICS_TOKEN"),
+			MetricsAddr:    getenv("METRICS_ADDR"),
 			AuditRetention: 365 * 24 * time.Hour,
 			Retry:          retry.Default(),
 		},
@@ -232,6 +239,18 @@ func parseConfig(getenv func(string) string) (config, problems) {
 	}
 	if c.ConsoleToken != "" && len(c.ConsoleToken) < 16 {
 		ps.add("CONSOLE_TOKEN", "CONSOLE_TOKEN must be 16 or more characters")
+	}
+	if c.ConsoleSecret != "" && len(c.ConsoleSecret) < 32 {
+		ps.add("CONSOLE_SECRET", "CONSOLE_SECRET must be 32 or more characters (e.g. openssl rand -hex 32)")
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		ps.add("METRICS_TOKEN", "METRICS_TOKEN must be 16 or more characters")
+	}
+	if v := c.MetricsAddr; v != "" {
+		_, port, err := net.SplitHostPort(v)
+		if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 {
+			ps.add("METRICS_ADDR", "METRICS_ADDR=%q is not host:port (e.g. :9090)", v)
+		}
 	}
 	creds := c.ConsoleToken != "" || len(c.ConsoleUsers) > 0
 	switch v := getenv("CONSOLE"); v {
@@ -340,7 +359,8 @@ var secretQuery = []string{"token", "key", "secret", "password", "pass", "pwd", 
 // whole, since it cannot be told what it holds.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" {
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
+		// Not a URL that can be shown in part (mailto:user:pw@host is opaque).
 		return "(hidden: not a URL)"
 	}
 	if u.User != nil {

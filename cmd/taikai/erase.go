@@ -176,6 +176,8 @@ func scanKeys(ctx context.Context, rdb redis.UniversalClient, pattern string) ([
 		err = c.ForEachMaster(ctx, scan) // concurrently
 	case *redis.Client:
 		err = scan(ctx, c)
+	case interface{ Unwrap() redis.UniversalClient }:
+		return scanKeys(ctx, c.Unwrap(), pattern)
 	default:
 		return nil, fmt.Errorf("erase: cannot scan a %T", rdb)
 	}

@@ -118,6 +118,7 @@ type Server struct {
 	accounts map[string]*Account
 	order    []string // account ids as given, for the link page
 	nonces   map[string]nonce
+	swept    time.Time         // when expired nonces were last dropped
 	answers  map[string]answer // idempotency key (per account) → first answer
 	filed    int
 	calls    map[string]int
@@ -338,7 +339,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		b := make([]byte, 16) // 128 bits, as LINE recommends
 		rand.Read(b)
 		n = base64.RawURLEncoding.EncodeToString(b)
-		s.nonces[n] = nonce{account: account, expires: s.opts.Now().Add(NonceTTL)}
+		now := s.opts.Now()
+		s.sweep(now)
+		s.nonces[n] = nonce{account: account, expires: now.Add(NonceTTL)}
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -347,6 +350,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	q := url.Values{"linkToken": {token}, "nonce": {n}}
 	http.Redirect(w, r, s.opts.AccountLinkURL+"?"+q.Encode(), http.StatusFound)
+}
+
+// sweep drops expired nonces (those never resolved would otherwise stay
+// for good), at most once a minute. Callers hold s.mu.
+func (s *Server) sweep(now time.Time) {
+	if now.Sub(s.swept) < time.Minute {
+		return
+	}
+	s.swept = now
+	for k, n := range s.nonces {
+		if now.After(n.expires) {
+			delete(s.nonces, k)
+		}
+	}
 }
 
 // Update changes an account under the sandbox's lock (tests use it to clear

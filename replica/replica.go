@@ -19,8 +19,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"

@@ -157,7 +157,7 @@ func TestFormatVerbs(t *testing.T) {
 
 var englishStatus = &taikai.Status{
 	AccountID: "acc_en", DisplayName: "Emma Wilson", Rating: taikai.Rating{Average: 4.2, Count: 1}, CompletedOrders: 1,
-	PurchasesInProgress:   []taikai.Order{{OrderID: "o-1", Title: "Logo design", Counterparty: "Studio A", Status: taikai.OrderDelivered}},
+	PurchasesInProgress:   []taikai.Order{{OrderID: "o-1", Title: "Logo design", Counterparty: "Studio A", Status: taikai.OrderDelivered, URL: "https://m.example/o-1"}},
 	SalesAwaitingDelivery: []taikai.Order{{OrderID: "o-2", Title: "Translation", Counterparty: "Ken"}},
 	PayoutsInProgress:     []taikai.Payout{{PayoutID: "p-1", AmountJPY: 45800, RequestedAt: "2026-11-21", ExpectedAt: "2026-11-30"}},
 	SalesBalanceJPY:       1200,
@@ -183,6 +183,12 @@ func TestEveryStepSpeaksBothLanguages(t *testing.T) {
 						texts = append(texts, r.Text)
 						for _, c := range r.Choices {
 							texts = append(texts, c.Label)
+						}
+						for _, c := range r.Cards {
+							texts = append(append(texts, c.Title, c.Text), c.Lines...)
+							if c.Note != "" {
+								texts = append(texts, c.Note)
+							}
 						}
 					}
 					if len(tt.out.Replies) == 0 && tt.out.Effect == nil {

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/flows"
 )
 
@@ -302,5 +304,45 @@ func TestRetryKeyIsAStableUUID(t *testing.T) {
 	a, b := RetryKey("01KXHMQFSR8SD8GWMM7MM953HP"), RetryKey("01KXHMQFSR8SD8GWMM7MM953HP")
 	if a != b || len(a) != 36 || a[14] != '5' || RetryKey("other") == a {
 		t.Errorf("RetryKey = %q, %q; want equal v5-layout UUIDs distinct per key", a, b)
+	}
+}
+
+// TestWorstBlockedViewFits renders the largest blocked view the flow can
+// make — more blockers than it lists, each with the longest title and
+// counterparty it shows and a 1,000-character order URL, in both
+// languages — and checks it stays a carousel within LINE's sizes.
+func TestWorstBlockedViewFits(t *testing.T) {
+	long := strings.Repeat("長", 200)
+	st := &taikai.Status{AccountID: "acc_x", DisplayName: strings.Repeat("名", 100), SalesBalanceJPY: 123456789}
+	for i := 0; i < 20; i++ {
+		o := taikai.Order{OrderID: fmt.Sprintf("o-%d", i), Title: long, Counterparty: long, URL: "https://market.example/orders/" + strings.Repeat("x", 970)}
+		st.PurchasesInProgress = append(st.PurchasesInProgress, o)
+	}
+	for _, lang := range []flows.Lang{flows.LangJa, flows.LangEn} {
+		env := flows.Env{Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), Expiry: flows.DefaultExpiry, NewConv: "5eed5eed5eed5eed"}
+		s, _ := flows.Next(flows.State{AccountID: st.AccountID, Lang: lang}, flows.Input{Kind: flows.InText, Text: "退会したい", MessageID: "m1"}, env)
+		_, out := flows.Next(s, flows.Input{Kind: flows.InStatus, Status: st, Of: flows.EffCheck}, env)
+		raw, err := Render(out.Replies)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var carousels int
+		for _, r := range raw {
+			var m decoded
+			json.Unmarshal(r, &m)
+			if m.Contents == nil || m.Contents.Type != "carousel" {
+				continue
+			}
+			carousels++
+			var c struct{ Contents json.RawMessage }
+			json.Unmarshal(r, &c)
+			if n := len(m.Contents.Contents); n != 11 || len(c.Contents) > maxCarouselBytes || units(m.AltText) > maxAltText {
+				t.Errorf("%s: %d bubbles, %d bytes, altText %d units; want 11 within %d bytes and %d units", lang, n, len(c.Contents), units(m.AltText), maxCarouselBytes, maxAltText)
+			}
+			t.Logf("%s: the largest carousel is %d bytes, %d bubbles", lang, len(c.Contents), len(m.Contents.Contents))
+		}
+		if carousels != 1 || len(raw) > maxMessages {
+			t.Errorf("%s: %d messages, %d carousels; want the blockers as one carousel", lang, len(raw), carousels)
+		}
 	}
 }

@@ -234,14 +234,18 @@ func cardsMessage(cards []flows.Card) message {
 	}
 	c := carousel{Type: "carousel"}
 	for _, card := range cards {
-		b := cardBubble(card)
-		if size(b) > maxBubbleBytes {
-			return textMessage(plain)
-		}
-		c.Contents = append(c.Contents, b)
+		c.Contents = append(c.Contents, cardBubble(card))
 	}
-	if size(c) > maxCarouselBytes {
+	switch n := size(c); {
+	case n > maxCarouselBytes:
 		return textMessage(plain)
+	case n > maxBubbleBytes:
+		// Only then can one bubble be past its own limit.
+		for _, b := range c.Contents {
+			if size(b) > maxBubbleBytes {
+				return textMessage(plain)
+			}
+		}
 	}
 	return message{Type: "flex", AltText: clipUnits(plain, maxAltText), Contents: c}
 }

@@ -50,7 +50,6 @@ type kind int
 const (
 	kString kind = iota
 	kInt
-	kNumber
 	kBool
 	kObject
 	kArray
@@ -114,7 +113,6 @@ func withFormat(f field, fn func(string) string) field {
 
 var (
 	integer  = field{kind: kInt}
-	number   = field{kind: kNumber}
 	boolean  = field{kind: kBool}
 	hexColor = withFormat(aString(0), colorFormat)
 	// https is an image's URL: HTTPS, at most 2,000 characters.
@@ -138,15 +136,11 @@ var (
 	align    = oneOf("start", "end", "center")
 )
 
-// with returns the fields of base and more (more wins).
-func with(base map[string]field, more map[string]field) map[string]field {
+// with returns the fields of base and more (allOf in the schema).
+func with(base, more map[string]field) map[string]field {
 	m := make(map[string]field, len(base)+len(more))
-	for k, f := range base {
-		m[k] = f
-	}
-	for k, f := range more {
-		m[k] = f
-	}
+	maps.Copy(m, base)
+	maps.Copy(m, more)
 	return m
 }
 
@@ -168,6 +162,7 @@ var actionFields = map[string]field{"type": required(aString(0)), "label": aText
 // messageTypes are Message's discriminator values, the emulator's or not.
 var messageTypes = []string{"text", "textV2", "sticker", "image", "video", "audio", "location", "imagemap", "template", "flex", "coupon"}
 
+// unions are the schema's discriminated unions, and an action's by where it is.
 var unions = map[string]union{
 	// Message's discriminator, less the types the emulator does not check.
 	"Message": {of: map[string]string{"text": "TextMessage", "sticker": "StickerMessage", "image": "ImageMessage", "template": "TemplateMessage", "flex": "FlexMessage"}},
@@ -196,11 +191,13 @@ var unions = map[string]union{
 	"FlexAction":          {of: messageActions, label: &labelRule{false, 40}},
 }
 
+// messageActions are the actions a message's buttons take (#action-objects).
 var messageActions = map[string]string{
 	"postback": "PostbackAction", "message": "MessageAction", "uri": "URIAction",
 	"datetimepicker": "DatetimePickerAction", "clipboard": "ClipboardAction",
 }
 
+// quickActions are a quick reply's: those and the camera, camera roll and location.
 var quickActions = func() map[string]string {
 	m := maps.Clone(messageActions)
 	m["camera"], m["cameraRoll"], m["location"] = "CameraAction", "CameraRollAction", "LocationAction"
@@ -455,10 +452,6 @@ func (v *validator) value(x any, f field, at string) {
 	case kInt:
 		if n, ok := x.(json.Number); !ok || strings.ContainsAny(string(n), ".eE") {
 			v.fail(at, "Must be an integer")
-		}
-	case kNumber:
-		if _, ok := x.(json.Number); !ok {
-			v.fail(at, "Must be a number")
 		}
 	case kBool:
 		if _, ok := x.(bool); !ok {

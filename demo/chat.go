@@ -203,9 +203,9 @@ func (c *Chat) settle() error {
 	}
 	c.buttons = nil
 	for _, m := range fresh {
-		text := m.Text
-		if m.Type == "template" {
-			text = m.Template.Text
+		text, pressable := m.Shown(), m.Buttons()
+		if m.Contents != nil && m.Contents.Type == "carousel" {
+			text, pressable = c.carousel(m)
 		}
 		for i, l := range strings.Split(text, "\n") {
 			switch {
@@ -218,7 +218,7 @@ func (c *Chat) settle() error {
 			}
 		}
 		var labels []string
-		for _, a := range m.Buttons() {
+		for _, a := range pressable {
 			c.buttons = append(c.buttons, a)
 			l := fmt.Sprintf("[%d] %s", len(c.buttons), a.Label)
 			if a.Type == "uri" {
@@ -234,6 +234,35 @@ func (c *Chat) settle() error {
 		fmt.Fprintf(c.Out, c.w().ruleBroken, v)
 	}
 	return nil
+}
+
+// carousel shows a carousel's bubbles one after another, each starting
+// with ■, and what can be pressed: a link in a bubble is shown with its
+// URL rather than numbered (it opens a web page the demo cannot show), so
+// that the numbers stay those of the choices.
+func (c *Chat) carousel(m lineemu.Message) (string, []lineemu.Action) {
+	var parts []string
+	var inside, pressable []lineemu.Action
+	for i := range m.Contents.Contents {
+		b := &m.Contents.Contents[i]
+		lines := b.Texts()
+		if len(lines) > 0 {
+			lines[0] = "■ " + lines[0]
+		}
+		for _, a := range b.Actions() {
+			inside = append(inside, a)
+			if a.Type == "uri" {
+				lines = append(lines, a.Label+c.w().link+": "+a.URI)
+				continue
+			}
+			pressable = append(pressable, a)
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	for _, a := range m.Buttons()[len(inside):] {
+		pressable = append(pressable, a)
+	}
+	return strings.Join(parts, "\n\n"), pressable
 }
 
 var accountButton = regexp.MustCompile(`<button type="submit" name="account" value="([^"]+)">([^<]+)</button>`)

@@ -103,8 +103,9 @@ func TestConsoleInABrowser(t *testing.T) {
 	do("resume", chromedp.Click(`#resume`), chromedp.WaitVisible(`#pause`))
 	wait(t, sys)
 	got = texts(sys)
-	if !strings.Contains(got[len(got)-3], "担当者との対応を終了しました") || !strings.Contains(got[len(got)-1], "もう一度確認する") {
-		t.Errorf("resumed: the user saw %q; want a note and the blocked step again", got[len(got)-3:])
+	// The note, then the blocked step: its head, the blockers' cards, its buttons.
+	if !strings.Contains(got[len(got)-4], "担当者との対応を終了しました") || !strings.Contains(got[len(got)-1], "もう一度確認する") {
+		t.Errorf("resumed: the user saw %q; want a note and the blocked step again", got[len(got)-4:])
 	}
 	noViolations(t, sys)
 }

@@ -3,11 +3,13 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/taikaibot/taikai/demo"
 	"github.com/taikaibot/taikai/flows"
+	"github.com/taikaibot/taikai/lineemu"
 )
 
 var (
@@ -36,6 +39,21 @@ func TestConversations(t *testing.T) {
 	if err != nil || len(scripts) == 0 {
 		t.Fatalf("no conversations: %v", err)
 	}
+	// Every message of every conversation is checked again against LINE's
+	// schema, on its own, and the shapes seen are counted: the checks must
+	// have met every shape the bot sends.
+	var mu sync.Mutex
+	shapes, ran := map[string]int{}, 0
+	t.Cleanup(func() {
+		if ran < len(scripts) {
+			return // -run picked some conversations
+		}
+		for _, shape := range []string{"text", "flex bubble", "flex bubble with a link", "flex carousel", "quick replies"} {
+			if shapes[shape] == 0 {
+				t.Errorf("no conversation sent a %s: the schema checks never met one (%v)", shape, shapes)
+			}
+		}
+	})
 	for _, script := range scripts {
 		name := strings.TrimSuffix(filepath.Base(script), ".txt")
 		t.Run(name, func(t *testing.T) {
@@ -61,6 +79,20 @@ func TestConversations(t *testing.T) {
 			for _, v := range sys.Emulator.Violations() {
 				t.Errorf("LINE rule broken: %s", v)
 			}
+			mu.Lock()
+			ran++
+			mu.Unlock()
+			for i, m := range sys.Emulator.Messages(user) {
+				if ds := lineemu.CheckMessages([]json.RawMessage{m.Raw}); len(ds) > 0 {
+					t.Errorf("message %d breaks LINE's schema: %v\n%s", i, ds, m.Raw)
+				}
+				mu.Lock()
+				shapes[shape(m)]++
+				if m.QuickReply != nil {
+					shapes["quick replies"]++
+				}
+				mu.Unlock()
+			}
 			if m := expectFiled.FindSubmatch(in); m != nil {
 				want, _ := strconv.Atoi(string(m[1]))
 				if got := sys.Sandbox.Filed(); got != want {
@@ -85,6 +117,22 @@ func TestConversations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shape names the kind of a message, for TestConversations's count.
+func shape(m lineemu.Message) string {
+	switch {
+	case m.Contents != nil && m.Contents.Type == "bubble":
+		for _, a := range m.Contents.Actions() {
+			if a.Type == "uri" {
+				return "flex bubble with a link"
+			}
+		}
+		return "flex bubble"
+	case m.Contents != nil:
+		return "flex " + m.Contents.Type
+	}
+	return m.Type
 }
 
 // TestReadmeShowsRealTranscripts keeps the README's transcripts true: they

@@ -48,11 +48,7 @@ const user = demo.User
 func texts(sys *demo.System) []string {
 	var out []string
 	for _, m := range sys.Emulator.Messages(user) {
-		if m.Type == "template" {
-			out = append(out, m.Template.Text)
-			continue
-		}
-		out = append(out, m.Text)
+		out = append(out, m.Shown())
 	}
 	return out
 }

@@ -148,11 +148,7 @@ func storm(t testing.TB, sys *demo.System, urls func() []string, users int, tick
 				if lost <= 3 {
 					var last []string
 					for _, m := range emu.Messages(u) {
-						txt := m.Text
-						if m.Template != nil {
-							txt = m.Template.Text
-						}
-						last = append(last, strings.SplitN(txt, "\n", 2)[0])
+						last = append(last, strings.SplitN(m.Shown(), "\n", 2)[0])
 					}
 					t.Logf("user %s did not finish; saw %q", u, last)
 				}
@@ -165,7 +161,7 @@ func storm(t testing.TB, sys *demo.System, urls func() []string, users int, tick
 				fail(false)
 				return
 			}
-			if !strings.Contains(msgs[0].Text, "必ずご確認") || !strings.Contains(msgs[1].Text, "スタンプ") {
+			if !strings.Contains(msgs[0].Shown(), "必ずご確認") || !strings.Contains(msgs[1].Shown(), "スタンプ") {
 				fail(true)
 				return
 			}
@@ -181,7 +177,7 @@ func storm(t testing.TB, sys *demo.System, urls func() []string, users int, tick
 					return
 				}
 			}
-			if !strings.Contains(msgs[len(msgs)-1].Text, "受付番号") {
+			if !strings.Contains(msgs[len(msgs)-1].Shown(), "受付番号") {
 				fail(false)
 				return
 			}

@@ -90,7 +90,7 @@ func TestUsedReplyTokenFallsBackToPush(t *testing.T) {
 	send(t, sys, second)
 	msgs := sys.Emulator.Messages(user)
 	last := msgs[len(msgs)-1]
-	if last.Via != "push" || !strings.Contains(last.Template.Text, "連携が必要です") {
+	if last.Via != "push" || !strings.Contains(last.Shown(), "連携が必要です") {
 		t.Errorf("last message via %s: %+v; want the answer pushed", last.Via, last)
 	}
 	if sys.Emulator.Rejected() != 1 {

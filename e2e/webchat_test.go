@@ -22,7 +22,9 @@ import (
 // `taikai setup -apply` — and completes a withdrawal in the emulator's web
 // chat in a real headless Chromium, by clicking only: the rich menu, the
 // login button, an account on the sandbox's login page, the way back to the
-// chat, and the bot's buttons. With -update it rewrites docs/webchat.png.
+// chat, and the bot's buttons — those inside its messages, never the quick
+// replies, as on LINE for PC, which shows none. With -update it rewrites
+// docs/webchat.png.
 func TestWebChatWithdrawalByClicking(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser")
@@ -120,11 +122,12 @@ func TestWebChatWithdrawalByClicking(t *testing.T) {
 		t.Helper()
 		poll(fmt.Sprintf("waiting for %q", text), fmt.Sprintf(`document.body.innerText.includes(%q)`, text))
 	}
-	// press clicks, with the mouse, the latest visible button labelled label.
+	// press clicks, with the mouse, the latest visible button labelled
+	// label that is not a quick reply.
 	press := func(label string) {
 		t.Helper()
 		mark := fmt.Sprintf(`(() => {
-			const els = [...document.querySelectorAll("[data-act]")].filter(e => e.dataset.label === %q && e.offsetParent !== null);
+			const els = [...document.querySelectorAll("[data-act]:not(.quick)")].filter(e => e.dataset.label === %q && e.offsetParent !== null);
 			if (!els.length) return false;
 			document.querySelectorAll("[data-press]").forEach(e => e.removeAttribute("data-press"));
 			els[els.length - 1].setAttribute("data-press", "1");

@@ -32,9 +32,9 @@ func TestCatalogsAreComplete(t *testing.T) {
 		"labels":   names(acts),
 		"reasons":  names(taikai.Reasons),
 	}
-	// LINE's limits: a button label 20 characters, a buttons template's text 160.
+	// LINE's limit: a quick reply's label 20 characters (a Flex button's is 40).
 	for lang, c := range catalogs {
-		short := []string{c.linkButton}
+		short := []string{c.linkButton, c.openOrder}
 		for _, l := range c.labels {
 			short = append(short, l)
 		}
@@ -45,9 +45,6 @@ func TestCatalogsAreComplete(t *testing.T) {
 			if n := utf8.RuneCountInString(l); n > 20 {
 				t.Errorf("%s: label %q is %d characters; LINE shows 20", lang, l, n)
 			}
-		}
-		if n := utf8.RuneCountInString(c.linkPrompt); n > 160 {
-			t.Errorf("%s: linkPrompt is %d characters; a buttons template holds 160", lang, n)
 		}
 	}
 	if len(catalogs) != 2 {
@@ -157,7 +154,7 @@ func TestFormatVerbs(t *testing.T) {
 
 var englishStatus = &taikai.Status{
 	AccountID: "acc_en", DisplayName: "Emma Wilson", Rating: taikai.Rating{Average: 4.2, Count: 1}, CompletedOrders: 1,
-	PurchasesInProgress:   []taikai.Order{{OrderID: "o-1", Title: "Logo design", Counterparty: "Studio A", Status: taikai.OrderDelivered}},
+	PurchasesInProgress:   []taikai.Order{{OrderID: "o-1", Title: "Logo design", Counterparty: "Studio A", Status: taikai.OrderDelivered, URL: "https://m.example/o-1"}},
 	SalesAwaitingDelivery: []taikai.Order{{OrderID: "o-2", Title: "Translation", Counterparty: "Ken"}},
 	PayoutsInProgress:     []taikai.Payout{{PayoutID: "p-1", AmountJPY: 45800, RequestedAt: "2026-11-21", ExpectedAt: "2026-11-30"}},
 	SalesBalanceJPY:       1200,
@@ -183,6 +180,12 @@ func TestEveryStepSpeaksBothLanguages(t *testing.T) {
 						texts = append(texts, r.Text)
 						for _, c := range r.Choices {
 							texts = append(texts, c.Label)
+						}
+						for _, c := range r.Cards {
+							texts = append(append(texts, c.Title, c.Text), c.Lines...)
+							if c.Note != "" {
+								texts = append(texts, c.Note)
+							}
 						}
 					}
 					if len(tt.out.Replies) == 0 && tt.out.Effect == nil {

@@ -28,7 +28,19 @@ type catalog struct {
 	// Checking and blockers. blockedHead takes the name and the count.
 	// blockedSame takes the count: a check found the blockers it found before.
 	checkPending, checkUnavailable, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
-	purchase, purchaseDelivered, delivery, payout, balance                                                                             string
+
+	// A blocker, in parts that its plain-text form and its card share: what
+	// blocks (the title; balanceTitle takes the amount), what to do, and the
+	// facts. blockerText lays one out as text (the title, the facts in one
+	// line, what to do), blockerTextBare one without facts; the facts line
+	// takes the order's title, id and counterparty, or the amount and the
+	// dates. On a card each fact has a line of its own, and openOrder is
+	// the button that opens the order.
+	blockerText, blockerTextBare                                               string
+	purchaseTitle, deliveryTitle, payoutTitle, balanceTitle                    string
+	purchaseTodo, purchaseDeliveredTodo, deliveryTodo, payoutTodo, balanceTodo string
+	purchaseFacts, deliveryFacts, payoutFacts                                  string
+	orderTitle, orderID, seller, buyer, requestedOn, expectedOn, openOrder     string
 
 	// The warning takes the name, the rating line and the orders line.
 	warning string
@@ -178,39 +190,55 @@ func (c *catalog) reasonLabel(r taikai.Reason, text string) string {
 	return l
 }
 
-// maxItems bounds the blockers listed in one message, so the message stays
-// well inside LINE's 5,000-character limit.
+// maxItems bounds the blockers listed in one reply, so that its text stays
+// well inside LINE's 5,000 characters and its cards inside a carousel's 12
+// bubbles (with the one that counts the rest).
 const maxItems = 10
 
-// blockers explains every blocker of st, one paragraph each.
-func (c *catalog) blockers(st *taikai.Status) (n int, text string) {
-	var items []string
-	order := func(format string, o taikai.Order) string {
-		s := fmt.Sprintf(format, clip(o.Title, 40), o.OrderID, clip(o.Counterparty, 30))
-		if o.URL != "" {
-			s += "\n" + o.URL
+// blockers explains every blocker of st, one card each (the ones past
+// maxItems counted on a last card).
+func (c *catalog) blockers(st *taikai.Status) (n int, cards []Card) {
+	order := func(title, todo, facts, who string, o taikai.Order) Card {
+		name, party := clip(o.Title, 40), clip(o.Counterparty, 30)
+		card := Card{
+			Title: title,
+			Lines: []string{fmt.Sprintf(c.orderTitle, name), fmt.Sprintf(c.orderID, o.OrderID), fmt.Sprintf(who, party)},
+			Note:  todo,
+			Text:  fmt.Sprintf(c.blockerText, title, fmt.Sprintf(facts, name, o.OrderID, party), todo),
 		}
-		return s
+		if o.URL != "" {
+			card.Link = &Link{Label: c.openOrder, URL: o.URL}
+			card.Text += "\n" + o.URL
+		}
+		return card
 	}
 	for _, o := range st.PurchasesInProgress {
+		todo := c.purchaseTodo
 		if o.Status == taikai.OrderDelivered {
-			items = append(items, order(c.purchaseDelivered, o))
-			continue
+			todo = c.purchaseDeliveredTodo
 		}
-		items = append(items, order(c.purchase, o))
+		cards = append(cards, order(c.purchaseTitle, todo, c.purchaseFacts, c.seller, o))
 	}
 	for _, o := range st.SalesAwaitingDelivery {
-		items = append(items, order(c.delivery, o))
+		cards = append(cards, order(c.deliveryTitle, c.deliveryTodo, c.deliveryFacts, c.buyer, o))
 	}
 	for _, p := range st.PayoutsInProgress {
-		items = append(items, fmt.Sprintf(c.payout, c.yen(p.AmountJPY), c.date(p.RequestedAt), c.date(p.ExpectedAt)))
+		amount, requested, expected := c.yen(p.AmountJPY), c.date(p.RequestedAt), c.date(p.ExpectedAt)
+		cards = append(cards, Card{
+			Title: c.payoutTitle,
+			Lines: []string{amount, fmt.Sprintf(c.requestedOn, requested), fmt.Sprintf(c.expectedOn, expected)},
+			Note:  c.payoutTodo,
+			Text:  fmt.Sprintf(c.blockerText, c.payoutTitle, fmt.Sprintf(c.payoutFacts, amount, requested, expected), c.payoutTodo),
+		})
 	}
 	if st.SalesBalanceJPY != 0 {
-		items = append(items, fmt.Sprintf(c.balance, c.yen(st.SalesBalanceJPY)))
+		title := fmt.Sprintf(c.balanceTitle, c.yen(st.SalesBalanceJPY))
+		cards = append(cards, Card{Title: title, Note: c.balanceTodo, Text: fmt.Sprintf(c.blockerTextBare, title, c.balanceTodo)})
 	}
-	n = len(items)
+	n = len(cards)
 	if n > maxItems {
-		items = append(items[:maxItems], fmt.Sprintf(c.moreItems, n-maxItems))
+		more := fmt.Sprintf(c.moreItems, n-maxItems)
+		cards = append(cards[:maxItems], Card{Title: more, Text: more})
 	}
-	return n, strings.Join(items, "\n\n")
+	return n, cards
 }

@@ -212,12 +212,12 @@ func (t *turn) view() {
 		t.say(c.checkPending, t.choices()...)
 	case StepBlocked:
 		st := t.status()
-		n, items := c.blockers(st)
+		n, cards := c.blockers(st)
 		head := c.blockedHead
 		if n == 1 {
 			head = c.blockedHeadOne
 		}
-		t.say(fmt.Sprintf(head, st.DisplayName, n) + "\n\n" + items)
+		t.out.Replies = append(t.out.Replies, Reply{Text: fmt.Sprintf(head, st.DisplayName, n), Cards: cards})
 		t.say(t.blockedFoot(), t.choices()...)
 	case StepWarning:
 		st := t.status()

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -125,7 +126,7 @@ func tap(t *testing.T, replies []Reply, label string) Input {
 func joined(replies []Reply) string {
 	var b strings.Builder
 	for _, r := range replies {
-		b.WriteString(r.Text)
+		b.WriteString(r.Plain())
 		b.WriteString("\n")
 	}
 	return b.String()
@@ -188,6 +189,58 @@ func TestCleanAccountFilesOnce(t *testing.T) {
 	}
 	if !strings.Contains(joined(r), "終了しています") {
 		t.Errorf("second tap: %q; want a note that it has ended", joined(r))
+	}
+}
+
+// TestBlockerCards: the blocked step's list comes as one card per blocker
+// (for a channel that lays them out side by side) whose parts are those of
+// its plain text, in either language; an order with a page has a button to
+// it; past maxItems, the rest are counted on one last card.
+func TestBlockerCards(t *testing.T) {
+	for _, tc := range []struct {
+		lang Lang
+		st   *taikai.Status
+	}{{LangJa, blocked}, {LangEn, englishStatus}} {
+		s := State{Step: StepBlocked, Conv: "c1", Seq: 3, AccountID: tc.st.AccountID, Status: tc.st, Lang: tc.lang, Updated: t0}
+		tt := &turn{s: s, env: env(t0), c: catalogFor(tc.lang)}
+		tt.view()
+		r := tt.out.Replies
+		if len(r) != 2 || len(r[0].Cards) != 4 || len(r[1].Cards) != 0 || len(r[1].Choices) == 0 {
+			t.Fatalf("%s: replies %+v; want the head with 4 cards, then the buttons", tc.lang, r)
+		}
+		c := catalogFor(tc.lang)
+		wantLines := []int{3, 3, 3, 0}
+		for i, card := range r[0].Cards {
+			if card.Title == "" || card.Note == "" || !strings.Contains(card.Text, card.Title) || !strings.Contains(card.Text, card.Note) {
+				t.Errorf("%s card %d: %+v; want a title and a note, both in its text", tc.lang, i, card)
+			}
+			if len(card.Lines) != wantLines[i] {
+				t.Errorf("%s card %d: lines %q; want %d", tc.lang, i, card.Lines, wantLines[i])
+			}
+		}
+		order := tc.st.PurchasesInProgress[0]
+		first := r[0].Cards[0]
+		if first.Link == nil || first.Link.URL != order.URL || first.Link.Label != c.openOrder || !strings.HasSuffix(first.Text, "\n"+order.URL) {
+			t.Errorf("%s: order card link %+v, text %q; want %q opening %s", tc.lang, first.Link, first.Text, c.openOrder, order.URL)
+		}
+		if !strings.Contains(strings.Join(first.Lines, " "), order.OrderID) || !strings.Contains(strings.Join(first.Lines, " "), order.Counterparty) {
+			t.Errorf("%s: order card lines %q lack the id or the counterparty", tc.lang, first.Lines)
+		}
+		if l := r[0].Cards[1].Link; (l != nil) != (tc.st.SalesAwaitingDelivery[0].URL != "") {
+			t.Errorf("%s: a link %+v on a card whose order has no page", tc.lang, l)
+		}
+		if p := r[0].Plain(); !strings.HasPrefix(p, r[0].Text+"\n\n") || !strings.HasSuffix(p, r[0].Cards[3].Text) {
+			t.Errorf("%s: plain text %q; want the head, then each card", tc.lang, p)
+		}
+	}
+	many := *blocked
+	many.PurchasesInProgress = nil
+	for i := range maxItems + 3 {
+		many.PurchasesInProgress = append(many.PurchasesInProgress, taikai.Order{OrderID: fmt.Sprintf("o-%d", i), Title: "t", Counterparty: "c"})
+	}
+	n, cards := ja.blockers(&many)
+	if last := cards[len(cards)-1]; n != maxItems+6 || len(cards) != maxItems+1 || last.Title != "ほか6件" || last.Text != last.Title || last.Link != nil {
+		t.Errorf("%d blockers in %d cards, the last %+v; want %d in %d, the rest counted on the last", n, len(cards), last, maxItems+6, maxItems+1)
 	}
 }
 

@@ -1,6 +1,10 @@
 package flows
 
-import "github.com/taikaibot/taikai"
+import (
+	"strings"
+
+	"github.com/taikaibot/taikai"
+)
 
 // InputKind names a kind of input.
 type InputKind string
@@ -107,6 +111,39 @@ type Reply struct {
 	Link *Link
 	// Choices are the buttons the user can press; typing a label works too.
 	Choices []Choice
+	// Cards, if any, follow Text: items a channel may show each on its own
+	// (one per blocker), side by side. Each also has a plain-text form.
+	Cards []Card
+}
+
+// Plain is the whole reply as plain text: Text, then each card's text,
+// separated by blank lines.
+func (r Reply) Plain() string {
+	if len(r.Cards) == 0 {
+		return r.Text
+	}
+	var b strings.Builder
+	b.WriteString(r.Text)
+	for _, c := range r.Cards {
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(c.Text)
+	}
+	return b.String()
+}
+
+// Card is one item of a reply shown on its own: what it is about (Title),
+// the facts (Lines, one each: an order's title, id and counterparty, or an
+// amount and its dates), what to do (Note) and a page about it (Link).
+// Text is the same card as plain text (with the link's URL), for a channel
+// that shows only text and for previews such as notifications.
+type Card struct {
+	Title string
+	Lines []string
+	Note  string
+	Link  *Link
+	Text  string
 }
 
 // Link is a button that opens URL.

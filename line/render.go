@@ -1,31 +1,39 @@
 package line
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 
 	"github.com/taikaibot/taikai/flows"
 )
 
-// LINE's limits (https://developers.line.biz/en/reference/messaging-api/#message-objects
-// and #send-reply-message).
+// LINE's limits, from the Messaging API reference
+// (https://developers.line.biz/en/reference/messaging-api/): #send-reply-message,
+// #text-message, #flex-message, #bubble, #f-carousel, #items-object,
+// #postback-action, #uri-action and #action-object-label-spec. Lengths are
+// in UTF-16 code units, labels and displayText in grapheme clusters (text.go).
 const (
 	maxMessages     = 5
-	maxText         = 5000
+	maxText         = 5000 // a text message's text, and a bubble's (which has no limit of its own)
+	maxAltText      = 1500 // a Flex message's altText
 	maxQuickReplies = 13
-	maxLabel        = 20
-	maxButtonsText  = 160
-	maxAltText      = 1500
+	maxQuickLabel   = 20  // a quick reply button's label
+	maxButtonLabel  = 40  // a Flex button's label
+	maxDisplayText  = 300 // a postback's displayText
+	maxData         = 300 // a postback's data
+	maxURI          = 1000
+	maxBubbles      = 12
+	// A bubble's JSON may be 30 KB, a carousel's 50 KB; the reference does
+	// not say whether a KB is 1,000 or 1,024 bytes, so the smaller.
+	maxBubbleBytes   = 30_000
+	maxCarouselBytes = 50_000
 )
 
 // Render turns replies into at most five LINE messages, encoded as the API
-// takes them: a text message per reply, a buttons template for a link, and
-// the last reply's choices as quick replies on the last message (the only
-// place LINE shows them).
+// takes them; see render.
 func (c *Client) Render(replies []flows.Reply) ([]json.RawMessage, error) { return Render(replies) }
 
 // Render is Client.Render, which needs no client.
@@ -33,7 +41,7 @@ func Render(replies []flows.Reply) ([]json.RawMessage, error) {
 	msgs := render(replies)
 	out := make([]json.RawMessage, len(msgs))
 	for i, m := range msgs {
-		b, err := json.Marshal(m)
+		b, err := encode(m)
 		if err != nil {
 			return nil, fmt.Errorf("line: render: %w", err)
 		}
@@ -42,72 +50,286 @@ func Render(replies []flows.Reply) ([]json.RawMessage, error) {
 	return out, nil
 }
 
-func render(replies []flows.Reply) []messaging_api.MessageInterface {
+// render lays replies out for every LINE client. The choices offered (the
+// last reply's that has any) are shown twice: as buttons inside their
+// message, a Flex bubble, which every client draws (LINE for PC shows no
+// quick replies), and as quick replies on the last message, which the
+// phone apps show above the keyboard. A reply with a link is a bubble with
+// its button too; one with cards is its text, then a carousel of a bubble
+// per card. The rest are text messages. Every Flex message carries the
+// reply's words as its altText, which notifications and the chat list show.
+// Past five messages, the first replies are folded into one text.
+func render(replies []flows.Reply) []message {
 	if len(replies) == 0 {
 		return nil
 	}
+	replies = fold(replies)
 	var choices []flows.Choice
-	for _, r := range replies {
+	shown := -1
+	for i, r := range replies {
 		if len(r.Choices) > 0 {
-			choices = r.Choices
+			choices, shown = r.Choices, i
 		}
 	}
-	// Fold surplus replies into one text, keeping the last (which may carry a link).
-	for len(replies) > maxMessages {
-		merged := flows.Reply{Text: replies[0].Text + "\n\n" + replies[1].Text}
-		replies = append([]flows.Reply{merged}, replies[2:]...)
-	}
-	msgs := make([]messaging_api.MessageInterface, 0, len(replies))
-	for _, r := range replies {
-		if r.Link != nil {
-			msgs = append(msgs, linkMessage(r))
-			continue
+	msgs := make([]message, 0, maxMessages)
+	for i, r := range replies {
+		switch {
+		case len(r.Cards) > 0:
+			if r.Text != "" {
+				msgs = append(msgs, textMessage(r.Text))
+			}
+			msgs = append(msgs, cardsMessage(r.Cards))
+		case i == shown || r.Link != nil:
+			var cs []flows.Choice
+			if i == shown {
+				cs = choices
+			}
+			msgs = append(msgs, bubbleMessage(r.Text, r.Link, cs))
+		default:
+			msgs = append(msgs, textMessage(r.Text))
 		}
-		msgs = append(msgs, &messaging_api.TextMessage{Text: clip(r.Text, maxText)})
 	}
-	if qr := quickReply(choices); qr != nil {
-		switch m := msgs[len(msgs)-1].(type) {
-		case *messaging_api.TextMessage:
-			m.QuickReply = qr
-		case *messaging_api.TemplateMessage:
-			m.QuickReply = qr
-		}
+	if qr := quickReplies(choices); qr != nil {
+		msgs[len(msgs)-1].QuickReply = qr
 	}
 	return msgs
 }
 
-func linkMessage(r flows.Reply) messaging_api.MessageInterface {
-	return &messaging_api.TemplateMessage{
-		AltText: clip(r.Text+"\n"+r.Link.URL, maxAltText),
-		Template: &messaging_api.ButtonsTemplate{
-			Text:    clip(r.Text, maxButtonsText),
-			Actions: []messaging_api.ActionInterface{&messaging_api.UriAction{Label: clip(r.Link.Label, maxLabel), Uri: r.Link.URL}},
-		},
+// count is how many messages r takes.
+func count(r flows.Reply) int {
+	if len(r.Cards) > 0 && r.Text != "" {
+		return 2
 	}
+	return 1
 }
 
-func quickReply(cs []flows.Choice) *messaging_api.QuickReply {
+// fold merges the first replies into one text until all fit in five
+// messages; the merged reply keeps the later one's link, and the choices
+// of either (the later one's first).
+func fold(replies []flows.Reply) []flows.Reply {
+	n := 0
+	for _, r := range replies {
+		n += count(r)
+	}
+	if n <= maxMessages {
+		return replies
+	}
+	replies = append([]flows.Reply(nil), replies...)
+	for n > maxMessages && len(replies) > 1 {
+		a, b := replies[0], replies[1]
+		merged := flows.Reply{Text: a.Plain() + "\n\n" + b.Plain(), Link: b.Link, Choices: b.Choices}
+		if len(merged.Choices) == 0 {
+			merged.Choices = a.Choices
+		}
+		n += count(merged) - count(a) - count(b)
+		replies = append([]flows.Reply{merged}, replies[2:]...)
+	}
+	return replies
+}
+
+// message is a LINE message object (text or flex), built here rather than
+// with the SDK's types, whose Flex structs send "flex":0 on every text and
+// box (line-bot-sdk-go#505).
+type message struct {
+	Type       string      `json:"type"`
+	Text       string      `json:"text,omitempty"`
+	AltText    string      `json:"altText,omitempty"`
+	Contents   any         `json:"contents,omitempty"`
+	QuickReply *quickReply `json:"quickReply,omitempty"`
+}
+
+type quickReply struct {
+	Items []quickReplyItem `json:"items"`
+}
+
+type quickReplyItem struct {
+	Type   string `json:"type"` // "action": LINE requires it, and the SDK leaves it out
+	Action action `json:"action"`
+}
+
+// action is a postback or a URI action.
+type action struct {
+	Type        string `json:"type"`
+	Label       string `json:"label"`
+	Data        string `json:"data,omitempty"`
+	DisplayText string `json:"displayText,omitempty"`
+	URI         string `json:"uri,omitempty"`
+}
+
+type bubble struct {
+	Type   string `json:"type"`
+	Body   *box   `json:"body,omitempty"`
+	Footer *box   `json:"footer,omitempty"`
+}
+
+type carousel struct {
+	Type     string   `json:"type"`
+	Contents []bubble `json:"contents"`
+}
+
+type box struct {
+	Type     string `json:"type"`
+	Layout   string `json:"layout"`
+	Spacing  string `json:"spacing,omitempty"`
+	Contents []any  `json:"contents"`
+}
+
+type text struct {
+	Type   string `json:"type"`
+	Text   string `json:"text"`
+	Wrap   bool   `json:"wrap,omitempty"`
+	Weight string `json:"weight,omitempty"`
+	Size   string `json:"size,omitempty"`
+	Color  string `json:"color,omitempty"`
+	Margin string `json:"margin,omitempty"`
+}
+
+type button struct {
+	Type   string `json:"type"`
+	Style  string `json:"style,omitempty"`
+	Height string `json:"height,omitempty"`
+	Action action `json:"action"`
+}
+
+func textMessage(s string) message {
+	return message{Type: "text", Text: clipUnits(s, maxText)}
+}
+
+// bubbleMessage is s with buttons: the link's first, then a button per
+// choice. A bubble past LINE's size is sent as text (its choices still
+// offered as quick replies).
+func bubbleMessage(s string, link *flows.Link, choices []flows.Choice) message {
+	var buttons []any
+	if link != nil {
+		if b, ok := linkButton(*link, "primary"); ok {
+			buttons = append(buttons, b)
+		}
+	}
+	for _, c := range choices {
+		buttons = append(buttons, button{Type: "button", Style: "secondary", Height: "sm", Action: postback(c, maxButtonLabel)})
+	}
+	b := bubble{Type: "bubble", Body: &box{Type: "box", Layout: "vertical", Contents: []any{
+		text{Type: "text", Text: clipUnits(s, maxText), Wrap: true},
+	}}}
+	if len(buttons) > 0 {
+		b.Footer = &box{Type: "box", Layout: "vertical", Spacing: "sm", Contents: buttons}
+	}
+	if size(b) > maxBubbleBytes {
+		return textMessage(s)
+	}
+	return message{Type: "flex", AltText: clipUnits(s, maxAltText), Contents: b}
+}
+
+// cardsMessage is a carousel of a bubble per card. Cards past LINE's count
+// or size are sent as their text instead (flows counts the blockers past
+// ten on one card, so a carousel holds at most eleven).
+func cardsMessage(cards []flows.Card) message {
+	alt := make([]string, len(cards))
+	for i, c := range cards {
+		alt[i] = c.Text
+	}
+	plain := strings.Join(alt, "\n\n")
+	if len(cards) > maxBubbles {
+		return textMessage(plain)
+	}
+	c := carousel{Type: "carousel"}
+	for _, card := range cards {
+		c.Contents = append(c.Contents, cardBubble(card))
+	}
+	switch n := size(c); {
+	case n > maxCarouselBytes:
+		return textMessage(plain)
+	case n > maxBubbleBytes:
+		// Only then can one bubble be past its own limit.
+		for _, b := range c.Contents {
+			if size(b) > maxBubbleBytes {
+				return textMessage(plain)
+			}
+		}
+	}
+	return message{Type: "flex", AltText: clipUnits(plain, maxAltText), Contents: c}
+}
+
+// cardBubble lays a card out: its title in bold, its facts in grey, what to
+// do, and a button to its page.
+func cardBubble(card flows.Card) bubble {
+	body := []any{text{Type: "text", Text: clipUnits(card.Title, maxText), Wrap: true, Weight: "bold"}}
+	for _, l := range card.Lines {
+		body = append(body, text{Type: "text", Text: clipUnits(l, maxText), Wrap: true, Size: "sm", Color: "#666666"})
+	}
+	if card.Note != "" {
+		body = append(body, text{Type: "text", Text: clipUnits(card.Note, maxText), Wrap: true, Size: "sm", Margin: "md"})
+	}
+	b := bubble{Type: "bubble", Body: &box{Type: "box", Layout: "vertical", Spacing: "sm", Contents: body}}
+	if card.Link != nil {
+		if btn, ok := linkButton(*card.Link, "link"); ok {
+			b.Footer = &box{Type: "box", Layout: "vertical", Contents: []any{btn}}
+		}
+	}
+	return b
+}
+
+// linkButton is a button opening l, if LINE would take its URL.
+func linkButton(l flows.Link, style string) (button, bool) {
+	if !linkable(l.URL) {
+		return button{}, false
+	}
+	return button{Type: "button", Style: style, Height: "sm", Action: action{Type: "uri", Label: clipGraphemes(l.Label, maxButtonLabel), URI: l.URL}}, true
+}
+
+// linkable reports whether u can open from a URI action: http or https, at
+// most 1,000 characters, percent-encoded (LINE rejects the whole message
+// otherwise, and the URL may come from the marketplace).
+func linkable(u string) bool {
+	if len(u) > maxURI {
+		return false
+	}
+	for i := 0; i < len(u); i++ {
+		if u[i] <= ' ' || u[i] >= 0x7f {
+			return false
+		}
+	}
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != ""
+}
+
+// postback is the action of pressing c; its label is cut to max, and the
+// whole label is what the chat shows the user saying.
+func postback(c flows.Choice, max int) action {
+	return action{Type: "postback", Label: clipGraphemes(c.Label, max), Data: c.Data, DisplayText: clipGraphemes(c.Label, maxDisplayText)}
+}
+
+func quickReplies(cs []flows.Choice) *quickReply {
 	if len(cs) == 0 {
 		return nil
 	}
 	if len(cs) > maxQuickReplies {
 		cs = cs[:maxQuickReplies]
 	}
-	items := make([]messaging_api.QuickReplyItem, len(cs))
+	items := make([]quickReplyItem, len(cs))
 	for i, c := range cs {
-		label := clip(c.Label, maxLabel)
-		// Type is not filled in by the SDK, and LINE requires it.
-		items[i] = messaging_api.QuickReplyItem{Type: "action", Action: &messaging_api.PostbackAction{
-			Label: label, Data: c.Data, DisplayText: c.Label,
-		}}
+		items[i] = quickReplyItem{Type: "action", Action: postback(c, maxQuickLabel)}
 	}
-	return &messaging_api.QuickReply{Items: items}
+	return &quickReply{Items: items}
 }
 
-// clip shortens s to at most n characters.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// encode is JSON without HTML escaping: URLs keep their "&", and a Flex
+// container's size is what LINE measures.
+func encode(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
-	return strings.TrimSpace(string([]rune(s)[:n-1])) + "…"
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// size is the length of v's JSON.
+func size(v any) int {
+	b, err := encode(v)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }

@@ -6,10 +6,8 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/internal/random"
@@ -42,25 +40,117 @@ type Message struct {
 		Text    string   `json:"text"`
 		Actions []Action `json:"actions"`
 	} `json:"template,omitempty"`
+	// Contents is a Flex message's container.
+	Contents *FlexNode `json:"contents,omitempty"`
 	// Via is "reply" or "push".
 	Via string `json:"-"`
 	// Raw is the message as the bot sent it (the web chat draws it from this).
 	Raw json.RawMessage `json:"-"`
 }
 
-// Buttons returns every action the user can press on m: template buttons
-// first, then quick replies.
+// FlexNode is a Flex container or component: the parts the emulator shows.
+type FlexNode struct {
+	Type   string    `json:"type"`
+	Text   string    `json:"text,omitempty"`
+	Header *FlexNode `json:"header,omitempty"`
+	Hero   *FlexNode `json:"hero,omitempty"`
+	Body   *FlexNode `json:"body,omitempty"`
+	Footer *FlexNode `json:"footer,omitempty"`
+	// Contents are a carousel's bubbles, a box's components or a text's spans.
+	Contents []FlexNode `json:"contents,omitempty"`
+	Action   *Action    `json:"action,omitempty"`
+}
+
+// Walk calls f on n and everything inside it, in the order LINE draws them.
+func (n *FlexNode) Walk(f func(*FlexNode)) {
+	if n == nil {
+		return
+	}
+	f(n)
+	for _, b := range []*FlexNode{n.Header, n.Hero, n.Body, n.Footer} {
+		b.Walk(f)
+	}
+	for i := range n.Contents {
+		n.Contents[i].Walk(f)
+	}
+}
+
+// Texts returns the texts of n's text components (a text of spans joined),
+// in order.
+func (n *FlexNode) Texts() []string {
+	var ts []string
+	n.Walk(func(c *FlexNode) {
+		if c.Type != "text" {
+			return
+		}
+		t := c.Text
+		if len(c.Contents) > 0 {
+			t = ""
+			for _, sp := range c.Contents {
+				t += sp.Text
+			}
+		}
+		ts = append(ts, t)
+	})
+	return ts
+}
+
+// Actions returns the actions of everything in n that can be pressed, in order.
+func (n *FlexNode) Actions() []Action {
+	var as []Action
+	n.Walk(func(c *FlexNode) {
+		if c.Action != nil {
+			as = append(as, *c.Action)
+		}
+	})
+	return as
+}
+
+// Shown is the text the user reads in m: a text message's text, a
+// template's title and text, a Flex message's texts one per line (its
+// bubbles parted by a blank line).
+func (m Message) Shown() string {
+	switch {
+	case m.Template != nil:
+		if m.Template.Title != "" {
+			return m.Template.Title + "\n" + m.Template.Text
+		}
+		return m.Template.Text
+	case m.Contents != nil && m.Contents.Type == "carousel":
+		parts := make([]string, len(m.Contents.Contents))
+		for i := range m.Contents.Contents {
+			parts[i] = strings.Join(m.Contents.Contents[i].Texts(), "\n")
+		}
+		return strings.Join(parts, "\n\n")
+	case m.Contents != nil:
+		return strings.Join(m.Contents.Texts(), "\n")
+	}
+	return m.Text
+}
+
+// Buttons returns every action the user can press on m: a template's or a
+// Flex message's buttons first, then the quick replies that are not the
+// same action as one of them (a bot may offer its choices both ways: in
+// the message for LINE for PC, as quick replies for the phone).
 func (m Message) Buttons() []Action {
 	var as []Action
 	if m.Template != nil {
 		as = append(as, m.Template.Actions...)
 	}
+	as = append(as, m.Contents.Actions()...)
 	if m.QuickReply != nil {
 		for _, it := range m.QuickReply.Items {
-			as = append(as, it.Action)
+			if !slices.ContainsFunc(as, it.Action.same) {
+				as = append(as, it.Action)
+			}
 		}
 	}
 	return as
+}
+
+// same reports whether pressing a and b does the same.
+func (a Action) same(b Action) bool {
+	return a.Type == b.Type && a.Data == b.Data && a.Text == b.Text && a.URI == b.URI
 }
 
 // Handler serves the Messaging API under /v2/bot/ and LINE's account-link
@@ -116,9 +206,9 @@ func (e *Emulator) handleReply(w http.ResponseWriter, r *http.Request) {
 	if !e.readJSON(w, r, &req) {
 		return
 	}
-	msgs, problem := validate(req.Messages)
-	if problem != "" {
-		e.violate(w, http.StatusBadRequest, "reply: %s", problem)
+	msgs, problems := validate(req.Messages)
+	if len(problems) > 0 {
+		e.refuse(w, "reply", problems)
 		return
 	}
 	e.mu.Lock()
@@ -155,9 +245,9 @@ func (e *Emulator) handlePush(w http.ResponseWriter, r *http.Request) {
 		e.violate(w, http.StatusBadRequest, "push: bad user id %q", req.To)
 		return
 	}
-	msgs, problem := validate(req.Messages)
-	if problem != "" {
-		e.violate(w, http.StatusBadRequest, "push: %s", problem)
+	msgs, problems := validate(req.Messages)
+	if len(problems) > 0 {
+		e.refuse(w, "push", problems)
 		return
 	}
 	e.mu.Lock()
@@ -267,135 +357,35 @@ func page(title, text string) string {
 		`<p><a id="back" href="/">トークに戻る</a></p>`
 }
 
-// utf16Len counts UTF-16 code units, as LINE counts text.
-func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
-
-// chars approximates LINE's grapheme count for labels by counting runes.
-func chars(s string) int { return utf8.RuneCountInString(s) }
-
-// validate decodes messages and checks them against LINE's limits; it returns
-// the first problem found.
-func validate(raw []json.RawMessage) ([]Message, string) {
-	if len(raw) < 1 || len(raw) > MaxMessages {
-		return nil, fmt.Sprintf("%d messages; must be 1 to %d", len(raw), MaxMessages)
+// validate checks messages against LINE's schema (schema.go) and decodes
+// them; it returns every problem found.
+func validate(raw []json.RawMessage) ([]Message, []Detail) {
+	if ds := CheckMessages(raw); len(ds) > 0 {
+		return nil, ds
 	}
-	var msgs []Message
+	msgs := make([]Message, len(raw))
 	for i, r := range raw {
-		var m Message
-		if err := json.Unmarshal(r, &m); err != nil {
-			return nil, fmt.Sprintf("message %d: %v", i, err)
+		if err := json.Unmarshal(r, &msgs[i]); err != nil {
+			return nil, []Detail{{Message: err.Error(), Property: fmt.Sprintf("messages[%d]", i)}}
 		}
-		if p := checkMessage(m); p != "" {
-			return nil, fmt.Sprintf("message %d: %s", i, p)
-		}
-		m.Raw = r
-		if m.QuickReply != nil && i != len(raw)-1 {
+		msgs[i].Raw = r
+		if msgs[i].QuickReply != nil && i != len(raw)-1 {
 			// Not an API error, but LINE shows only the last message's quick reply.
-			return nil, fmt.Sprintf("message %d: quick reply on a message that is not the last is never shown", i)
+			return nil, []Detail{{Message: "a quick reply on a message that is not the last is never shown", Property: fmt.Sprintf("messages[%d].quickReply", i)}}
 		}
-		msgs = append(msgs, m)
 	}
-	return msgs, ""
+	return msgs, nil
 }
 
-func checkMessage(m Message) string {
-	switch m.Type {
-	case "text":
-		if m.Text == "" {
-			return "text is empty"
-		}
-		if n := utf16Len(m.Text); n > 5000 {
-			return fmt.Sprintf("text is %d characters; max 5000", n)
-		}
-	case "template":
-		if m.AltText == "" || utf16Len(m.AltText) > 1500 {
-			return "altText must be 1 to 1500 characters"
-		}
-		t := m.Template
-		if t == nil {
-			return "template missing"
-		}
-		switch t.Type {
-		case "buttons":
-			limit := 160
-			if t.Title != "" {
-				limit = 60
-			}
-			if chars(t.Title) > 40 {
-				return "buttons title over 40 characters"
-			}
-			if t.Text == "" || chars(t.Text) > limit {
-				return fmt.Sprintf("buttons text is %d characters; must be 1 to %d", chars(t.Text), limit)
-			}
-			if len(t.Actions) < 1 || len(t.Actions) > 4 {
-				return fmt.Sprintf("buttons has %d actions; must be 1 to 4", len(t.Actions))
-			}
-		case "confirm":
-			if t.Text == "" || chars(t.Text) > 240 {
-				return "confirm text must be 1 to 240 characters"
-			}
-			if len(t.Actions) != 2 {
-				return "confirm needs exactly 2 actions"
-			}
-		default:
-			return fmt.Sprintf("template type %q not supported by the emulator", t.Type)
-		}
-		for _, a := range t.Actions {
-			if p := checkAction(a, 20); p != "" {
-				return p
-			}
-		}
-	default:
-		return fmt.Sprintf("message type %q not supported by the emulator", m.Type)
+// refuse answers 400 with the details, as LINE does, and records the violation.
+func (e *Emulator) refuse(w http.ResponseWriter, call string, ds []Detail) {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.String()
 	}
-	if q := m.QuickReply; q != nil {
-		if len(q.Items) < 1 || len(q.Items) > 13 {
-			return fmt.Sprintf("quickReply has %d items; must be 1 to 13", len(q.Items))
-		}
-		for _, it := range q.Items {
-			if it.Type != "action" {
-				return fmt.Sprintf("quickReply item type %q; must be \"action\"", it.Type)
-			}
-			if it.Action.Label == "" {
-				return "quickReply label is required"
-			}
-			if p := checkAction(it.Action, 20); p != "" {
-				return p
-			}
-		}
-	}
-	return ""
-}
-
-func checkAction(a Action, maxLabel int) string {
-	if chars(a.Label) > maxLabel {
-		return fmt.Sprintf("label %q is %d characters; max %d", a.Label, chars(a.Label), maxLabel)
-	}
-	switch a.Type {
-	case "postback":
-		if a.Data == "" || utf16Len(a.Data) > 300 {
-			return fmt.Sprintf("postback data must be 1 to 300 characters, got %d", utf16Len(a.Data))
-		}
-		if chars(a.DisplayText) > 300 {
-			return "displayText over 300 characters"
-		}
-		if a.DisplayText != "" && a.Text != "" {
-			return "displayText and text are mutually exclusive"
-		}
-	case "message":
-		if a.Text == "" || chars(a.Text) > 300 {
-			return "message action text must be 1 to 300 characters"
-		}
-	case "uri":
-		u, err := url.Parse(a.URI)
-		if err != nil || len(a.URI) > 1000 || !(u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "line" || u.Scheme == "tel") {
-			return fmt.Sprintf("uri %q must be http(s), line or tel, at most 1000 characters", a.URI)
-		}
-	default:
-		return fmt.Sprintf("action type %q not supported by the emulator", a.Type)
-	}
-	if strings.TrimSpace(a.Label) == "" && a.Type != "" {
-		return "action label is required"
-	}
-	return ""
+	msg := fmt.Sprintf("The request body has %d error(s)", len(ds))
+	e.mu.Lock()
+	e.violations = append(e.violations, fmt.Sprintf("%s: %s: %s", call, msg, strings.Join(parts, "; ")))
+	e.mu.Unlock()
+	writeJSON(w, http.StatusBadRequest, map[string]any{"message": msg, "details": ds})
 }

@@ -355,14 +355,14 @@ func (q richMenuRequest) check() (*RichMenu, []detail) {
 	}
 	if q.Name == nil || *q.Name == "" {
 		bad("name", "must be specified")
-	} else if n := utf16Len(*q.Name); n > MaxRichMenuName {
+	} else if n := graphemes(*q.Name); n > MaxRichMenuName {
 		bad("name", "size must be between 0 and %d", MaxRichMenuName)
 	} else {
 		m.Name = *q.Name
 	}
 	if q.ChatBarText == nil || *q.ChatBarText == "" {
 		bad("chatBarText", "must be specified")
-	} else if chars(*q.ChatBarText) > MaxChatBarText {
+	} else if graphemes(*q.ChatBarText) > MaxChatBarText {
 		bad("chatBarText", "size must be between 0 and %d", MaxChatBarText)
 	} else {
 		m.ChatBarText = *q.ChatBarText
@@ -407,22 +407,22 @@ func (q richMenuRequest) check() (*RichMenu, []detail) {
 // checkMenuAction checks an area's action: in a rich menu the label is
 // optional (spoken by screen readers), at most 20 characters.
 func checkMenuAction(a Action) string {
-	if chars(a.Label) > MaxRichMenuLabel {
-		return fmt.Sprintf("label is %d characters; max %d", chars(a.Label), MaxRichMenuLabel)
+	if graphemes(a.Label) > MaxRichMenuLabel {
+		return fmt.Sprintf("label is %d characters; max %d", graphemes(a.Label), MaxRichMenuLabel)
 	}
 	switch a.Type {
 	case "postback":
-		if a.Data == "" || utf16Len(a.Data) > 300 {
+		if a.Data == "" || units(a.Data) > 300 {
 			return "postback data must be 1 to 300 characters"
 		}
 		if a.DisplayText != "" && a.Text != "" {
 			return "displayText and text are mutually exclusive"
 		}
-		if chars(a.DisplayText) > 300 {
+		if graphemes(a.DisplayText) > 300 {
 			return "displayText over 300 characters"
 		}
 	case "message":
-		if a.Text == "" || chars(a.Text) > 300 {
+		if a.Text == "" || graphemes(a.Text) > 300 {
 			return "message action text must be 1 to 300 characters"
 		}
 	case "uri":

@@ -440,10 +440,7 @@ func TestTheRichMenusButtonsWork(t *testing.T) {
 		msgs := sys.Emulator.Messages(demo.User)[before:]
 		var said []string
 		for _, msg := range msgs {
-			said = append(said, msg.Text)
-			if msg.Template != nil {
-				said = append(said, msg.Template.Text)
-			}
+			said = append(said, msg.Shown())
 		}
 		if !strings.Contains(strings.Join(said, "\n"), tc.want) {
 			t.Errorf("tapping (%d,%d) (postback %q): the bot said %q; want %q", tc.x, tc.y, data, said, tc.want)

@@ -20,7 +20,7 @@ import (
 func benchReplies(b *testing.B, st *taikai.Status) []flows.Reply {
 	b.Helper()
 	env := flows.Env{Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), Expiry: flows.DefaultExpiry, NewConv: "5eed5eed5eed5eed"}
-	s, out := flows.Next(flows.State{AccountID: st.AccountID}, flows.Input{Kind: flows.InText, Text: "退会したい", MessageID: "m1"}, env)
+	s, out := flows.Next(flows.State{AccountID: st.AccountID, Lang: flows.LangJa}, flows.Input{Kind: flows.InText, Text: "退会したい", MessageID: "m1"}, env)
 	if out.Effect == nil || out.Effect.Kind != flows.EffCheck {
 		b.Fatalf("effect %+v; want a check", out.Effect)
 	}

@@ -113,7 +113,9 @@ type message struct {
 	AltText    string  `json:"altText"`
 	Template   *tmpl   `json:"template"`
 	QuickReply *qreply `json:"quickReply"`
-	Via        string  `json:"-"` // reply or push
+	// Contents is a Flex message's container, walked for its buttons.
+	Contents json.RawMessage `json:"contents"`
+	Via      string          `json:"-"` // reply or push
 }
 
 type tmpl struct {
@@ -140,9 +142,40 @@ func (m message) buttons() []action {
 	if m.Template != nil {
 		as = append(as, m.Template.Actions...)
 	}
+	if len(m.Contents) > 0 {
+		var v any
+		if json.Unmarshal(m.Contents, &v) == nil {
+			as = flexButtons(v, as)
+		}
+	}
 	if m.QuickReply != nil {
 		for _, it := range m.QuickReply.Items {
 			as = append(as, it.Action)
+		}
+	}
+	return as
+}
+
+// flexButtons appends the actions of every Flex button in v (a decoded
+// bubble or carousel) to as.
+func flexButtons(v any, as []action) []action {
+	switch v := v.(type) {
+	case map[string]any:
+		if v["type"] == "button" {
+			if raw, err := json.Marshal(v["action"]); err == nil {
+				var a action
+				if json.Unmarshal(raw, &a) == nil {
+					as = append(as, a)
+				}
+			}
+			return as
+		}
+		for _, x := range v {
+			as = flexButtons(x, as)
+		}
+	case []any:
+		for _, x := range v {
+			as = flexButtons(x, as)
 		}
 	}
 	return as

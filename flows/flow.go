@@ -923,8 +923,10 @@ func (t *turn) result(in Input) {
 		t.say(fmt.Sprintf(c.filed, id))
 	case InNotFound:
 		t.s.Failures++
-		if in.Of == EffResolveLink {
-			// The nonce of an account-link event was unknown, used or expired.
+		if in.Of != EffCheck && in.Of != EffFile {
+			// The nonce of an account-link event was unknown, used or
+			// expired (or a result names no effect: nothing says the
+			// account is gone, so the link is not touched).
 			if t.s.AccountID != "" {
 				// A link already made stays as it is.
 				t.say(c.linkInvalidKept)
@@ -939,7 +941,8 @@ func (t *turn) result(in Input) {
 			}
 			return
 		}
-		// The linked account no longer exists: link again.
+		// The marketplace says the linked account itself no longer exists:
+		// the only result that unlinks. Link again.
 		t.s.AccountID = ""
 		t.say(c.accountGone)
 		if t.s.Active() {

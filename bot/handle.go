@@ -29,8 +29,9 @@ const maxSaves = 3
 const evWhilePaused flows.Transition = "while_paused"
 
 // handle processes one event. A malformed, unknown or ignored event is
-// logged and dropped (nil); an error means it should be tried again.
-func (b *Bot) handle(ctx context.Context, ev taikai.Event) (err error) {
+// logged and dropped (nil); an error means it should be tried again, with
+// the same memo.
+func (b *Bot) handle(ctx context.Context, ev taikai.Event, m *memo) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("event handler panicked; event dropped", "event", ev.ID, "panic", fmt.Sprint(r))
@@ -58,7 +59,7 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event) (err error) {
 		b.deliver(ctx, log, b.outbox(log, ev, inc, out.Replies), false)
 		return nil
 	}
-	return b.step(ctx, log, ev, inc)
+	return b.step(ctx, log, ev, inc, m)
 }
 
 func (b *Bot) env() flows.Env {
@@ -96,12 +97,13 @@ func (b *Bot) outbox(log *slog.Logger, ev taikai.Event, inc chat.Incoming, repli
 
 // step loads the user's state, steps the flow (running effects), saves the
 // state with the event's outbox, and sends it. If the save loses a race it
-// starts over on fresh state; effects are safe to repeat (the filing is
-// idempotent). An event applied before is not applied again: its outbox is
-// sent if it may not have been.
-func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc chat.Incoming) error {
+// starts over on fresh state, and the effects the flow asks for again are
+// answered from m, not run again (see memo). An event applied before is not
+// applied again: its outbox is sent if it may not have been.
+func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc chat.Incoming, m *memo) error {
 	user, in := inc.User, inc.Input
 	for attempt := 0; ; attempt++ {
+		m.begin()
 		rec, err := b.opts.Store.Load(ctx, user)
 		if err != nil {
 			return err
@@ -151,7 +153,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			if out.Effect == nil {
 				break
 			}
-			cur = b.run(ctx, log, user, *out.Effect)
+			cur = m.run(*out.Effect, func() flows.Input { return b.run(ctx, log, user, *out.Effect) })
 			cur.Of = out.Effect.Kind
 			switch out.Effect.Kind {
 			case flows.EffAskStaff:
@@ -408,5 +410,11 @@ func (b *Bot) staffEvent(ctx context.Context, user, typ, handoff string, in flow
 	}
 	ev := taikai.Event{ID: fmt.Sprintf("%s-%d", typ, b.opts.Now().UnixNano()), Key: user, Fence: taikai.NoFence}
 	inc := chat.Incoming{Type: typ, Input: in, User: user, Chat: user}
-	return b.step(ctx, b.log.With("user", b.pseudonym(user), "type", typ), ev, inc)
+	log := b.log.With("user", b.pseudonym(user), "type", typ)
+	m := &memo{}
+	err := b.step(ctx, log, ev, inc, m)
+	if err == nil {
+		m.report(log)
+	}
+	return err
 }

@@ -22,7 +22,8 @@ type Incoming struct {
 	// Type is the platform's event type ("message", "postback", …), for
 	// logs and metrics.
 	Type string
-	// Input is what happened, as the flow takes it. Kind is "" when the bot
+	// Input is what happened, as the flow takes it, with when the user
+	// acted by the platform's clock (Input.At). Kind is "" when the bot
 	// has nothing to do with the event: an unknown type, an event in standby
 	// mode, a failed account link that names no one, a group's sticker.
 	Input flows.Input

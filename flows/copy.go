@@ -17,7 +17,7 @@ import (
 // and the same format verbs in every language.
 type catalog struct {
 	// The conversation around the steps.
-	greeting, idleHelp, offScript, sticker, media, inProgress, staleButton, ended,
+	greeting, idleHelp, offScript, sticker, media, inProgress, staleButton, beforeStep, ended,
 	expired, nothingToCancel, cancelled, group, unlinked, unlinkedStopped, notLinked,
 	hello, welcome, langSet string
 

@@ -14,6 +14,7 @@ var en = catalog{
 	media:           "Sorry, I can't look at images or files here.",
 	inProgress:      "You're partway through closing your account.",
 	staleButton:     "That button belongs to an earlier message. Here is where you are now.",
+	beforeStep:      "That message was sent before I showed you this step, so I haven't acted on it yet. Please read it and choose again.",
 	ended:           "The procedure that button belongs to has already ended.",
 	expired:         "Some time has passed since your last message, so the procedure has ended. Nothing was filed: your account is unchanged and you can keep using it. If you still wish to close it, please start again.",
 	nothingToCancel: "There is no procedure in progress.",

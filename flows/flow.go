@@ -54,6 +54,8 @@ type turn struct {
 	c       *catalog
 	out     Output
 	expired bool
+	// sent is when the user's input was sent (Input.At), zero if unknown.
+	sent time.Time
 	// opts backs options, so that listing a step's buttons allocates nothing.
 	opts [12]press
 }
@@ -77,6 +79,20 @@ func (t *turn) goTo(step Step) {
 	t.s.Step = step
 	t.s.Seq++
 	t.s.Strays = 0
+	t.s.Shown = t.env.Now.Truncate(time.Millisecond)
+}
+
+// decisive reports whether a moves the conversation toward the filing on
+// the user's word: these are the steps an old input must never answer.
+func decisive(a action) bool {
+	return a == actContinue || a == actHelpContinue || a == actConfirm
+}
+
+// early reports whether the user's input was sent before the current step
+// was shown: it answers something earlier (a message typed before the
+// step arrived, a delayed or replayed event), never this step.
+func (t *turn) early() bool {
+	return !t.sent.IsZero() && t.sent.Before(t.s.Shown)
 }
 
 // reset ends the conversation, keeping what outlives it: the account link,
@@ -295,6 +311,7 @@ func (t *turn) touch() {
 
 // input handles what the user did.
 func (t *turn) input(in Input) {
+	t.sent = in.At
 	switch in.Kind {
 	case InGroup:
 		// A group names no user whose language could be read.
@@ -733,6 +750,12 @@ func (t *turn) act(p press) {
 	}
 	if !t.valid(p.act) {
 		t.remind()
+		return
+	}
+	if decisive(p.act) && t.early() {
+		// Sent before this step was shown: say so, and show it again.
+		t.say(c.beforeStep)
+		t.view()
 		return
 	}
 	switch p.act {

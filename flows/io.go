@@ -1,6 +1,10 @@
 package flows
 
-import "github.com/taikaibot/taikai"
+import (
+	"time"
+
+	"github.com/taikaibot/taikai"
+)
 
 // InputKind names a kind of input.
 type InputKind string
@@ -41,6 +45,11 @@ type Input struct {
 	Data      string
 	Nonce     string
 	Unblocked bool
+	// At is when the user acted, by the chat platform's clock (LINE's
+	// event timestamp); zero when unknown (an effect's result, a staff
+	// action). An input older than the step it would answer does not move
+	// that step (see State.Shown).
+	At time.Time
 
 	URL       string
 	AccountID string

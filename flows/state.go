@@ -71,6 +71,12 @@ type State struct {
 	// Declined: the user said no at the confirm step; a later "yes" shows
 	// the summary again rather than filing.
 	Declined bool `json:"declined,omitempty"`
+	// Shown is when the current step was entered (by the bot's clock, to
+	// the millisecond, as LINE stamps events): a decision — going on from
+	// the warning or the advice, confirming — sent before it (Input.At) was
+	// not made on this step, and only shows the step again. A replayed or
+	// delayed "yes" can never file.
+	Shown time.Time `json:"shown,omitzero"`
 	// Asked lists the topics answered in this conversation; a repeated
 	// question gets the short answer.
 	Asked []Topic `json:"asked,omitempty"`

@@ -27,8 +27,9 @@ type catalog struct {
 
 	// Checking and blockers. blockedHead takes the name and the count.
 	// blockedSame takes the count: a check found the blockers it found before.
-	checkPending, checkUnavailable, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
-	purchase, purchaseDelivered, delivery, payout, balance                                                                             string
+	// checkLimit takes the seconds to wait.
+	checkPending, checkUnavailable, checkLimit, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
+	purchase, purchaseDelivered, delivery, payout, balance                                                                                         string
 
 	// The warning takes the name, the rating line and the orders line.
 	warning string

@@ -39,6 +39,7 @@ var en = catalog{
 
 	checkPending:      "I haven't been able to check your account yet. Tap the button or send “Check again”.",
 	checkUnavailable:  "I can't reach the marketplace right now, so I couldn't check your account. Please wait a little, then tap the button or send “Check again”.",
+	checkLimit:        "I'm sorry, I can't check your account again so soon. Please wait about %d seconds, then tap the button or send “Check again”.",
 	blockedHead:       "To close the account of %s, %d things need to be settled first.",
 	blockedHeadOne:    "To close the account of %s, %d thing needs to be settled first.",
 	blockedFoot:       "When they're settled, tap the button or send “Check again”. You can also decide to keep your account.",

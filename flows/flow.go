@@ -98,7 +98,30 @@ func (t *turn) early() bool {
 // reset ends the conversation, keeping what outlives it: the account link,
 // the language, the handoff and the memory of a filing.
 func (t *turn) reset() {
-	t.s = State{Step: StepIdle, AccountID: t.s.AccountID, Lang: t.s.Lang, Handoff: t.s.Handoff, Filed: t.s.Filed, StaffNote: t.s.StaffNote}
+	t.s = State{Step: StepIdle, AccountID: t.s.AccountID, Lang: t.s.Lang, Handoff: t.s.Handoff, Filed: t.s.Filed, StaffNote: t.s.StaffNote,
+		Checks: t.recentChecks()}
+}
+
+// recentChecks are the lookups within CheckWindow, in a new slice (the
+// caller's state is never written to), or nil.
+func (t *turn) recentChecks() []time.Time {
+	var r []time.Time
+	for _, c := range t.s.Checks {
+		if t.env.Now.Sub(c) < CheckWindow {
+			r = append(r, c)
+		}
+	}
+	return r
+}
+
+// checkWait is how long until the account may be looked up again: zero
+// unless limit lookups were made within CheckWindow.
+func (t *turn) checkWait(limit int) time.Duration {
+	r := t.recentChecks()
+	if len(r) < limit {
+		return 0
+	}
+	return r[len(r)-limit].Add(CheckWindow).Sub(t.env.Now)
 }
 
 // at is the step the user is at, as texts are understood and answered:
@@ -722,7 +745,7 @@ func (t *turn) act(p press) {
 		t.reset()
 		t.s.Conv, t.s.Started, t.s.Updated = t.env.NewConv, t.env.Now, t.env.Now
 		t.event(EvStarted)
-		t.startCheck()
+		t.startCheck(false)
 		return
 	case actStaff:
 		t.event(EvHandedOff)
@@ -765,7 +788,7 @@ func (t *turn) act(p press) {
 	case actRelink:
 		t.link()
 	case actCheck:
-		t.startCheck()
+		t.startCheck(true)
 	case actContinue:
 		t.goTo(StepReason)
 		t.event(EvWarned)
@@ -803,12 +826,30 @@ func (t *turn) link() {
 	t.effect(Effect{Kind: EffIssueLink})
 }
 
-// startCheck links the account first if needed, then looks up its status.
-func (t *turn) startCheck() {
+// startCheck links the account first if needed, then looks up its status:
+// the user asked to check again (again), or started or linked — each within
+// its limit of lookups per CheckWindow.
+func (t *turn) startCheck(again bool) {
 	if t.s.AccountID == "" {
 		t.link()
 		return
 	}
+	limit := MaxLookups
+	if again {
+		limit = MaxChecks
+	}
+	if wait := t.checkWait(limit); wait > 0 {
+		// Looked up too often lately: say when it can be done again. The
+		// blocked step keeps its list; otherwise the user waits at checking.
+		if t.s.Step != StepBlocked && t.s.Step != StepChecking {
+			t.goTo(StepChecking)
+		}
+		// In whole multiples of 5 seconds, rounded up: "about 40 seconds".
+		secs := int((wait+5*time.Second-1)/(5*time.Second)) * 5
+		t.say(fmt.Sprintf(t.c.checkLimit, secs), t.choices()...)
+		return
+	}
+	t.s.Checks = append(t.recentChecks(), t.env.Now)
 	t.goTo(StepChecking)
 	t.effect(Effect{Kind: EffCheck, AccountID: t.s.AccountID})
 }
@@ -903,7 +944,7 @@ func (t *turn) result(in Input) {
 		if t.s.Active() {
 			// Look the (possibly different) account up again, so that what is
 			// shown and filed is always about the linked account.
-			t.startCheck()
+			t.startCheck(false)
 			return
 		}
 		t.view()

@@ -52,11 +52,14 @@ func TestAWholeWithdrawal(t *testing.T) {
 	if h.ch.loading != 1 {
 		t.Errorf("loading shown %d times; want once, for the status check", h.ch.loading)
 	}
-	// The conversation is erased; only the language is kept.
+	// The conversation and the link are erased, the language too (the
+	// receipt's memo keeps it for a week).
 	rec := h.store.record(user)
-	var st flows.State
-	if err := json.Unmarshal(rec.Conv, &st); err != nil || st.Active() || st.Status != nil || st.Lang != flows.LangJa || rec.Link != "" {
-		t.Errorf("stored after the withdrawal: %s, link %q; want only the language", rec.Conv, rec.Link)
+	if rec.Conv != nil || rec.Link != "" {
+		t.Errorf("stored after the withdrawal: %s, link %q; want nothing", rec.Conv, rec.Link)
+	}
+	if ts := h.turns.all(); !ts[len(ts)-1].Erased {
+		t.Errorf("the last turn was not marked erased: trackers would keep the user")
 	}
 
 	var events []flows.Transition

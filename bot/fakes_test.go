@@ -65,6 +65,9 @@ func (s *fakeStore) Save(_ context.Context, user string, r taikai.Record, c taik
 	}
 	r.Version++
 	r.Handoff = old.Handoff
+	if c.Erase {
+		r.Conv, r.Link, r.Handoff = nil, "", ""
+	}
 	r.Done = append([]string{c.EventID}, old.Done...)
 	r.Outbox = c.Outbox
 	s.recs[user] = r

@@ -24,6 +24,12 @@ const maxSteps = 6
 // maxSaves bounds retries when a save loses a compare-and-set race.
 const maxSaves = 3
 
+// UnfollowedLinkTTL is how long the account link of a user who blocked the
+// bot is kept: long enough that unblocking soon after finds it, no longer.
+// Unblocking, or any event of the user's, keeps it for as long as they are
+// around again.
+const UnfollowedLinkTTL = 30 * 24 * time.Hour
+
 // evWhilePaused marks, in a Turn, an event the bot kept silent on because
 // staff have the conversation. It is the runtime's, not the flow's.
 const evWhilePaused flows.Transition = "while_paused"
@@ -172,14 +178,28 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		}
 
 		next := taikai.Record{Link: s.AccountID, Version: rec.Version}
-		if !s.Blank() {
+		switch {
+		case in.Kind == flows.InUnfollow:
+			next.LinkTTL = UnfollowedLinkTTL
+		case ev.Fence == taikai.NoFence:
+			// A staff action is no sign of the user: a link bound after an
+			// unfollow stays bound.
+			next.LinkTTL = taikai.KeepTTL
+		}
+		// A user who withdrew or unlinked leaves nothing but the audit
+		// record of a filing (and, for a week, its receipt under the user's
+		// pseudonym, to answer "was it filed?"): not even the language.
+		filed := tr.Filing != nil && tr.Filing.Outcome == taikai.OutcomeFiled
+		unlinked := rec.Link != "" && s.AccountID == "" && !s.Active()
+		tr.Erased = filed || unlinked
+		if !s.Blank() && !tr.Erased {
 			// A conversation, or what outlives one (the language).
 			if next.Conv, err = json.Marshal(s); err != nil {
 				return err
 			}
 		}
 		ob := b.outbox(log, ev, inc, replies)
-		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence}
+		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence, Erase: tr.Erased}
 		if len(ob.Messages) > 0 {
 			if commit.Outbox, err = json.Marshal(ob); err != nil {
 				return err
@@ -192,7 +212,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			}
 			return err
 		}
-		if tr.Filing != nil && tr.Filing.Outcome == taikai.OutcomeFiled && s.Filed != nil {
+		if filed && s.Filed != nil {
 			b.rememberFiling(ctx, log, user, s.Filed)
 		}
 		// (Nothing is filed while the user waits for staff: the flow keeps

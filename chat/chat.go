@@ -67,6 +67,9 @@ type Turn struct {
 	Checked *taikai.Status
 	// Filing is the filing attempted during this event, if any.
 	Filing *Filing
+	// Erased: the user withdrew or unlinked, and their data was erased;
+	// trackers that keep anything per user forget them too.
+	Erased bool
 }
 
 // Filing is a filing attempt and its outcome.

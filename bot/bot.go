@@ -213,10 +213,10 @@ func (b *Bot) process(ev taikai.Event) bool {
 		closing := b.closed
 		b.mu.Unlock()
 		if closing && attempt >= 2 {
-			b.log.Warn("event left for another worker at shutdown", "event", ev.ID, "err", err)
+			b.log.Warn("event left for another worker at shutdown", "event", ev.ID, "err", b.scrub(err, ev.Key))
 			return retry.Permanent(err)
 		}
-		b.log.Warn("event failed; retrying", "event", ev.ID, "attempt", attempt+1, "err", err)
+		b.log.Warn("event failed; retrying", "event", ev.ID, "attempt", attempt+1, "err", b.scrub(err, ev.Key))
 		return err
 	})
 	return err == nil

@@ -47,7 +47,7 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event, m *memo) (err error) 
 	inc, perr := b.opts.Channel.Decode(ev.Raw)
 	if perr != nil {
 		// Not logged verbatim: the body may hold a user's message.
-		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", redact(perr))
+		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", b.scrub(perr, ev.Key))
 		b.track(ctx, chat.Turn{Type: "malformed", At: b.opts.Now()})
 		return nil
 	}
@@ -95,7 +95,7 @@ func (b *Bot) outbox(log *slog.Logger, ev taikai.Event, inc chat.Incoming, repli
 	ob := outbox{Event: ev.ID, ReplyToken: inc.ReplyToken, Chat: inc.Chat, Received: ev.Received.UnixMilli(), Saved: b.opts.Now().UnixMilli()}
 	msgs, err := b.opts.Channel.Render(replies)
 	if err != nil {
-		log.Error("replies not renderable", "err", err)
+		log.Error("replies not renderable", "err", b.scrub(err, inc.User))
 	}
 	ob.Messages = msgs
 	return ob
@@ -117,7 +117,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		var s flows.State
 		if rec.Conv != nil {
 			if err := json.Unmarshal(rec.Conv, &s); err != nil {
-				log.Warn("unreadable state reset", "err", err)
+				log.Warn("unreadable state reset", "err", b.scrub(err, user))
 				s = flows.State{}
 			}
 		}
@@ -237,7 +237,7 @@ func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string,
 		err = b.opts.Store.Remember(ctx, "filed:"+b.hash(user), data, flows.FiledMemory)
 	}
 	if err != nil {
-		log.Warn("filing not remembered", "err", err)
+		log.Warn("filing not remembered", "err", b.scrub(err, user, b.hash(user)))
 	}
 }
 
@@ -245,7 +245,7 @@ func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string,
 func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user string, s *flows.State) {
 	data, err := b.opts.Store.Recall(ctx, "filed:"+b.hash(user))
 	if err != nil {
-		log.Warn("filing not recalled", "err", err)
+		log.Warn("filing not recalled", "err", b.scrub(err, user, b.hash(user)))
 		return
 	}
 	if data == nil {
@@ -292,7 +292,7 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		if errors.Is(err, taikai.ErrNotFound) {
 			return flows.Input{Kind: flows.InNotFound}
 		}
-		log.Warn("effect failed", "effect", string(e.Kind), "err", redact(err))
+		log.Warn("effect failed", "effect", string(e.Kind), "err", b.scrub(err, user, e.AccountID, e.Nonce))
 		return flows.Input{Kind: flows.InUnavailable}
 	}
 	switch e.Kind {
@@ -310,7 +310,7 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		return flows.Input{Kind: flows.InLinked, AccountID: acc}
 	case flows.EffCheck:
 		if err := b.opts.Channel.ShowLoading(ctx, user, 10); err != nil {
-			log.Info("loading animation not shown", "err", redact(err))
+			log.Info("loading animation not shown", "err", b.scrub(err, user))
 		}
 		st, err := b.opts.Marketplace.Status(ctx, e.AccountID)
 		if err != nil {
@@ -321,19 +321,19 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		// Only the language is used; without it the user is spoken to in Japanese.
 		lang, err := b.opts.Channel.Language(ctx, user)
 		if err != nil {
-			log.Info("profile not read", "err", redact(err))
+			log.Info("profile not read", "err", b.scrub(err, user))
 			return flows.Input{Kind: flows.InProfile}
 		}
 		return flows.Input{Kind: flows.InProfile, Language: lang}
 	case flows.EffAskStaff:
 		if err := b.opts.Store.SetHandoff(ctx, user, taikai.HandoffRequested); err != nil {
-			log.Warn("staff queue unavailable", "err", err)
+			log.Warn("staff queue unavailable", "err", b.scrub(err, user))
 			return flows.Input{Kind: flows.InUnavailable}
 		}
 		return flows.Input{Kind: flows.InStaffAsked}
 	case flows.EffLeaveStaff:
 		if err := b.opts.Store.SetHandoff(ctx, user, ""); err != nil {
-			log.Warn("staff queue unavailable", "err", err)
+			log.Warn("staff queue unavailable", "err", b.scrub(err, user))
 			return flows.Input{Kind: flows.InUnavailable}
 		}
 		return flows.Input{Kind: flows.InStaffLeft}
@@ -346,7 +346,7 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		case err != nil:
 			return fail(err)
 		}
-		log.Info("withdrawal filed", "receipt", w.WithdrawalID)
+		log.Info("withdrawal filed", "account", b.pseudonym(e.AccountID), "receipt", w.WithdrawalID)
 		return flows.Input{Kind: flows.InFiled, Receipt: w}
 	}
 	return flows.Input{Kind: flows.InUnavailable}
@@ -380,25 +380,15 @@ func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume b
 			return
 		}
 		if !errors.Is(err, chat.ErrInvalidReplyToken) {
-			log.Warn("reply failed; pushing", "err", redact(err))
+			log.Warn("reply failed; pushing", "err", b.scrub(err, ob.Chat))
 		}
 	}
 	if ob.Chat == "" {
 		return
 	}
 	if err := b.opts.Channel.Push(ctx, ob.Chat, ob.Messages, ob.Event); err != nil {
-		log.Error("push failed", "err", redact(err))
+		log.Error("push failed", "err", b.scrub(err, ob.Chat))
 	}
-}
-
-// redact keeps an error's first line short: SDK errors embed response and
-// request bodies, which may hold what a user wrote.
-func redact(err error) string {
-	s := err.Error()
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return s
 }
 
 // ErrNotAUser is returned by Pause and Resume for an id that is not a LINE

@@ -205,7 +205,15 @@ type Record struct {
 	// Handoff is HandoffRequested while the user waits for staff, and
 	// HandoffPaused while staff have the conversation (the bot is silent).
 	Handoff string
+	// LinkTTL is, when saving, how long the link is kept: 0 for as long as
+	// the user is around (a save by the user's own event makes it so
+	// again), > 0 once the user has blocked the bot (it expires after),
+	// KeepTTL to leave its expiry as it is (a staff action).
+	LinkTTL time.Duration
 }
+
+// KeepTTL, as Record.LinkTTL, leaves the link's expiry as it is.
+const KeepTTL time.Duration = -1
 
 // Handoff states.
 const (
@@ -214,14 +222,20 @@ const (
 )
 
 // Commit is what a save records besides the record: the event applied, its
-// outbox, and the fencing token of the worker (a save with a token lower
-// than one already seen fails with ErrFenced). NoFence marks an action that
+// outbox, the fencing token of the worker (a save with a token lower
+// than one already seen fails with ErrFenced), and whether the user's data
+// is to be erased. NoFence marks an action that
 // does not come through the queue (a staff action): it is not fenced, and
 // the compare-and-set on the version alone orders it.
 type Commit struct {
 	EventID string
 	Outbox  []byte
 	Fence   int64
+	// Erase: the user withdrew or unlinked, and nothing of theirs is to be
+	// kept — the conversation, the link and the handoff state are deleted,
+	// and what the save itself needs for a while (the version, the applied
+	// events, the outbox, the fence) expires with the outbox.
+	Erase bool
 }
 
 // NoFence is the fencing token of actions from outside the queue.

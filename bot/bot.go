@@ -194,12 +194,16 @@ func (b *Bot) drain(key string) {
 // process handles ev, retrying while Redis cannot be reached, so that a
 // user's later events never overtake it. It reports whether ev is done.
 func (b *Bot) process(ev taikai.Event) bool {
+	// One memo for every attempt: an attempt that failed after an effect
+	// (a lost race, Redis gone before the save) hands its result on.
+	m := &memo{}
 	err := b.opts.Retry.Forever().Run(context.Background(), func(attempt int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), b.opts.EventTimeout)
-		err := b.handle(ctx, ev)
+		err := b.handle(ctx, ev, m)
 		cancel()
 		switch {
 		case err == nil:
+			m.report(b.log.With("event", ev.ID))
 			return nil
 		case errors.Is(err, taikai.ErrFenced):
 			b.log.Warn("another worker owns this event now; leaving it", "event", ev.ID)
@@ -209,10 +213,10 @@ func (b *Bot) process(ev taikai.Event) bool {
 		closing := b.closed
 		b.mu.Unlock()
 		if closing && attempt >= 2 {
-			b.log.Warn("event left for another worker at shutdown", "event", ev.ID, "err", err)
+			b.log.Warn("event left for another worker at shutdown", "event", ev.ID, "err", b.scrub(err, ev.Key))
 			return retry.Permanent(err)
 		}
-		b.log.Warn("event failed; retrying", "event", ev.ID, "attempt", attempt+1, "err", err)
+		b.log.Warn("event failed; retrying", "event", ev.ID, "attempt", attempt+1, "err", b.scrub(err, ev.Key))
 		return err
 	})
 	return err == nil

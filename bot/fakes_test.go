@@ -65,6 +65,9 @@ func (s *fakeStore) Save(_ context.Context, user string, r taikai.Record, c taik
 	}
 	r.Version++
 	r.Handoff = old.Handoff
+	if c.Erase {
+		r.Conv, r.Link, r.Handoff = nil, "", ""
+	}
 	r.Done = append([]string{c.EventID}, old.Done...)
 	r.Outbox = c.Outbox
 	s.recs[user] = r
@@ -270,6 +273,30 @@ type fakeMarket struct {
 	filed     int
 	err       error // returned by every call when set
 	statusErr error // returned by Status when set
+	// calls counts the calls of each method ("status", "withdraw", "resolve").
+	calls map[string]int
+	// after, if set, runs after each call, outside the lock (a concurrent
+	// writer saving between the call and the bot's save).
+	after func(method string)
+}
+
+func (m *fakeMarket) called(method string) {
+	m.mu.Lock()
+	if m.calls == nil {
+		m.calls = map[string]int{}
+	}
+	m.calls[method]++
+	after := m.after
+	m.mu.Unlock()
+	if after != nil {
+		after(method)
+	}
+}
+
+func (m *fakeMarket) count(method string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls[method]
 }
 
 func newMarket() *fakeMarket {
@@ -281,6 +308,7 @@ func newMarket() *fakeMarket {
 }
 
 func (m *fakeMarket) Status(_ context.Context, id string) (*taikai.Status, error) {
+	defer m.called("status")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {
@@ -298,6 +326,7 @@ func (m *fakeMarket) Status(_ context.Context, id string) (*taikai.Status, error
 }
 
 func (m *fakeMarket) Withdraw(_ context.Context, id, key string, _ taikai.WithdrawalRequest) (*taikai.Withdrawal, error) {
+	defer m.called("withdraw")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {
@@ -318,6 +347,7 @@ func (m *fakeMarket) Withdraw(_ context.Context, id, key string, _ taikai.Withdr
 }
 
 func (m *fakeMarket) ResolveLink(_ context.Context, nonce string) (string, error) {
+	defer m.called("resolve")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {

@@ -24,13 +24,20 @@ const maxSteps = 6
 // maxSaves bounds retries when a save loses a compare-and-set race.
 const maxSaves = 3
 
+// UnfollowedLinkTTL is how long the account link of a user who blocked the
+// bot is kept: long enough that unblocking soon after finds it, no longer.
+// Unblocking, or any event of the user's, keeps it for as long as they are
+// around again.
+const UnfollowedLinkTTL = 30 * 24 * time.Hour
+
 // evWhilePaused marks, in a Turn, an event the bot kept silent on because
 // staff have the conversation. It is the runtime's, not the flow's.
 const evWhilePaused flows.Transition = "while_paused"
 
 // handle processes one event. A malformed, unknown or ignored event is
-// logged and dropped (nil); an error means it should be tried again.
-func (b *Bot) handle(ctx context.Context, ev taikai.Event) (err error) {
+// logged and dropped (nil); an error means it should be tried again, with
+// the same memo.
+func (b *Bot) handle(ctx context.Context, ev taikai.Event, m *memo) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b.log.Error("event handler panicked; event dropped", "event", ev.ID, "panic", fmt.Sprint(r))
@@ -40,7 +47,7 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event) (err error) {
 	inc, perr := b.opts.Channel.Decode(ev.Raw)
 	if perr != nil {
 		// Not logged verbatim: the body may hold a user's message.
-		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", redact(perr))
+		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", b.scrub(perr, ev.Key))
 		b.track(ctx, chat.Turn{Type: "malformed", At: b.opts.Now()})
 		return nil
 	}
@@ -58,7 +65,7 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event) (err error) {
 		b.deliver(ctx, log, b.outbox(log, ev, inc, out.Replies), false)
 		return nil
 	}
-	return b.step(ctx, log, ev, inc)
+	return b.step(ctx, log, ev, inc, m)
 }
 
 func (b *Bot) env() flows.Env {
@@ -88,7 +95,7 @@ func (b *Bot) outbox(log *slog.Logger, ev taikai.Event, inc chat.Incoming, repli
 	ob := outbox{Event: ev.ID, ReplyToken: inc.ReplyToken, Chat: inc.Chat, Received: ev.Received.UnixMilli(), Saved: b.opts.Now().UnixMilli()}
 	msgs, err := b.opts.Channel.Render(replies)
 	if err != nil {
-		log.Error("replies not renderable", "err", err)
+		log.Error("replies not renderable", "err", b.scrub(err, inc.User))
 	}
 	ob.Messages = msgs
 	return ob
@@ -96,12 +103,13 @@ func (b *Bot) outbox(log *slog.Logger, ev taikai.Event, inc chat.Incoming, repli
 
 // step loads the user's state, steps the flow (running effects), saves the
 // state with the event's outbox, and sends it. If the save loses a race it
-// starts over on fresh state; effects are safe to repeat (the filing is
-// idempotent). An event applied before is not applied again: its outbox is
-// sent if it may not have been.
-func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc chat.Incoming) error {
+// starts over on fresh state, and the effects the flow asks for again are
+// answered from m, not run again (see memo). An event applied before is not
+// applied again: its outbox is sent if it may not have been.
+func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc chat.Incoming, m *memo) error {
 	user, in := inc.User, inc.Input
 	for attempt := 0; ; attempt++ {
+		m.begin()
 		rec, err := b.opts.Store.Load(ctx, user)
 		if err != nil {
 			return err
@@ -109,7 +117,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		var s flows.State
 		if rec.Conv != nil {
 			if err := json.Unmarshal(rec.Conv, &s); err != nil {
-				log.Warn("unreadable state reset", "err", err)
+				log.Warn("unreadable state reset", "err", b.scrub(err, user))
 				s = flows.State{}
 			}
 		}
@@ -151,7 +159,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			if out.Effect == nil {
 				break
 			}
-			cur = b.run(ctx, log, user, *out.Effect)
+			cur = m.run(*out.Effect, func() flows.Input { return b.run(ctx, log, user, *out.Effect) })
 			cur.Of = out.Effect.Kind
 			switch out.Effect.Kind {
 			case flows.EffAskStaff:
@@ -170,14 +178,28 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		}
 
 		next := taikai.Record{Link: s.AccountID, Version: rec.Version}
-		if !s.Blank() {
+		switch {
+		case in.Kind == flows.InUnfollow:
+			next.LinkTTL = UnfollowedLinkTTL
+		case ev.Fence == taikai.NoFence:
+			// A staff action is no sign of the user: a link bound after an
+			// unfollow stays bound.
+			next.LinkTTL = taikai.KeepTTL
+		}
+		// A user who withdrew or unlinked leaves nothing but the audit
+		// record of a filing (and, for a week, its receipt under the user's
+		// pseudonym, to answer "was it filed?"): not even the language.
+		filed := tr.Filing != nil && tr.Filing.Outcome == taikai.OutcomeFiled
+		unlinked := rec.Link != "" && s.AccountID == "" && !s.Active()
+		tr.Erased = filed || unlinked
+		if !s.Blank() && !tr.Erased {
 			// A conversation, or what outlives one (the language).
 			if next.Conv, err = json.Marshal(s); err != nil {
 				return err
 			}
 		}
 		ob := b.outbox(log, ev, inc, replies)
-		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence}
+		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence, Erase: tr.Erased}
 		if len(ob.Messages) > 0 {
 			if commit.Outbox, err = json.Marshal(ob); err != nil {
 				return err
@@ -190,7 +212,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			}
 			return err
 		}
-		if tr.Filing != nil && tr.Filing.Outcome == taikai.OutcomeFiled && s.Filed != nil {
+		if filed && s.Filed != nil {
 			b.rememberFiling(ctx, log, user, s.Filed)
 		}
 		// (Nothing is filed while the user waits for staff: the flow keeps
@@ -215,7 +237,7 @@ func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string,
 		err = b.opts.Store.Remember(ctx, "filed:"+b.hash(user), data, flows.FiledMemory)
 	}
 	if err != nil {
-		log.Warn("filing not remembered", "err", err)
+		log.Warn("filing not remembered", "err", b.scrub(err, user, b.hash(user)))
 	}
 }
 
@@ -223,7 +245,7 @@ func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string,
 func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user string, s *flows.State) {
 	data, err := b.opts.Store.Recall(ctx, "filed:"+b.hash(user))
 	if err != nil {
-		log.Warn("filing not recalled", "err", err)
+		log.Warn("filing not recalled", "err", b.scrub(err, user, b.hash(user)))
 		return
 	}
 	if data == nil {
@@ -270,7 +292,7 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		if errors.Is(err, taikai.ErrNotFound) {
 			return flows.Input{Kind: flows.InNotFound}
 		}
-		log.Warn("effect failed", "effect", string(e.Kind), "err", redact(err))
+		log.Warn("effect failed", "effect", string(e.Kind), "err", b.scrub(err, user, e.AccountID, e.Nonce))
 		return flows.Input{Kind: flows.InUnavailable}
 	}
 	switch e.Kind {
@@ -288,7 +310,7 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		return flows.Input{Kind: flows.InLinked, AccountID: acc}
 	case flows.EffCheck:
 		if err := b.opts.Channel.ShowLoading(ctx, user, 10); err != nil {
-			log.Info("loading animation not shown", "err", redact(err))
+			log.Info("loading animation not shown", "err", b.scrub(err, user))
 		}
 		st, err := b.opts.Marketplace.Status(ctx, e.AccountID)
 		if err != nil {
@@ -299,19 +321,19 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		// Only the language is used; without it the user is spoken to in Japanese.
 		lang, err := b.opts.Channel.Language(ctx, user)
 		if err != nil {
-			log.Info("profile not read", "err", redact(err))
+			log.Info("profile not read", "err", b.scrub(err, user))
 			return flows.Input{Kind: flows.InProfile}
 		}
 		return flows.Input{Kind: flows.InProfile, Language: lang}
 	case flows.EffAskStaff:
 		if err := b.opts.Store.SetHandoff(ctx, user, taikai.HandoffRequested); err != nil {
-			log.Warn("staff queue unavailable", "err", err)
+			log.Warn("staff queue unavailable", "err", b.scrub(err, user))
 			return flows.Input{Kind: flows.InUnavailable}
 		}
 		return flows.Input{Kind: flows.InStaffAsked}
 	case flows.EffLeaveStaff:
 		if err := b.opts.Store.SetHandoff(ctx, user, ""); err != nil {
-			log.Warn("staff queue unavailable", "err", err)
+			log.Warn("staff queue unavailable", "err", b.scrub(err, user))
 			return flows.Input{Kind: flows.InUnavailable}
 		}
 		return flows.Input{Kind: flows.InStaffLeft}
@@ -324,7 +346,7 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 		case err != nil:
 			return fail(err)
 		}
-		log.Info("withdrawal filed", "receipt", w.WithdrawalID)
+		log.Info("withdrawal filed", "account", b.pseudonym(e.AccountID), "receipt", w.WithdrawalID)
 		return flows.Input{Kind: flows.InFiled, Receipt: w}
 	}
 	return flows.Input{Kind: flows.InUnavailable}
@@ -358,25 +380,15 @@ func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume b
 			return
 		}
 		if !errors.Is(err, chat.ErrInvalidReplyToken) {
-			log.Warn("reply failed; pushing", "err", redact(err))
+			log.Warn("reply failed; pushing", "err", b.scrub(err, ob.Chat))
 		}
 	}
 	if ob.Chat == "" {
 		return
 	}
 	if err := b.opts.Channel.Push(ctx, ob.Chat, ob.Messages, ob.Event); err != nil {
-		log.Error("push failed", "err", redact(err))
+		log.Error("push failed", "err", b.scrub(err, ob.Chat))
 	}
-}
-
-// redact keeps an error's first line short: SDK errors embed response and
-// request bodies, which may hold what a user wrote.
-func redact(err error) string {
-	s := err.Error()
-	if len(s) > 120 {
-		s = s[:120] + "…"
-	}
-	return s
 }
 
 // ErrNotAUser is returned by Pause and Resume for an id that is not a LINE
@@ -408,5 +420,11 @@ func (b *Bot) staffEvent(ctx context.Context, user, typ, handoff string, in flow
 	}
 	ev := taikai.Event{ID: fmt.Sprintf("%s-%d", typ, b.opts.Now().UnixNano()), Key: user, Fence: taikai.NoFence}
 	inc := chat.Incoming{Type: typ, Input: in, User: user, Chat: user}
-	return b.step(ctx, b.log.With("user", b.pseudonym(user), "type", typ), ev, inc)
+	log := b.log.With("user", b.pseudonym(user), "type", typ)
+	m := &memo{}
+	err := b.step(ctx, log, ev, inc, m)
+	if err == nil {
+		m.report(log)
+	}
+	return err
 }

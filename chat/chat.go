@@ -22,7 +22,8 @@ type Incoming struct {
 	// Type is the platform's event type ("message", "postback", …), for
 	// logs and metrics.
 	Type string
-	// Input is what happened, as the flow takes it. Kind is "" when the bot
+	// Input is what happened, as the flow takes it, with when the user
+	// acted by the platform's clock (Input.At). Kind is "" when the bot
 	// has nothing to do with the event: an unknown type, an event in standby
 	// mode, a failed account link that names no one, a group's sticker.
 	Input flows.Input
@@ -66,6 +67,9 @@ type Turn struct {
 	Checked *taikai.Status
 	// Filing is the filing attempted during this event, if any.
 	Filing *Filing
+	// Erased: the user withdrew or unlinked, and their data was erased;
+	// trackers that keep anything per user forget them too.
+	Erased bool
 }
 
 // Filing is a filing attempt and its outcome.

@@ -121,8 +121,9 @@ func (j *Journal) Track(ctx context.Context, t chat.Turn) {
 
 func (j *Journal) trackUser(ctx context.Context, pipe redis.Pipeliner, t chat.Turn, ms string) {
 	u := t.User
-	if t.Filing != nil && t.Filing.Outcome == taikai.OutcomeFiled {
-		// After a withdrawal the conversation data is erased; the audit stays.
+	if t.Erased || (t.Filing != nil && t.Filing.Outcome == taikai.OutcomeFiled) {
+		// After a withdrawal or an unlink the user's data is erased; the
+		// audit stays.
 		pipe.Del(ctx, j.convKey(u), j.tlKey(u))
 		pipe.ZRem(ctx, j.convsKey(), u)
 		return
@@ -155,8 +156,10 @@ func (j *Journal) trackUser(ctx context.Context, pipe redis.Pipeliner, t chat.Tu
 	pipe.LTrim(ctx, j.tlKey(u), 0, timelineLen-1)
 	pipe.Expire(ctx, j.tlKey(u), j.ret.Conversations)
 	pipe.ZAdd(ctx, j.convsKey(), redis.Z{Score: float64(t.At.UnixMilli()), Member: u})
-	// The index forgets what the case cards forgot.
+	// The index forgets what the case cards forgot; left alone that long,
+	// it goes as a whole (every entry in it is as old by then).
 	pipe.ZRemRangeByScore(ctx, j.convsKey(), "-inf", strconv.FormatInt(t.At.Add(-j.ret.Conversations).UnixMilli(), 10))
+	pipe.Expire(ctx, j.convsKey(), j.ret.Conversations)
 }
 
 func blockerList(st *taikai.Status) string {

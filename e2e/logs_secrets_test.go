@@ -20,10 +20,22 @@ import (
 // account ids, link tokens, secrets, tokens, passwords, session cookies.
 func TestLogsHoldNoIDsOrSecrets(t *testing.T) {
 	var logs syncBuffer
-	var down atomic.Bool
+	var down, lineDown atomic.Bool
 	rdb, prefix, _ := redistest.Redis(t)
 	sys, err := demo.Start(demo.Config{Redis: rdb, KeyPrefix: prefix,
 		Log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		LineFaults: func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if lineDown.Load() && strings.HasSuffix(r.URL.Path, "/linkToken") {
+					// No answer: the SDK's error names the URL, whose path
+					// holds the user id.
+					c, _, _ := w.(http.Hijacker).Hijack()
+					c.Close()
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		},
 		MarketFaults: func(h http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if down.Load() && strings.HasPrefix(r.URL.Path, "/v1/accounts/") {
@@ -58,6 +70,14 @@ func TestLogsHoldNoIDsOrSecrets(t *testing.T) {
 	if sys.Sandbox.Filed() != 1 {
 		t.Fatalf("filed %d; want 1", sys.Sandbox.Filed())
 	}
+
+	// Starting again while LINE does not answer the link-token call; an
+	// account-link event with a nonce the marketplace never issued.
+	lineDown.Store(true)
+	send(t, sys, sys.Emulator.Text(user, "退会したい"))
+	lineDown.Store(false)
+	const nonce = "nonce-never-issued-Xq72"
+	send(t, sys, sys.Emulator.AccountLink(user, nonce, true))
 
 	// Events from ids that are not LINE's.
 	badIDs := []string{"Uevil}{0123456789abcdef0123456789ab", "U" + strings.Repeat("f", 5000)}
@@ -102,6 +122,7 @@ func TestLogsHoldNoIDsOrSecrets(t *testing.T) {
 		"the channel secret": demo.ChannelSecret, "the access token": demo.AccessToken, "the marketplace token": demo.MarketToken,
 		"the console token": demo.ConsoleToken, "a guessed token": guess, "the session cookie": cookie.Value,
 		"the console secret": consoleSecret, "a malformed user id": badIDs[0], "a long malformed user id": badIDs[1][:100],
+		"a link nonce": nonce,
 	} {
 		if s == "" {
 			t.Errorf("%s: unknown to the test", name)
@@ -116,7 +137,8 @@ func TestLogsHoldNoIDsOrSecrets(t *testing.T) {
 			t.Errorf("a log line of %d bytes: %.200s…", len(line), line)
 		}
 	}
-	for _, want := range []string{`"user_sha256"`, `"msg":"console: sign-in refused"`, "unavailable"} {
+	for _, want := range []string{`"user_sha256"`, `"msg":"console: sign-in refused"`, "unavailable",
+		`"effect":"issue_link"`, `"msg":"withdrawal filed"`, `"account":"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("logs lack %s", want)
 		}

@@ -76,7 +76,7 @@ func benchPress(b *testing.B, replies []Reply, label string) Input {
 // BenchmarkNext is one call of Next at the steps a withdrawal goes
 // through; each case starts from the same state every iteration.
 func BenchmarkNext(b *testing.B) {
-	linked := State{AccountID: benchClean.AccountID}
+	linked := State{AccountID: benchClean.AccountID, Lang: LangJa}
 	checking, _ := Next(linked, Input{Kind: InText, Text: "退会したい", MessageID: "m1"}, benchEnv())
 	warning, wr := benchWalk(b, linked, Input{Kind: InText, Text: "退会したい", MessageID: "m1"}, benchClean)
 	if warning.Step != StepWarning {

@@ -506,6 +506,33 @@ func TestAccountLinkEvents(t *testing.T) {
 	}
 }
 
+// TestAStaleNonceNeverUnlinks: at every step, an account-link event whose
+// nonce the marketplace does not know (unknown, used or expired) leaves a
+// linked user's link and step as they are, and says the attempt was not
+// valid. So does a not-found result that names no effect: only a status
+// check or a filing that finds the account gone unlinks.
+func TestAStaleNonceNeverUnlinks(t *testing.T) {
+	for _, step := range Steps {
+		for _, of := range []EffectKind{EffResolveLink, ""} {
+			s := atStep(step, clean)
+			s, out := Next(s, Input{Kind: InLinkOK, Nonce: "nonce-used-0123"}, env(t0))
+			if out.Effect == nil || out.Effect.Kind != EffResolveLink || out.Effect.Nonce != "nonce-used-0123" {
+				t.Fatalf("%s: link event gave %+v; want the nonce resolved", step, out.Effect)
+			}
+			s, out = Next(s, Input{Kind: InNotFound, Of: of}, env(t0))
+			if s.AccountID != "acc_clean" || s.Step != step {
+				t.Errorf("%s, not found (of %q): account %q, step %s; want acc_clean kept at %s", step, of, s.AccountID, s.Step, step)
+			}
+			if out.Effect != nil {
+				t.Errorf("%s, not found (of %q): effect %+v; want none", step, of, out.Effect)
+			}
+			if got := joined(out.Replies); !strings.HasPrefix(got, ja.linkInvalidKept) {
+				t.Errorf("%s, not found (of %q): %q; want it to start with %q", step, of, got, ja.linkInvalidKept)
+			}
+		}
+	}
+}
+
 // TestAnActionEndsTheStrays: after an action (unlinking), thanks are
 // answered in full again, however many stray inputs came before it.
 func TestAnActionEndsTheStrays(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 // and the same format verbs in every language.
 type catalog struct {
 	// The conversation around the steps.
-	greeting, idleHelp, offScript, sticker, media, inProgress, staleButton, ended,
+	greeting, idleHelp, offScript, sticker, media, inProgress, staleButton, beforeStep, ended,
 	expired, nothingToCancel, cancelled, group, unlinked, unlinkedStopped, notLinked,
 	hello, welcome, langSet string
 
@@ -27,7 +27,8 @@ type catalog struct {
 
 	// Checking and blockers. blockedHead takes the name and the count.
 	// blockedSame takes the count: a check found the blockers it found before.
-	checkPending, checkUnavailable, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
+	// checkLimit takes the seconds to wait.
+	checkPending, checkUnavailable, checkLimit, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
 
 	// A blocker, in parts that its plain-text form and its card share: what
 	// blocks (the title; balanceTitle takes the amount), what to do, and the

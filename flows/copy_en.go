@@ -14,6 +14,7 @@ var en = catalog{
 	media:           "Sorry, I can't look at images or files here.",
 	inProgress:      "You're partway through closing your account.",
 	staleButton:     "That button belongs to an earlier message. Here is where you are now.",
+	beforeStep:      "That message was sent before I showed you this step, so I haven't acted on it yet. Please read it and choose again.",
 	ended:           "The procedure that button belongs to has already ended.",
 	expired:         "Some time has passed since your last message, so the procedure has ended. Nothing was filed: your account is unchanged and you can keep using it. If you still wish to close it, please start again.",
 	nothingToCancel: "There is no procedure in progress.",
@@ -38,6 +39,7 @@ var en = catalog{
 
 	checkPending:     "I haven't been able to check your account yet. Tap the button or send “Check again”.",
 	checkUnavailable: "I can't reach the marketplace right now, so I couldn't check your account. Please wait a little, then tap the button or send “Check again”.",
+	checkLimit:       "I'm sorry, I can't check your account again so soon. Please wait about %d seconds, then tap the button or send “Check again”.",
 	blockedHead:      "To close the account of %s, %d things need to be settled first.",
 	blockedHeadOne:   "To close the account of %s, %d thing needs to be settled first.",
 	blockedFoot:      "When they're settled, tap the button or send “Check again”. You can also decide to keep your account.",

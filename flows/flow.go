@@ -54,6 +54,8 @@ type turn struct {
 	c       *catalog
 	out     Output
 	expired bool
+	// sent is when the user's input was sent (Input.At), zero if unknown.
+	sent time.Time
 	// opts backs options, so that listing a step's buttons allocates nothing.
 	opts [12]press
 }
@@ -77,12 +79,49 @@ func (t *turn) goTo(step Step) {
 	t.s.Step = step
 	t.s.Seq++
 	t.s.Strays = 0
+	t.s.Shown = t.env.Now.Truncate(time.Millisecond)
+}
+
+// decisive reports whether a moves the conversation toward the filing on
+// the user's word: these are the steps an old input must never answer.
+func decisive(a action) bool {
+	return a == actContinue || a == actHelpContinue || a == actConfirm
+}
+
+// early reports whether the user's input was sent before the current step
+// was shown: it answers something earlier (a message typed before the
+// step arrived, a delayed or replayed event), never this step.
+func (t *turn) early() bool {
+	return !t.sent.IsZero() && t.sent.Before(t.s.Shown)
 }
 
 // reset ends the conversation, keeping what outlives it: the account link,
 // the language, the handoff and the memory of a filing.
 func (t *turn) reset() {
-	t.s = State{Step: StepIdle, AccountID: t.s.AccountID, Lang: t.s.Lang, Handoff: t.s.Handoff, Filed: t.s.Filed, StaffNote: t.s.StaffNote}
+	t.s = State{Step: StepIdle, AccountID: t.s.AccountID, Lang: t.s.Lang, Handoff: t.s.Handoff, Filed: t.s.Filed, StaffNote: t.s.StaffNote,
+		Checks: t.recentChecks()}
+}
+
+// recentChecks are the lookups within CheckWindow, in a new slice (the
+// caller's state is never written to), or nil.
+func (t *turn) recentChecks() []time.Time {
+	var r []time.Time
+	for _, c := range t.s.Checks {
+		if t.env.Now.Sub(c) < CheckWindow {
+			r = append(r, c)
+		}
+	}
+	return r
+}
+
+// checkWait is how long until the account may be looked up again: zero
+// unless limit lookups were made within CheckWindow.
+func (t *turn) checkWait(limit int) time.Duration {
+	r := t.recentChecks()
+	if len(r) < limit {
+		return 0
+	}
+	return r[len(r)-limit].Add(CheckWindow).Sub(t.env.Now)
 }
 
 // at is the step the user is at, as texts are understood and answered:
@@ -295,6 +334,7 @@ func (t *turn) touch() {
 
 // input handles what the user did.
 func (t *turn) input(in Input) {
+	t.sent = in.At
 	switch in.Kind {
 	case InGroup:
 		// A group names no user whose language could be read.
@@ -705,7 +745,7 @@ func (t *turn) act(p press) {
 		t.reset()
 		t.s.Conv, t.s.Started, t.s.Updated = t.env.NewConv, t.env.Now, t.env.Now
 		t.event(EvStarted)
-		t.startCheck()
+		t.startCheck(false)
 		return
 	case actStaff:
 		t.event(EvHandedOff)
@@ -735,6 +775,12 @@ func (t *turn) act(p press) {
 		t.remind()
 		return
 	}
+	if decisive(p.act) && t.early() {
+		// Sent before this step was shown: say so, and show it again.
+		t.say(c.beforeStep)
+		t.view()
+		return
+	}
 	switch p.act {
 	case actUnlink:
 		t.s.AccountID, t.s.Strays = "", 0
@@ -742,7 +788,7 @@ func (t *turn) act(p press) {
 	case actRelink:
 		t.link()
 	case actCheck:
-		t.startCheck()
+		t.startCheck(true)
 	case actContinue:
 		t.goTo(StepReason)
 		t.event(EvWarned)
@@ -780,12 +826,30 @@ func (t *turn) link() {
 	t.effect(Effect{Kind: EffIssueLink})
 }
 
-// startCheck links the account first if needed, then looks up its status.
-func (t *turn) startCheck() {
+// startCheck links the account first if needed, then looks up its status:
+// the user asked to check again (again), or started or linked — each within
+// its limit of lookups per CheckWindow.
+func (t *turn) startCheck(again bool) {
 	if t.s.AccountID == "" {
 		t.link()
 		return
 	}
+	limit := MaxLookups
+	if again {
+		limit = MaxChecks
+	}
+	if wait := t.checkWait(limit); wait > 0 {
+		// Looked up too often lately: say when it can be done again. The
+		// blocked step keeps its list; otherwise the user waits at checking.
+		if t.s.Step != StepBlocked && t.s.Step != StepChecking {
+			t.goTo(StepChecking)
+		}
+		// In whole multiples of 5 seconds, rounded up: "about 40 seconds".
+		secs := int((wait+5*time.Second-1)/(5*time.Second)) * 5
+		t.say(fmt.Sprintf(t.c.checkLimit, secs), t.choices()...)
+		return
+	}
+	t.s.Checks = append(t.recentChecks(), t.env.Now)
 	t.goTo(StepChecking)
 	t.effect(Effect{Kind: EffCheck, AccountID: t.s.AccountID})
 }
@@ -880,7 +944,7 @@ func (t *turn) result(in Input) {
 		if t.s.Active() {
 			// Look the (possibly different) account up again, so that what is
 			// shown and filed is always about the linked account.
-			t.startCheck()
+			t.startCheck(false)
 			return
 		}
 		t.view()
@@ -923,8 +987,10 @@ func (t *turn) result(in Input) {
 		t.say(fmt.Sprintf(c.filed, id))
 	case InNotFound:
 		t.s.Failures++
-		if in.Of == EffResolveLink {
-			// The nonce of an account-link event was unknown, used or expired.
+		if in.Of != EffCheck && in.Of != EffFile {
+			// The nonce of an account-link event was unknown, used or
+			// expired (or a result names no effect: nothing says the
+			// account is gone, so the link is not touched).
 			if t.s.AccountID != "" {
 				// A link already made stays as it is.
 				t.say(c.linkInvalidKept)
@@ -939,7 +1005,8 @@ func (t *turn) result(in Input) {
 			}
 			return
 		}
-		// The linked account no longer exists: link again.
+		// The marketplace says the linked account itself no longer exists:
+		// the only result that unlinks. Link again.
 		t.s.AccountID = ""
 		t.say(c.accountGone)
 		if t.s.Active() {

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"strings"
+	"time"
 
 	"github.com/taikaibot/taikai"
 )
@@ -45,6 +46,11 @@ type Input struct {
 	Data      string
 	Nonce     string
 	Unblocked bool
+	// At is when the user acted, by the chat platform's clock (LINE's
+	// event timestamp); zero when unknown (an effect's result, a staff
+	// action). An input older than the step it would answer does not move
+	// that step (see State.Shown).
+	At time.Time
 
 	URL       string
 	AccountID string

@@ -71,6 +71,12 @@ type State struct {
 	// Declined: the user said no at the confirm step; a later "yes" shows
 	// the summary again rather than filing.
 	Declined bool `json:"declined,omitempty"`
+	// Shown is when the current step was entered (by the bot's clock, to
+	// the millisecond, as LINE stamps events): a decision — going on from
+	// the warning or the advice, confirming — sent before it (Input.At) was
+	// not made on this step, and only shows the step again. A replayed or
+	// delayed "yes" can never file.
+	Shown time.Time `json:"shown,omitzero"`
 	// Asked lists the topics answered in this conversation; a repeated
 	// question gets the short answer.
 	Asked []Topic `json:"asked,omitempty"`
@@ -80,7 +86,11 @@ type State struct {
 	// StaffNote is when the user was last told, while waiting for staff,
 	// that a person will answer (at most once per StaffNoteEvery).
 	StaffNote time.Time `json:"staff_note,omitzero"`
-	Failures  int       `json:"failures,omitempty"`
+	// Checks are when the account's status was last looked up, within
+	// CheckWindow (at most MaxLookups of them); they outlive a
+	// conversation, so that starting over does not lift the limits.
+	Checks   []time.Time `json:"checks,omitempty"`
+	Failures int         `json:"failures,omitempty"`
 	// Attempt counts filings refused for blockers; each new attempt needs a
 	// new idempotency key, since the marketplace replays a key's first answer.
 	Attempt int `json:"attempt,omitempty"`
@@ -109,13 +119,29 @@ const FiledMemory = 7 * 24 * time.Hour
 // that a person will answer.
 const StaffNoteEvery = 30 * time.Minute
 
+// MaxChecks is how many lookups of a user's account at the marketplace,
+// at most, there may have been within CheckWindow for the user's asking to
+// check again (もう一度確認する, pressed or typed) to make one more. Past it
+// the user is told, politely, when to try again, and the marketplace is not
+// called: 50 「もう一度確認する」 in a row make 3 calls, not 50.
+const MaxChecks = 3
+
+// MaxLookups bounds the lookups of any kind — starting the procedure,
+// linking, checking again — per CheckWindow, so that starting over and over
+// cannot load the marketplace either. It is higher than MaxChecks: a user
+// may well stop and start again a few times in a minute.
+const MaxLookups = 10
+
+// CheckWindow is the window MaxChecks and MaxLookups count in.
+const CheckWindow = time.Minute
+
 // Active reports whether a conversation is under way.
 func (s State) Active() bool { return s.Step != StepIdle && s.Step != "" }
 
 // Blank reports whether s holds nothing worth storing: no conversation and
 // nothing learnt about the user (language, a note sent while waiting).
 func (s State) Blank() bool {
-	return !s.Active() && s.Lang == "" && s.Strays == 0 && s.StaffNote.IsZero()
+	return !s.Active() && s.Lang == "" && s.Strays == 0 && s.StaffNote.IsZero() && len(s.Checks) == 0
 }
 
 // Env is what a step needs from outside: the time, settings, and a fresh

@@ -1,6 +1,8 @@
 package line
 
 import (
+	"time"
+
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 
 	"github.com/taikaibot/taikai/chat"
@@ -24,9 +26,10 @@ func Decode(raw []byte) (chat.Incoming, error) {
 	var src webhook.SourceInterface
 	var mode webhook.EventMode
 	var in flows.Input
+	var ts int64 // LINE's timestamp, in milliseconds
 	switch e := e.(type) {
 	case webhook.MessageEvent:
-		src, mode, inc.ReplyToken = e.Source, e.Mode, e.ReplyToken
+		src, mode, inc.ReplyToken, ts = e.Source, e.Mode, e.ReplyToken, e.Timestamp
 		switch m := e.Message.(type) {
 		case webhook.TextMessageContent:
 			in = flows.Input{Kind: flows.InText, Text: m.Text, MessageID: m.Id}
@@ -36,25 +39,25 @@ func Decode(raw []byte) (chat.Incoming, error) {
 			in = flows.Input{Kind: flows.InMedia}
 		}
 	case webhook.PostbackEvent:
-		src, mode, inc.ReplyToken = e.Source, e.Mode, e.ReplyToken
+		src, mode, inc.ReplyToken, ts = e.Source, e.Mode, e.ReplyToken, e.Timestamp
 		in = flows.Input{Kind: flows.InPostback}
 		if e.Postback != nil {
 			in.Data = e.Postback.Data
 		}
 	case webhook.FollowEvent:
-		src, mode, inc.ReplyToken = e.Source, e.Mode, e.ReplyToken
+		src, mode, inc.ReplyToken, ts = e.Source, e.Mode, e.ReplyToken, e.Timestamp
 		in = flows.Input{Kind: flows.InFollow, Unblocked: e.Follow != nil && e.Follow.IsUnblocked}
 	case webhook.UnfollowEvent:
-		src, mode = e.Source, e.Mode
+		src, mode, ts = e.Source, e.Mode, e.Timestamp
 		in = flows.Input{Kind: flows.InUnfollow}
 	case webhook.UnsendEvent:
-		src, mode = e.Source, e.Mode
+		src, mode, ts = e.Source, e.Mode, e.Timestamp
 		in = flows.Input{Kind: flows.InUnsend}
 		if e.Unsend != nil {
 			in.MessageID = e.Unsend.MessageId
 		}
 	case webhook.AccountLinkEvent:
-		src, mode, inc.ReplyToken = e.Source, e.Mode, e.ReplyToken
+		src, mode, inc.ReplyToken, ts = e.Source, e.Mode, e.ReplyToken, e.Timestamp
 		in = flows.Input{Kind: flows.InLinkFailed}
 		if e.Link != nil {
 			in.Nonce = e.Link.Nonce
@@ -64,10 +67,15 @@ func Decode(raw []byte) (chat.Incoming, error) {
 		}
 	case webhook.JoinEvent:
 		// Added to a group or room: say once that this works in 1:1 chats only.
-		src, mode, inc.ReplyToken = e.Source, e.Mode, e.ReplyToken
+		src, mode, inc.ReplyToken, ts = e.Source, e.Mode, e.ReplyToken, e.Timestamp
 		in = flows.Input{Kind: flows.InText}
 	default:
 		return inc, nil
+	}
+	if ts > 0 {
+		// When the user acted: the flow refuses a decision older than the
+		// step it would answer.
+		in.At = time.UnixMilli(ts)
 	}
 	if mode == webhook.EventMode_STANDBY {
 		// Another channel holds the chat: the bot must not send anything.

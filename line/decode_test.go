@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -29,18 +30,20 @@ func events(t *testing.T, name string) []json.RawMessage {
 }
 
 func TestDecodeRecordedEvents(t *testing.T) {
-	user := func(typ, token string, in flows.Input) chat.Incoming {
+	// ms is the event's LINE timestamp, which the input carries.
+	user := func(typ, token string, ms int64, in flows.Input) chat.Incoming {
+		in.At = time.UnixMilli(ms)
 		return chat.Incoming{Type: typ, Input: in, User: demoUser, Chat: demoUser, ReplyToken: token}
 	}
 	for _, tc := range []struct {
 		file string
 		want chat.Incoming
 	}{
-		{"follow.json", user("follow", "3627a63d9f6257af753fb8d6341fb145", flows.Input{Kind: flows.InFollow})},
-		{"follow_unblocked.json", user("follow", "29431bc7506f684bb89a81daf501ec3d", flows.Input{Kind: flows.InFollow, Unblocked: true})},
-		{"message_sticker.json", user("message", "92454c02d020d9cc40c8a4ca901b6cea", flows.Input{Kind: flows.InSticker})},
-		{"message_image.json", user("message", "dddddddddddddddddddddddddddddddd", flows.Input{Kind: flows.InMedia})},
-		{"unfollow.json", user("unfollow", "", flows.Input{Kind: flows.InUnfollow})},
+		{"follow.json", user("follow", "3627a63d9f6257af753fb8d6341fb145", 1784077331469, flows.Input{Kind: flows.InFollow})},
+		{"follow_unblocked.json", user("follow", "29431bc7506f684bb89a81daf501ec3d", 1784078012487, flows.Input{Kind: flows.InFollow, Unblocked: true})},
+		{"message_sticker.json", user("message", "92454c02d020d9cc40c8a4ca901b6cea", 1784077514712, flows.Input{Kind: flows.InSticker})},
+		{"message_image.json", user("message", "dddddddddddddddddddddddddddddddd", 1784077336376, flows.Input{Kind: flows.InMedia})},
+		{"unfollow.json", user("unfollow", "", 1784077731973, flows.Input{Kind: flows.InUnfollow})},
 		// Nothing to act on: a failed link names no one; standby; an unknown type.
 		{"account_link_failed.json", chat.Incoming{Type: "accountLink"}},
 		{"standby_message.json", chat.Incoming{Type: "message"}},
@@ -65,7 +68,9 @@ func TestDecodeCarriesWhatTheFlowNeeds(t *testing.T) {
 		check func(in flows.Input) bool
 	}{
 		{"message_text_taikai.json", func(in flows.Input) bool { return in.Kind == flows.InText && in.Text != "" && in.MessageID != "" }},
-		{"postback_withdraw_reason.json", func(in flows.Input) bool { return in.Kind == flows.InPostback && in.Data != "" }},
+		{"postback_withdraw_reason.json", func(in flows.Input) bool {
+			return in.Kind == flows.InPostback && in.Data != "" && in.At.Equal(time.UnixMilli(1784077373174))
+		}},
 		{"account_link_ok.json", func(in flows.Input) bool { return in.Kind == flows.InLinkOK && in.Nonce != "" }},
 		{"unsend.json", func(in flows.Input) bool { return in.Kind == flows.InUnsend && in.MessageID != "" }},
 	} {

@@ -1,7 +1,9 @@
 // Package store keeps conversation state in Redis. One user's keys share a
 // hash tag, so they live in one Cluster slot and one script can update them
 // together: the conversation, the account link, a version, the ids of the
-// latest events applied, the outbox of the latest event and a fencing token.
+// latest events applied, the outbox of the latest event, a fencing token
+// and the handoff state. Every one has a TTL, but the link while the user
+// is around (see Save).
 // A save is a compare-and-set on the version that also refuses a worker whose
 // fencing token is older than one already seen.
 //
@@ -12,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,6 +134,11 @@ const outboxTTL = 10 * time.Minute
 // fenceTTL keeps the highest fencing token seen for a user.
 const fenceTTL = 7 * 24 * time.Hour
 
+// saveScript's arguments: 1 the version read, 2 the conversation, 3 the
+// link, 4 the conversation's TTL, 5 the event id, 6 the outbox, 7 its TTL,
+// 8 the fencing token, 9 how many event ids to keep, 10 the fence's TTL,
+// 11 the link's TTL ("" none, "keep" as it is, else milliseconds), 12
+// "erase" or "".
 var saveScript = redis.NewScript(`
 local fence = tonumber(redis.call('GET', KEYS[6]) or '0')
 local mine = tonumber(ARGV[8])
@@ -139,8 +147,17 @@ local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
 v = v + 1
 local ttl = ARGV[4]
+local erase = ARGV[12] == 'erase'
+if erase then
+  -- Only what this save needs for a while outlives it, as long as the outbox.
+  ttl = ARGV[7]
+  redis.call('DEL', KEYS[7])
+end
 if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl) end
-if ARGV[3] == '' then redis.call('DEL', KEYS[3]) else redis.call('SET', KEYS[3], ARGV[3]) end
+if ARGV[3] == '' then redis.call('DEL', KEYS[3])
+elseif ARGV[11] == '' then redis.call('SET', KEYS[3], ARGV[3])
+elseif ARGV[11] == 'keep' then redis.call('SET', KEYS[3], ARGV[3], 'KEEPTTL')
+else redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[11]) end
 redis.call('SET', KEYS[1], v, 'PX', ttl)
 if ARGV[5] ~= '' then
   local ids = {ARGV[5]}
@@ -154,6 +171,7 @@ end
 if ARGV[6] == '' then redis.call('DEL', KEYS[5]) else redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7]) end
 if mine > fence then redis.call('SET', KEYS[6], ARGV[8], 'PX', ARGV[10]) end
 -- (a negative token is an action from outside the queue: not fenced, and no fence)
+if erase then redis.call('PEXPIRE', KEYS[6], ARGV[7]) end
 return v
 `)
 
@@ -161,10 +179,27 @@ return v
 // returns the new version. It fails with taikai.ErrConflict if another writer
 // saved first, and with taikai.ErrFenced if a worker with a newer fencing
 // token has saved for this user.
+//
+// Every key of a user has a TTL but the link, which is kept while the
+// user is around: r.LinkTTL bounds it once the user blocked the bot. With
+// c.Erase, the conversation, the link and the handoff state are deleted and
+// the rest expires with the outbox (10 minutes).
 func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai.Commit) (int64, error) {
+	linkTTL := ""
+	switch {
+	case r.LinkTTL == taikai.KeepTTL:
+		linkTTL = "keep"
+	case r.LinkTTL > 0:
+		linkTTL = strconv.FormatInt(r.LinkTTL.Milliseconds(), 10)
+	}
+	erase := ""
+	if c.Erase {
+		erase = "erase"
+	}
 	v, err := saveScript.Run(ctx, s.rdb, s.keys(user),
 		r.Version, r.Conv, r.Link, s.opts.ConvTTL.Milliseconds(),
-		c.EventID, c.Outbox, outboxTTL.Milliseconds(), c.Fence, maxDone, fenceTTL.Milliseconds()).Int64()
+		c.EventID, c.Outbox, outboxTTL.Milliseconds(), c.Fence, maxDone, fenceTTL.Milliseconds(),
+		linkTTL, erase).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("store: save: %w", err)
 	}

@@ -9,7 +9,7 @@
 //	taikai demo                the whole system in one process, with a chat in the terminal
 //	taikai emulator            the LINE platform emulator with a web chat (compose.yaml)
 //	taikai sandbox             the sandbox marketplace (compose.yaml)
-//	taikai replay URL FILE…    sign recorded webhook bodies and post them to a running bot
+//	taikai replay URL FILE…    sign recorded webhook bodies (-restamp: as sent now) and post them to a running bot
 package main
 
 import (

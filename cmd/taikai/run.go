@@ -38,7 +38,9 @@ const usage = `usage:
                                      the whole system in one process, with a LINE chat in this terminal
   taikai emulator                    the LINE platform emulator, with a web chat (local systems, tests)
   taikai sandbox                     the sandbox marketplace (local systems, tests)
-  taikai replay URL FILE…            sign recorded webhook bodies with LINE_CHANNEL_SECRET and post them to URL
+  taikai replay [-restamp] URL FILE…
+                                     sign recorded webhook bodies with LINE_CHANNEL_SECRET and post them to URL
+                                     (-restamp: their timestamps shifted to now; the bot skips events over 24h old)
   taikai intent [-step STEP] [-lang ja|en]
                                      read one text per line on stdin; print how the bot reads each, as JSON lines`
 
@@ -72,7 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "sandbox":
 		return sandboxServer(ctx, getenv, slog.New(slog.NewJSONHandler(stdout, nil)))
 	case "replay":
-		return replay(ctx, args[2:], getenv, stdout)
+		return replay(ctx, args[2:], getenv, stdout, stderr)
 	case "intent":
 		return intent(args[2:], stdin, stdout, stderr)
 	case "help", "-h", "--help":

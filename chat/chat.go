@@ -66,6 +66,13 @@ type Turn struct {
 	Checked *taikai.Status
 	// Filing is the filing attempted during this event, if any.
 	Filing *Filing
+	// Pseudonym stands for User in logs (a keyed hash), so that staff can
+	// find a case from a log line.
+	Pseudonym string
+	// Replies are what the bot said in this event, as the flow wrote them
+	// (in no platform's format): the bot's own words, of which the user's
+	// only part is a typed reason quoted back.
+	Replies []flows.Reply
 }
 
 // Filing is a filing attempt and its outcome.

@@ -41,7 +41,9 @@ type fakeQuota struct {
 	err         error
 }
 
-func (q *fakeQuota) MessageQuota(context.Context) (int64, int64, error) { return q.limit, q.used, q.err }
+func (q *fakeQuota) MessageQuota(context.Context) (int64, int64, error) {
+	return q.limit, q.used, q.err
+}
 
 // site is a console with a journal holding two cases: userA blocked
 // (purchase, payout, balance) with staff having the conversation, userB

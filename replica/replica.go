@@ -191,6 +191,10 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 
 	st := store.New(deps.Redis, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
 	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
+	journal.SetLog(log)
+	if deps.Now != nil {
+		journal.SetClock(deps.Now)
+	}
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, Channel: lc, Log: log,
 		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, StaffHours: cfg.StaffHours,
@@ -233,7 +237,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	})
 	if cfg.Console {
 		cs, err := console.New(console.Options{
-			Journal: journal, Handoff: b, Users: cfg.ConsoleUsers, Token: cfg.ConsoleToken,
+			Journal: journal, Handoff: b, Replier: b, Quota: lc, Users: cfg.ConsoleUsers, Token: cfg.ConsoleToken,
 			Secret: consoleSecret(cfg.ConsoleSecret), Log: log, Now: deps.Now,
 		})
 		if err != nil {
@@ -298,7 +302,15 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 		defer r.consuming.Store(false)
 		r.Queue.Run(qctx, r.Bot, r.Bot.Close)
 	}()
-	defer func() { stopQueue(); <-consumed }()
+	// The journal's counters are flushed once a second, and once more
+	// after the last event is processed.
+	jctx, stopJournal := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		r.Journal.Run(jctx)
+	}()
+	defer func() { stopQueue(); <-consumed; stopJournal(); <-flushed }()
 
 	go r.refreshGauges(qctx)
 
@@ -338,13 +350,16 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopQueue()
 	<-consumed
+	stopJournal()
+	<-flushed
 	r.log.Info("stopped")
 	return nil
 }
 
 // refreshGauges recomputes, now and every console.StepsEvery until ctx
 // ends, what the gauges show that is too costly to compute per scrape (the
-// conversations per step); one replica at a time does the work.
+// conversations per step), and trims the console's indexes; one replica at
+// a time does the work.
 func (r *Replica) refreshGauges(ctx context.Context) {
 	tick := time.NewTicker(console.StepsEvery)
 	defer tick.Stop()

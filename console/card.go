@@ -345,28 +345,41 @@ func (j *Journal) Queue(ctx context.Context) (QueueCounts, error) {
 	return q, err
 }
 
-// Lists are the conversations page: who waits for staff, who staff have,
-// who is blocked for long, who fails repeatedly (each oldest first), and
-// the most recent conversations; with the full size of each list.
+// Lists are the conversations page: who waits for staff and who staff
+// have (each oldest first), who is blocked for long and who fails
+// repeatedly (each latest first), and the most recent conversations; with
+// the full size of each list.
 type Lists struct {
 	Waiting, WithStaff, Blocked, Failing, Recent []Case
 	NWaiting, NWithStaff, NBlocked, NFailing     int64
 	NRecent                                      int64
 }
 
+// Sizes are how many cases each list of the conversations page shows.
+type Sizes struct {
+	// Queue: those waiting for staff, and those with staff.
+	Queue int64
+	// Attention: those blocked for long, and those failing repeatedly.
+	Attention int64
+	// Recent conversations, from Offset.
+	Recent, Offset int64
+}
+
 // Lists reads the conversations page: the indexes (one round trip), then
-// the cards shown (one more) — at most limit per list, whatever the number
+// the cards shown (one more) — as many as sizes say, whatever the number
 // of conversations. An index entry whose card is gone or says otherwise is
 // dropped from the index on the way.
-func (j *Journal) Lists(ctx context.Context, limit, offset int64, blockedFor time.Duration) (Lists, error) {
+func (j *Journal) Lists(ctx context.Context, sizes Sizes, blockedFor time.Duration) (Lists, error) {
 	now := j.now()
 	cutoff := strconv.FormatInt(now.Add(-blockedFor).UnixMilli(), 10)
 	pipe := j.rdb.Pipeline()
-	wq := pipe.ZRange(ctx, j.queueKey(qWaiting), 0, limit-1)
-	sq := pipe.ZRange(ctx, j.queueKey(qStaff), 0, limit-1)
-	bq := pipe.ZRangeByScore(ctx, j.queueKey(qBlocked), &redis.ZRangeBy{Min: "-inf", Max: cutoff, Count: limit})
-	fq := pipe.ZRange(ctx, j.queueKey(qFailing), 0, limit-1)
-	rq := pipe.ZRevRange(ctx, j.convsKey(), offset, offset+limit-1)
+	wq := pipe.ZRange(ctx, j.queueKey(qWaiting), 0, sizes.Queue-1)
+	sq := pipe.ZRange(ctx, j.queueKey(qStaff), 0, sizes.Queue-1)
+	// The most recently blocked of those blocked for long first: the
+	// longest blocked have mostly given up.
+	bq := pipe.ZRevRangeByScore(ctx, j.queueKey(qBlocked), &redis.ZRangeBy{Min: "-inf", Max: cutoff, Count: sizes.Attention})
+	fq := pipe.ZRevRange(ctx, j.queueKey(qFailing), 0, sizes.Attention-1)
+	rq := pipe.ZRevRange(ctx, j.convsKey(), sizes.Offset, sizes.Offset+sizes.Recent-1)
 	nw, ns := pipe.ZCard(ctx, j.queueKey(qWaiting)), pipe.ZCard(ctx, j.queueKey(qStaff))
 	nb := pipe.ZCount(ctx, j.queueKey(qBlocked), "-inf", cutoff)
 	nf, nr := pipe.ZCard(ctx, j.queueKey(qFailing)), pipe.ZCard(ctx, j.convsKey())

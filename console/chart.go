@@ -36,7 +36,9 @@ var dashes = []string{"", "6 3", "2 3", "8 3 2 3", "1 2", "10 4"}
 
 // series is one line (or one layer of bars) of a chart.
 type series struct {
-	Name   string
+	Name string
+	// Code names the series for tests and scripts (data-total).
+	Code   string
 	Values []int64
 }
 
@@ -90,12 +92,23 @@ func (c chart) open(b *strings.Builder, id string) {
 	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, id, html.EscapeString(c.Title), id, html.EscapeString(c.Desc))
 }
 
+// ticks is how many steps the Y axis of top has: whole numbers each.
+func ticks(top int64) int64 {
+	for _, n := range []int64{5, 4, 2} {
+		if top%n == 0 && top >= n {
+			return n
+		}
+	}
+	return 1
+}
+
 // axes draws the Y grid with its values and the X labels; x gives a
 // label's centre.
 func (c chart) axes(b *strings.Builder, top int64, x func(i int) float64) {
-	for i := 0; i <= 4; i++ {
-		v := top * int64(i) / 4
-		y := float64(padT+plotH) - float64(plotH)*float64(i)/4
+	n := ticks(top)
+	for i := int64(0); i <= n; i++ {
+		v := top * i / n
+		y := float64(padT+plotH) - float64(plotH)*float64(i)/float64(n)
 		fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s"/>`, padL, chartW-padR, y, y, palette.Grid)
 		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end" fill="%s" %s>%d</text>`, padL-6, y+4, palette.Muted, chartFont, v)
 	}
@@ -166,13 +179,27 @@ func (c chart) Bars(id string) template.HTML {
 	return template.HTML(b.String())
 }
 
-// Legend is the chart's key: each series' name beside its colour and dash.
+// Legend is a line chart's key: each series' name beside its colour and
+// dash.
 func (c chart) Legend() template.HTML {
 	var b strings.Builder
 	b.WriteString(`<ul class="legend">`)
 	for si, s := range c.Series {
 		fmt.Fprintf(&b, `<li><svg width="28" height="10" aria-hidden="true"><line x1="1" x2="27" y1="5" y2="5" stroke="%s" stroke-width="3" stroke-dasharray="%s"/></svg>%s</li>`,
 			palette.Series[si%len(palette.Series)], dashes[si%len(dashes)], html.EscapeString(s.Name))
+	}
+	b.WriteString(`</ul>`)
+	return template.HTML(b.String())
+}
+
+// Key is a bar chart's key: each series' name beside its colour, in the
+// order the bars stack from the bottom.
+func (c chart) Key() template.HTML {
+	var b strings.Builder
+	b.WriteString(`<ul class="legend">`)
+	for si, s := range c.Series {
+		fmt.Fprintf(&b, `<li><svg width="14" height="14" aria-hidden="true"><rect x="1" y="1" width="12" height="12" fill="%s"/></svg>%s</li>`,
+			palette.Series[si%len(palette.Series)], html.EscapeString(s.Name))
 	}
 	b.WriteString(`</ul>`)
 	return template.HTML(b.String())

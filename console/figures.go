@@ -2,6 +2,7 @@ package console
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/taikaibot/taikai"
@@ -104,11 +105,12 @@ func compute(ds []Day, today time.Time, l flows.Labels, w *words) figures {
 		name, field string
 	}{{w.Started, "funnel:started"}, {w.Filed, "funnel:filed"}, {w.BlockedConv, "conv:blocked"},
 		{w.Cancelled, "funnel:cancelled"}, {w.HandedOff, "funnel:handed_off"}}
+	codeOf := func(field string) string { _, c, _ := strings.Cut(field, ":"); return c }
 	for _, d := range ds {
 		f.Trend.X = append(f.Trend.X, shortDate(d.Date))
 	}
 	for _, p := range per {
-		s := series{Name: p.name}
+		s := series{Name: p.name, Code: codeOf(p.field)}
 		for _, d := range ds {
 			s.Values = append(s.Values, d.Counts[p.field])
 		}
@@ -133,7 +135,7 @@ func compute(ds []Day, today time.Time, l flows.Labels, w *words) figures {
 		f.Reasons.X = append(f.Reasons.X, label)
 	}
 	for _, r := range taikai.Reasons {
-		s := series{Name: l.Reason(r)}
+		s := series{Name: l.Reason(r), Code: string(r)}
 		for _, c := range cols {
 			var n int64
 			for _, d := range c {

@@ -829,6 +829,12 @@ func (j *Journal) RefreshStepCounts(ctx context.Context) error {
 	if err != nil || !ok {
 		return err
 	}
+	return j.Recount(ctx)
+}
+
+// Recount is RefreshStepCounts without the turn: it counts and trims now
+// (after writing history, say).
+func (j *Journal) Recount(ctx context.Context) error {
 	now := j.now()
 	oldest := strconv.FormatInt(now.Add(-j.ret.Conversations).UnixMilli(), 10)
 	pipe := j.rdb.Pipeline()
@@ -851,7 +857,7 @@ func (j *Journal) RefreshStepCounts(ctx context.Context) error {
 		fields = append(fields, "step:"+step, counts[step].Val())
 	}
 	// Replaced at once, so a step that no longer exists goes too.
-	_, err = j.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := j.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, j.stepsKey())
 		p.HSet(ctx, j.stepsKey(), fields...)
 		return nil

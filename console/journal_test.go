@@ -174,7 +174,7 @@ func TestTheStaffQueue(t *testing.T) {
 	if q.Waiting != 1 || !q.Oldest.Equal(day0) {
 		t.Errorf("queue %+v; want one waiting since %v", q, day0)
 	}
-	l, err := j.Lists(ctx, 50, 0, 72*time.Hour)
+	l, err := j.Lists(ctx, Sizes{Queue: 50, Attention: 10, Recent: 50}, 72*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestTheStaffQueue(t *testing.T) {
 
 	// The card expires (or is erased): the lists drop it.
 	rdb.Del(ctx, j.caseKey(userB))
-	if l, _ := j.Lists(ctx, 50, 0, 72*time.Hour); len(l.Recent) != 0 {
+	if l, _ := j.Lists(ctx, Sizes{Queue: 50, Attention: 10, Recent: 50}, 72*time.Hour); len(l.Recent) != 0 {
 		t.Errorf("a gone card is listed: %+v", l.Recent)
 	}
 	if n, _ := rdb.ZCard(ctx, j.convsKey()).Result(); n != 0 {

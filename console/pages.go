@@ -61,28 +61,40 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 		"F": f, "From": from, "To": to})
 }
 
-// pageSize is how many conversations each list of the conversations page
-// shows.
-const pageSize = 50
+// The sizes of the conversations page's lists: the queue in full (up to
+// 50), 10 of those needing attention (100 when asked), 20 recent ones a
+// page.
+const (
+	queueShown     = 50
+	attentionShown = 10
+	attentionAll   = 100
+	recentShown    = 20
+)
 
 func (s *Server) handleCases(w http.ResponseWriter, r *http.Request) {
-	offset, _ := strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
+	q := r.URL.Query()
+	offset, _ := strconv.ParseInt(q.Get("offset"), 10, 64)
 	offset = max(0, min(offset, 100000))
+	sizes := Sizes{Queue: queueShown, Attention: attentionShown, Recent: recentShown, Offset: offset}
+	if q.Get("all") != "" {
+		sizes.Attention = attentionAll
+	}
 	ctx := r.Context()
 	j := s.opts.Journal
 	if err := j.Flush(ctx); err != nil {
 		s.fail(w, err)
 		return
 	}
-	l, err := j.Lists(ctx, pageSize, offset, s.opts.BlockedFor)
+	l, err := j.Lists(ctx, sizes, s.opts.BlockedFor)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	v := s.view(r)
-	s.render(w, r, "cases.html", map[string]any{"Title": v.w.Conversations, "Nav": "conversations", "L": l,
-		"BlockedFor": v.Dur(s.opts.BlockedFor), "Offset": offset, "Next": offset + pageSize, "HasMore": offset+pageSize < l.NRecent,
-		"Q": r.URL.Query().Get("q"), "NotFound": r.URL.Query().Get("nf") != ""})
+	s.render(w, r, "cases.html", map[string]any{"Title": v.w.Conversations, "Nav": "conversations", "L": l, "Sizes": sizes,
+		"BlockedFor": v.Dur(s.opts.BlockedFor), "Offset": offset, "Next": offset + recentShown, "HasMore": offset+recentShown < l.NRecent,
+		"Q": q.Get("q"), "NotFound": q.Get("nf") != "",
+		"MoreBlocked": l.NBlocked > int64(len(l.Blocked)), "MoreFailing": l.NFailing > int64(len(l.Failing))})
 }
 
 // handleLive tells the conversations page the staff queue's figures as

@@ -28,7 +28,7 @@ type words struct {
 	ExportAudit, From, To, Download, NoData, Total string
 
 	Search, SearchLabel, SearchButton, SearchNone, Waiting, WithStaff, BlockedLong, Failing, Recent, Live, LiveCount,
-	Column, Step, Since, Account, Blockers, Updated, WaitedSince, None, More, Newer, Older string
+	Column, Step, Since, Account, Blockers, Updated, WaitedSince, None, More, Newer, Older, ShowAll, Counted, StepSince string
 
 	Case, Summary, LineUser, Pseudonym, LinkedAccount, Role, Needs, Handoff, HandoffRequested, HandoffPaused, Reason, HelpShown,
 	Yes, Failures, BlockersAsOf, NoBlockers, NotChecked, PurchaseLine, SaleLine, PayoutLine, BalanceLine, MoreItems,
@@ -79,7 +79,8 @@ var wordsJa = words{
 	BlockedLong: "%sを超えてブロックされたまま", Failing: "エラーが続いている", Recent: "最近の会話",
 	Live: "この一覧は自動で更新されます。", LiveCount: "担当者待ち %d件・対応中 %d件", Column: "ユーザー", Step: "ステップ",
 	Since: "ステップ開始", Account: "アカウント", Blockers: "対応が必要な項目", Updated: "最終更新", WaitedSince: "待ち時間",
-	None: "ありません。", More: "ほか%d件", Newer: "新しい順に戻る", Older: "さらに表示",
+	None: "ありません。", More: "ほか%d件", Newer: "最新に戻る", Older: "さらに表示", ShowAll: "すべて表示（%d件）",
+	Counted: "%s（%d）", StepSince: "%s（%sから）",
 
 	Case: "ケース %s", Summary: "概要", LineUser: "LINEユーザーID", Pseudonym: "仮名（ログ）", LinkedAccount: "連携アカウント", Role: "立場",
 	Needs: "要対応", Handoff: "担当者", HandoffRequested: "依頼あり（%s）", HandoffPaused: "対応中：%s（ボット停止）",
@@ -153,7 +154,8 @@ var wordsEn = words{
 	BlockedLong: "Blocked for more than %s", Failing: "Failing repeatedly", Recent: "Recent conversations",
 	Live: "This list updates itself.", LiveCount: "%d waiting, %d with staff", Column: "User", Step: "Step",
 	Since: "At the step since", Account: "Account", Blockers: "Open items", Updated: "Last event", WaitedSince: "Waiting for",
-	None: "None.", More: "%d more", Newer: "Back to the newest", Older: "Show more",
+	None: "None.", More: "%d more", Newer: "Back to the newest", Older: "Show more", ShowAll: "Show all (%d)",
+	Counted: "%s (%d)", StepSince: "%s (since %s)",
 
 	Case: "Case %s", Summary: "Summary", LineUser: "LINE user id", Pseudonym: "Pseudonym (logs)", LinkedAccount: "Linked account", Role: "Role",
 	Needs: "Needs attention", Handoff: "Staff", HandoffRequested: "Asked for a person (%s)", HandoffPaused: "With %s (bot paused)",

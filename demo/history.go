@@ -67,7 +67,7 @@ func (s *System) FillHistory(ctx context.Context, days int, seed uint64) (conver
 	if err := j.Flush(ctx); err != nil {
 		return conversations, err
 	}
-	if err := j.RefreshStepCounts(ctx); err != nil {
+	if err := j.Recount(ctx); err != nil {
 		return conversations, err
 	}
 	return conversations, j.MarkDemo(ctx, days, first, now)

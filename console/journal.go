@@ -38,10 +38,12 @@ import (
 //	             conversations per funnel stage (by the day they started),
 //	             reasons, outcomes, users first blocked per kind, histograms
 //	             of days from a first block to clearing and to filing (by
-//	             the day of the block), of start-to-filing times
+//	             the day of the block), of start-to-filing times; and where
+//	             the cards last seen that day stand (at:<step>: an event
+//	             moves its user's card from the day and step it was at), so
+//	             that the last 30 days' sum is where every kept card stands
 //	convs        recent conversations, by last activity (refreshed at most
-//	             once a minute per user)
-//	step:<step>  the users at each step (the conversations gauge)
+//	             every 5 minutes per user)
 //	q:waiting, q:staff, q:blocked, q:failing
 //	             who waits for staff (since they asked), who staff have
 //	             (since the pause), who is blocked (since the block), who
@@ -51,11 +53,15 @@ import (
 //	audit        a stream of filings and staff actions
 //	demo         set when the data is simulated (`taikai demo -history`)
 //
-// Per event the journal makes one round trip: the card's script, with the
-// audit entry pipelined alongside when a withdrawal was filed. Counters and
-// index changes are added up in memory and written by Flush, once a
-// second, in one pipeline per replica. Every figure the pages show is read
-// from counters and indexes, never from a walk over conversations.
+// Per event the journal makes one round trip: the card's script (three
+// commands as Redis counts them: EVALSHA, GET, SET), with the audit entry
+// pipelined alongside when a withdrawal was filed (XADD; DEL instead of
+// SET). Counters and index changes are added up in memory and written by
+// Flush, once a second, in one pipeline per replica: under load, the
+// events of a second share each counter's HINCRBY, and an index is written
+// only when a user's place in it changes (or every 5 minutes, or daily for
+// search). Every figure the pages show is read from counters and indexes,
+// never from a walk over conversations.
 
 // Retention of what the journal keeps. Everything it writes has a TTL or a
 // cap, so Redis use stays bounded.
@@ -114,9 +120,12 @@ const (
 	maxNotes    = 100
 )
 
-// indexEvery is how often, at most, a user's entries in the indexes are
-// refreshed while nothing else about them changes.
-const indexEvery = time.Minute
+// indexEvery is how often, at most, a user's place among the recent
+// conversations is refreshed; findEvery, their search entries'.
+const (
+	indexEvery = 5 * time.Minute
+	findEvery  = 24 * time.Hour
+)
 
 var jst = time.FixedZone("JST", 9*60*60)
 
@@ -126,7 +135,6 @@ func (j *Journal) dayKey(d string) string   { return j.prefix + "day:" + d }
 func (j *Journal) caseKey(u string) string  { return j.prefix + "{" + u + "}:case" }
 func (j *Journal) notesKey(u string) string { return j.prefix + "{" + u + "}:notes" }
 func (j *Journal) convsKey() string         { return j.prefix + "convs" }
-func (j *Journal) stepKey(s string) string  { return j.prefix + "step:" + s }
 func (j *Journal) queueKey(q string) string { return j.prefix + "q:" + q }
 func (j *Journal) auditKey() string         { return j.prefix + "audit" }
 func (j *Journal) demoKey() string          { return j.prefix + "demo" }
@@ -167,7 +175,7 @@ if raw then c = cjson.decode(raw) end
 local p = cjson.decode(ARGV[1])
 local at = p.at
 local old = {step = c.step or '', ho = c.ho or '', fail = c.fail or 0, acct = c.acct or '', pn = c.pn or '',
-  blk = {}, clrd = c.clrd or 0, conv = c.conv or ''}
+  blk = {}, clrd = c.clrd or 0, conv = c.conv or '', upd = c.upd or 0}
 for k, v in pairs(c.blk or {}) do old.blk[k] = v end
 if p.conv and p.conv ~= '' and p.conv ~= c.conv then
   c.conv = p.conv; c.cs = at; c.mk = {}
@@ -193,6 +201,8 @@ table.insert(c.tl, 1, p.tl)
 while #c.tl > tonumber(ARGV[4]) do table.remove(c.tl) end
 old.ix = 0
 if (c.ix or 0) <= at - tonumber(ARGV[5]) then c.ix = at; old.ix = 1 end
+old.fx = 0
+if (c.fx or 0) <= at - tonumber(ARGV[6]) then c.fx = at; old.fx = 1 end
 if ARGV[3] == '1' then
   redis.call('DEL', KEYS[1], KEYS[2])
 else
@@ -227,6 +237,8 @@ type before struct {
 	New   string  `json:"new"`
 	Start float64 `json:"cs"`
 	Index float64 `json:"ix"`
+	Find  float64 `json:"fx"`
+	Upd   float64 `json:"upd"`
 }
 
 // Track records one event (it makes Journal a chat.Tracker). The journal is
@@ -247,7 +259,7 @@ func (j *Journal) Track(ctx context.Context, t chat.Turn) {
 		return
 	}
 	keys := []string{j.caseKey(t.User), j.notesKey(t.User)}
-	args := []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds()}
+	args := []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds(), findEvery.Milliseconds()}
 	var res string
 	if f := t.Filing; f != nil && f.Outcome == taikai.OutcomeFiled {
 		// The audit entry goes in the same round trip.
@@ -429,30 +441,43 @@ func (j *Journal) derive(t chat.Turn, at time.Time, p patch, old before, erased 
 		b.add(d, "s2f:"+strconv.Itoa(durationBucket(time.Duration(ms-old.Start)*time.Millisecond)), 1)
 	}
 
-	if erased {
-		b.op(op{kind: opZRem, key: j.convsKey(), member: u})
-		b.op(op{kind: opZRem, key: j.stepKey(old.Step), member: u})
-		for _, q := range queues {
-			b.op(op{kind: opZRem, key: j.queueKey(q), member: u})
+	// Where the card stands: moved from the day and step it was at.
+	if old.Step != "" {
+		was := day(time.UnixMilli(int64(old.Upd)))
+		if erased || was != d || old.Step != p.Step {
+			b.add(was, "at:"+old.Step, -1)
 		}
+		if !erased && (was != d || old.Step != p.Step) {
+			b.add(d, "at:"+p.Step, 1)
+		}
+	} else if !erased {
+		b.add(d, "at:"+p.Step, 1)
+	}
+
+	blocked := string(flows.StepBlocked)
+	if erased {
+		// Out of every index that holds the user (and only those).
+		b.op(op{kind: opZRem, key: j.convsKey(), member: u})
+		for _, q := range []struct {
+			key string
+			in  bool
+		}{{qWaiting, old.Hand == taikai.HandoffRequested}, {qStaff, old.Hand == taikai.HandoffPaused},
+			{qBlocked, old.Step == blocked}, {qFailing, old.Fail >= 2}} {
+			if q.in {
+				b.op(op{kind: opZRem, key: j.queueKey(q.key), member: u})
+			}
+		}
+		// The account is withdrawn: its entry goes, whoever it names.
 		if old.Acct != "" {
-			b.op(op{kind: opDelIf, key: j.findKey("a", old.Acct), member: u})
+			b.op(op{kind: opDel, key: j.findKey("a", old.Acct)})
 		}
 		if old.Pseud != "" {
-			b.op(op{kind: opDelIf, key: j.findKey("p", old.Pseud), member: u})
+			b.op(op{kind: opDel, key: j.findKey("p", old.Pseud)})
 		}
 		return
 	}
-	ttl := j.ttl(at)
 	if old.Index == 1 {
 		b.op(op{kind: opZAdd, key: j.convsKey(), member: u, score: ms})
-		b.op(op{kind: opZAdd, key: j.stepKey(p.Step), member: u, score: ms})
-	}
-	if old.Step != p.Step {
-		if old.Step != "" {
-			b.op(op{kind: opZRem, key: j.stepKey(old.Step), member: u})
-		}
-		b.op(op{kind: opZAdd, key: j.stepKey(p.Step), member: u, score: ms})
 	}
 	queue := func(q string, was, is bool) {
 		switch {
@@ -464,18 +489,19 @@ func (j *Journal) derive(t chat.Turn, at time.Time, p patch, old before, erased 
 	}
 	queue(qWaiting, old.Hand == taikai.HandoffRequested, t.Handoff == taikai.HandoffRequested)
 	queue(qStaff, old.Hand == taikai.HandoffPaused, t.Handoff == taikai.HandoffPaused)
-	blocked := string(flows.StepBlocked)
 	queue(qBlocked, old.Step == blocked, p.Step == blocked)
 	queue(qFailing, old.Fail >= 2, t.State.Failures >= 2)
 
+	// Search: written when it changes, and its TTL renewed daily.
+	ttl := j.ttl(at)
 	acct := t.State.AccountID
 	if old.Acct != "" && old.Acct != acct {
 		b.op(op{kind: opDelIf, key: j.findKey("a", old.Acct), member: u})
 	}
-	if acct != "" && (acct != old.Acct || old.Index == 1) {
+	if acct != "" && (acct != old.Acct || old.Find == 1) {
 		b.op(op{kind: opSet, key: j.findKey("a", acct), member: u, ttl: ttl})
 	}
-	if t.Pseudonym != "" && (t.Pseudonym != old.Pseud || old.Index == 1) {
+	if t.Pseudonym != "" && (t.Pseudonym != old.Pseud || old.Find == 1) {
 		b.op(op{kind: opSet, key: j.findKey("p", t.Pseudonym[:min(12, len(t.Pseudonym))]), member: u, ttl: ttl})
 	}
 }
@@ -586,6 +612,7 @@ const (
 	opZAdd opKind = iota
 	opZRem
 	opSet   // key = member, with ttl
+	opDel   // delete key
 	opDelIf // delete key if it still names member
 )
 
@@ -657,6 +684,8 @@ func (j *Journal) Flush(ctx context.Context) error {
 			pipe.ZRem(ctx, o.key, o.member)
 		case opSet:
 			pipe.Set(ctx, o.key, o.member, o.ttl)
+		case opDel:
+			pipe.Del(ctx, o.key)
 		case opDelIf:
 			// EVAL, not EVALSHA: inside a pipeline a missing script could not fall back.
 			delIfScript.Eval(ctx, pipe, []string{o.key}, o.member)
@@ -718,9 +747,6 @@ func (j *Journal) Forget(ctx context.Context, user string) (int, error) {
 	pipe := j.rdb.Pipeline()
 	var cmds []*redis.IntCmd
 	cmds = append(cmds, pipe.ZRem(ctx, j.convsKey(), user))
-	for _, s := range flows.Steps {
-		cmds = append(cmds, pipe.ZRem(ctx, j.stepKey(string(s)), user))
-	}
 	for _, q := range queues {
 		cmds = append(cmds, pipe.ZRem(ctx, j.queueKey(q), user))
 	}
@@ -833,17 +859,29 @@ func (j *Journal) RefreshStepCounts(ctx context.Context) error {
 }
 
 // Recount is RefreshStepCounts without the turn: it counts and trims now
-// (after writing history, say).
+// (after writing history, say). Where each kept card stands is the sum of
+// the last days' at:<step> counters (a card lives as many days after its
+// last event); one pipeline of reads, whatever the number of conversations.
 func (j *Journal) Recount(ctx context.Context) error {
 	now := j.now()
 	oldest := strconv.FormatInt(now.Add(-j.ret.Conversations).UnixMilli(), 10)
-	pipe := j.rdb.Pipeline()
-	counts := map[string]*redis.IntCmd{}
-	for _, s := range flows.Steps {
-		k := j.stepKey(string(s))
-		pipe.ZRemRangeByScore(ctx, k, "-inf", "("+oldest)
-		counts[string(s)] = pipe.ZCard(ctx, k)
+	n := int(j.ret.Conversations/(24*time.Hour)) + 1
+	ds, err := j.DaysTo(ctx, now, n)
+	if err != nil {
+		return err
 	}
+	counts := map[string]int64{}
+	for _, st := range flows.Steps {
+		counts[string(st)] = 0
+	}
+	for _, d := range ds {
+		for k, v := range d.Counts {
+			if st, ok := strings.CutPrefix(k, "at:"); ok {
+				counts[st] += v
+			}
+		}
+	}
+	pipe := j.rdb.Pipeline()
 	pipe.ZRemRangeByScore(ctx, j.convsKey(), "-inf", "("+oldest)
 	for _, q := range queues {
 		pipe.ZRemRangeByScore(ctx, j.queueKey(q), "-inf", "("+oldest)
@@ -854,10 +892,10 @@ func (j *Journal) Recount(ctx context.Context) error {
 	}
 	fields := []any{"at", strconv.FormatInt(now.UnixMilli(), 10)}
 	for _, step := range slices.Sorted(maps.Keys(counts)) {
-		fields = append(fields, "step:"+step, counts[step].Val())
+		fields = append(fields, "step:"+step, max(0, counts[step]))
 	}
 	// Replaced at once, so a step that no longer exists goes too.
-	_, err := j.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = j.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, j.stepsKey())
 		p.HSet(ctx, j.stepsKey(), fields...)
 		return nil

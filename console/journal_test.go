@@ -115,7 +115,7 @@ func TestAWithdrawalThroughTheJournal(t *testing.T) {
 	if n, _ := rdb.Exists(ctx, j.notesKey(userA), j.findKey("a", "acc_a"), j.findKey("p", "a1b2c3d4e5f6")).Result(); n != 0 {
 		t.Errorf("%d of the notes and search keys outlive the withdrawal", n)
 	}
-	for _, k := range []string{j.convsKey(), j.stepKey("confirm"), j.queueKey(qBlocked)} {
+	for _, k := range []string{j.convsKey(), j.queueKey(qBlocked)} {
 		if _, err := rdb.ZScore(ctx, k, userA).Result(); err != redis.Nil {
 			t.Errorf("%s still names the user", k)
 		}
@@ -123,6 +123,19 @@ func TestAWithdrawalThroughTheJournal(t *testing.T) {
 	ds, err := j.DaysTo(ctx, d5, 6)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The card moved from step to step and from day0 to day 5, and is
+	// gone: it stands nowhere.
+	var at []string
+	for _, d := range ds {
+		for k, v := range d.Counts {
+			if strings.HasPrefix(k, "at:") && v != 0 {
+				at = append(at, fmt.Sprintf("%s %s=%d", d.Date, k, v))
+			}
+		}
+	}
+	if len(at) > 0 {
+		t.Errorf("an erased card still stands somewhere: %v", at)
 	}
 	first, last := ds[0].Counts, ds[5].Counts
 	for _, tc := range []struct {
@@ -297,9 +310,9 @@ func TestForgetLeavesNoIndexEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// convs, step:blocked, q:waiting, q:blocked, find:a, find:p
-	if n != 6 {
-		t.Errorf("Forget removed %d entries; want 6", n)
+	// convs, q:waiting, q:blocked, find:a, find:p
+	if n != 5 {
+		t.Errorf("Forget removed %d entries; want 5", n)
 	}
 	keys, _ := rdb.Keys(ctx, prefix+"*").Result()
 	for _, k := range keys {

@@ -49,8 +49,19 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	steps, err := j.StepCounts(ctx)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
 	v := s.view(r)
 	f := compute(ds, v.now, v.l, v.w)
+	var now []named
+	for _, st := range flows.Steps {
+		if st != flows.StepIdle {
+			now = append(now, named{string(st), v.Step(string(st)), int64(steps[string(st)])})
+		}
+	}
 	f.Trend.Title = v.w.TrendsCaption
 	f.Trend.Desc = fmt.Sprintf(v.w.TrendsDesc, v.Totals(f.Trend))
 	f.Reasons.Title = fmt.Sprintf(v.w.ReasonsCaption, fmt.Sprintf(v.w.PeriodDays, days))
@@ -58,7 +69,7 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 	to := day(v.now)
 	from := day(v.now.AddDate(0, 0, 1-days))
 	s.render(w, r, "overview.html", map[string]any{"Title": v.w.Overview, "Nav": "overview", "Days": days, "Periods": periods,
-		"F": f, "From": from, "To": to})
+		"F": f, "From": from, "To": to, "StepsNow": now})
 }
 
 // The sizes of the conversations page's lists: the queue in full (up to

@@ -25,7 +25,7 @@ type words struct {
 	ReasonsOverTime, ReasonsCaption, ReasonsDesc, Week, Clearance, ClearanceNote, ClearanceCaption, Kind, AnyKind,
 	UsersBlocked, FiledWithin, Cleared, MedianClear, NotYet, MedianNote, DaysApprox, StartToFiled, StartToFiledNote,
 	Handoffs, WaitingNow, OldestWait, WithStaffNow, Outcomes, OutcomesCaption, Found, FoundCaption, Export, ExportFunnel,
-	ExportAudit, From, To, Download, NoData, Total string
+	ExportAudit, From, To, Download, NoData, Total, StepsNow, StepsNowCaption, StepsNowNote string
 
 	Search, SearchLabel, SearchButton, SearchNone, Waiting, WithStaff, BlockedLong, Failing, Recent, Live, LiveCount,
 	Column, Step, Since, Account, Blockers, Updated, WaitedSince, None, More, Newer, Older, ShowAll, Counted, StepSince string
@@ -73,6 +73,8 @@ var wordsJa = words{
 	OutcomesCaption: "退会申請の結果（件数）", Found: "確認で見つかった項目", FoundCaption: "退会条件の確認で見つかった項目（件数）",
 	Export: "CSVで書き出す", ExportFunnel: "日ごとの集計", ExportAudit: "監査ログ", From: "開始日", To: "終了日",
 	Download: "ダウンロード", NoData: "この期間のデータはありません。", Total: "合計",
+	StepsNow: "いま各ステップにいる会話", StepsNowCaption: "ステップごとの会話数（1分ごとに集計）",
+	StepsNowNote: "直近30日に動きのあった会話が、いまどのステップにいるか。",
 
 	Search: "ケースを探す", SearchLabel: "LINEユーザーID・仮名（ログの12桁）・アカウントID", SearchButton: "検索",
 	SearchNone: "「%s」に当てはまるケースは見つかりませんでした。", Waiting: "担当者を待っている人", WithStaff: "担当者が対応中",
@@ -148,6 +150,8 @@ var wordsEn = words{
 	FoundCaption: "Blockers found when checking the conditions (counts)", Export: "Export as CSV",
 	ExportFunnel: "Figures per day", ExportAudit: "Audit log", From: "From", To: "To", Download: "Download",
 	NoData: "No data for this period.", Total: "Total",
+	StepsNow: "Conversations at each step now", StepsNowCaption: "Conversations per step (counted every minute)",
+	StepsNowNote: "Where the conversations active in the last 30 days stand now.",
 
 	Search: "Find a case", SearchLabel: "LINE user id, pseudonym (12 digits in logs) or account id", SearchButton: "Search",
 	SearchNone: "No case matches “%s”.", Waiting: "Waiting for staff", WithStaff: "With staff",

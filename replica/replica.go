@@ -208,7 +208,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 		Intake: intake, Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
 	})
 	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
-	m.Gauge("taikai_conversations", "Recent conversations (the console's index) by step.", "step", journal.StepCounts)
+	m.Gauge("taikai_conversations", "Conversations active in the last 30 days, by the step they are at (the console's journal).", "step", journal.StepCounts)
 
 	rep := &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, metricsAddr: cfg.MetricsAddr, log: log}
 	metricsMux := http.NewServeMux()

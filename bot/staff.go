@@ -3,19 +3,19 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/flows"
 )
 
 // ErrNotPaused is returned by Say when staff do not have the user's
 // conversation: the bot answers them, and a message from staff would
 // cross its answers.
-var ErrNotPaused = errors.New("bot: the conversation is not with staff")
+var ErrNotPaused = chat.ErrNotPaused
 
 // MaxStaffText caps what staff send in one message, in characters (LINE
 // takes 5,000).

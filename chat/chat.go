@@ -35,6 +35,10 @@ type Incoming struct {
 	ReplyToken string
 }
 
+// ErrNotPaused refuses a message from staff to a user whose conversation
+// staff do not have (the bot answers them).
+var ErrNotPaused = errors.New("the conversation is not with staff")
+
 // ErrInvalidReplyToken is a reply refused because its token expired or was
 // used: push instead.
 var ErrInvalidReplyToken = errors.New("invalid reply token")

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/internal/random"
 )
@@ -345,7 +346,7 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 	if err := s.opts.Replier.Say(ctx, user, text, key); err != nil {
 		s.opts.Log.Warn("console: reply not sent", "staff", staff(r), "err", err)
 		q := "err=failed#reply"
-		if strings.Contains(err.Error(), "not with staff") {
+		if errors.Is(err, chat.ErrNotPaused) {
 			q = "err=notpaused#reply"
 		}
 		http.Redirect(w, r, caseURL(user, q), http.StatusSeeOther)

@@ -269,7 +269,7 @@ func TestReplyingFromTheConsole(t *testing.T) {
 	if loc := send("届かない"); !strings.Contains(loc, "err=quotaunknown") {
 		t.Errorf("quota unknown: %s", loc)
 	}
-	st.quota.err, st.reply.err = nil, errors.New("bot: the conversation is not with staff")
+	st.quota.err, st.reply.err = nil, fmt.Errorf("bot: %w", chat.ErrNotPaused)
 	if loc := send("停止していない"); !strings.Contains(loc, "err=notpaused") {
 		t.Errorf("not paused: %s", loc)
 	}

@@ -25,7 +25,8 @@ type Handoff interface {
 }
 
 // Replier sends staff's text to a user whose conversation staff have (the
-// bot: bot.Bot.Say); key makes a retried send go out once.
+// bot: bot.Bot.Say); key makes a retried send go out once. It fails with
+// chat.ErrNotPaused when staff do not have the conversation.
 type Replier interface {
 	Say(ctx context.Context, user, text, key string) error
 }

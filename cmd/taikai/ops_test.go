@@ -17,6 +17,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -478,6 +479,10 @@ func TestErase(t *testing.T) {
 		}
 		sys.Wait()
 	}
+	// Staff wrote a note on the case: it goes with the case.
+	if err := sys.Replicas[0].Journal.AddNote(ctx, demo.User, "bob", "電話で連絡済み"); err != nil {
+		t.Fatal(err)
+	}
 	m := hmac.New(sha256.New, replica.PseudonymKey(demo.ChannelSecret))
 	m.Write([]byte(demo.User))
 	hash := hex.EncodeToString(m.Sum(nil))
@@ -498,6 +503,9 @@ func TestErase(t *testing.T) {
 			}
 		}
 		return out
+	}
+	if !slices.ContainsFunc(userKeys(demo.User), func(k string) bool { return strings.HasSuffix(k, ":notes") }) {
+		t.Fatalf("no notes among the user's keys: %q", userKeys(demo.User))
 	}
 	if n := len(userKeys(demo.User)); n < 5 {
 		t.Fatalf("only %d keys of the user before erasing: %q", n, userKeys(demo.User))

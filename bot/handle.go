@@ -127,10 +127,19 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			// about it (one more read, only for users not in a conversation).
 			b.recallFiling(ctx, log, user, &s)
 		}
+		if rec.Handoff == taikai.HandoffPaused && flows.IsBack(in) {
+			// The way back to the bot (the button on what staff sent, or
+			// typed): the user hands the conversation back, as Resume does.
+			if err := b.opts.Store.SetHandoff(ctx, user, ""); err != nil {
+				return err
+			}
+			rec.Handoff, in = "", flows.Input{Kind: flows.InResumed}
+		}
 		if rec.Handoff == taikai.HandoffPaused && in.Kind != flows.InUnfollow && in.Kind != flows.InResumed && in.Kind != flows.InPaused && in.Kind != flows.InUnsend {
 			// Staff have this conversation: the bot stays silent.
 			log.Info("staff have the conversation; the bot stays silent")
-			b.track(ctx, chat.Turn{User: user, Type: inc.Type, At: b.opts.Now(), State: s, Handoff: rec.Handoff, Events: []flows.Transition{evWhilePaused}})
+			b.track(ctx, chat.Turn{User: user, Type: inc.Type, At: b.opts.Now(), State: s, Handoff: rec.Handoff, Events: []flows.Transition{evWhilePaused},
+				Pseudonym: b.pseudonym(user)})
 			return nil
 		}
 		if rec.Applied(ev.ID) {
@@ -146,7 +155,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 
 		env := b.env()
 		var replies []flows.Reply
-		tr := chat.Turn{User: user, Type: inc.Type}
+		tr := chat.Turn{User: user, Type: inc.Type, Pseudonym: b.pseudonym(user)}
 		cur := in
 		for i := 0; i < maxSteps; i++ {
 			var out flows.Output
@@ -218,7 +227,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		// (Nothing is filed while the user waits for staff: the flow keeps
 		// quiet until they go back to the bot, which ends the wait.)
 		b.deliver(ctx, log, ob, false)
-		tr.At, tr.State, tr.Handoff = b.opts.Now(), s, rec.Handoff
+		tr.At, tr.State, tr.Handoff, tr.Replies = b.opts.Now(), s, rec.Handoff, replies
 		if !ev.Received.IsZero() {
 			tr.Latency = b.opts.Now().Sub(ev.Received)
 		}

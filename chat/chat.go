@@ -36,6 +36,10 @@ type Incoming struct {
 	ReplyToken string
 }
 
+// ErrNotPaused refuses a message from staff to a user whose conversation
+// staff do not have (the bot answers them).
+var ErrNotPaused = errors.New("the conversation is not with staff")
+
 // ErrInvalidReplyToken is a reply refused because its token expired or was
 // used: push instead.
 var ErrInvalidReplyToken = errors.New("invalid reply token")
@@ -70,6 +74,13 @@ type Turn struct {
 	// Erased: the user withdrew or unlinked, and their data was erased;
 	// trackers that keep anything per user forget them too.
 	Erased bool
+	// Pseudonym stands for User in logs (a keyed hash), so that staff can
+	// find a case from a log line.
+	Pseudonym string
+	// Replies are what the bot said in this event, as the flow wrote them
+	// (in no platform's format): the bot's own words, of which the user's
+	// only part is a typed reason quoted back.
+	Replies []flows.Reply
 }
 
 // Filing is a filing attempt and its outcome.

@@ -1,16 +1,23 @@
 // Package console is the support staff's console: a Redis journal of what
-// the bot did (a chat.Tracker), and server-rendered pages over it —
-// overview, conversations, a case card per user, handoff to a person, and
-// an audit of filings.
+// the bot did (a chat.Tracker), kept as events happen, and server-rendered
+// pages over it — an overview of figures and charts, the conversations and
+// the staff queue, a case card per user with notes and replies, search,
+// CSV exports and an audit of filings and staff actions.
 package console
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,14 +27,50 @@ import (
 	"github.com/taikaibot/taikai/flows"
 )
 
+// What the journal keeps, under "<prefix>console:":
+//
+//	{U…}:case    the user's case card: one JSON value, written by one script
+//	             per event (GET, SET with its TTL), with its timeline (50
+//	             entries), the blockers as last checked, what the bot last
+//	             said and the marks of the current conversation
+//	{U…}:notes   staff notes, a list (100 at most), erased with the card
+//	day:<date>   a hash of counters per day (JST): events, transitions,
+//	             conversations per funnel stage (by the day they started),
+//	             reasons, outcomes, users first blocked per kind, histograms
+//	             of days from a first block to clearing and to filing (by
+//	             the day of the block), of start-to-filing times; and where
+//	             the cards last seen that day stand (at:<step>: an event
+//	             moves its user's card from the day and step it was at), so
+//	             that the last 30 days' sum is where every kept card stands
+//	convs        recent conversations, by last activity (refreshed at most
+//	             every 5 minutes per user)
+//	q:waiting, q:staff, q:blocked, q:failing
+//	             who waits for staff (since they asked), who staff have
+//	             (since the pause), who is blocked (since the block), who
+//	             fails repeatedly
+//	find:a:<h>, find:p:<pseudonym>
+//	             search: an account (hashed) or a log pseudonym → the user
+//	audit        a stream of filings and staff actions
+//	demo         set when the data is simulated (`taikai demo -history`)
+//
+// Per event the journal makes one round trip: the card's script (three
+// commands as Redis counts them: EVALSHA, GET, SET), with the audit entry
+// pipelined alongside when a withdrawal was filed (XADD; DEL instead of
+// SET). Counters and index changes are added up in memory and written by
+// Flush, once a second, in one pipeline per replica: under load, the
+// events of a second share each counter's HINCRBY, and an index is written
+// only when a user's place in it changes (or every 5 minutes, or daily for
+// search). Every figure the pages show is read from counters and indexes,
+// never from a walk over conversations.
+
 // Retention of what the journal keeps. Everything it writes has a TTL or a
 // cap, so Redis use stays bounded.
 type Retention struct {
-	// Conversations: a case card and its timeline after the last event; default 30 days.
+	// Conversations: a case card, its timeline and notes after the last event; default 30 days.
 	Conversations time.Duration
 	// Days: the daily counters; default 400 days.
 	Days time.Duration
-	// Audit: filings in the audit log; default 365 days (and at most 100,000 entries).
+	// Audit: the audit log; default 365 days (and at most 100,000 entries).
 	Audit time.Duration
 }
 
@@ -37,6 +80,11 @@ type Journal struct {
 	prefix string
 	ret    Retention
 	now    func() time.Time
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	pending batch
+	seq     atomic.Int64 // audit ids of entries dated in the past
 }
 
 // NewJournal returns a Journal writing under prefix (default "taikai:").
@@ -53,124 +101,432 @@ func NewJournal(rdb redis.UniversalClient, prefix string, ret Retention) *Journa
 	if ret.Audit <= 0 {
 		ret.Audit = 365 * 24 * time.Hour
 	}
-	return &Journal{rdb: rdb, prefix: prefix + "console:", ret: ret, now: time.Now}
+	return &Journal{rdb: rdb, prefix: prefix + "console:", ret: ret, now: time.Now, log: slog.New(slog.DiscardHandler), pending: newBatch()}
 }
+
+// SetLog sets where the journal reports writes it could not make (they are
+// best effort: a failure is not the user's problem).
+func (j *Journal) SetLog(l *slog.Logger) { j.log = l }
+
+// SetClock sets the journal's clock (the demo moves it forward).
+func (j *Journal) SetClock(now func() time.Time) { j.now = now }
 
 // maxAudit caps the audit stream whatever the retention.
 const maxAudit = 100000
 
-// timelineLen caps each user's timeline.
-const timelineLen = 50
+// timelineLen caps each user's timeline; maxNotes their notes.
+const (
+	timelineLen = 50
+	maxNotes    = 100
+)
+
+// indexEvery is how often, at most, a user's place among the recent
+// conversations is refreshed; findEvery, their search entries'.
+const (
+	indexEvery = 5 * time.Minute
+	findEvery  = 24 * time.Hour
+)
 
 var jst = time.FixedZone("JST", 9*60*60)
 
 func day(t time.Time) string { return t.In(jst).Format("2006-01-02") }
 
-func (j *Journal) dayKey(d string) string  { return j.prefix + "day:" + d }
-func (j *Journal) convKey(u string) string { return j.prefix + "{" + u + "}:conv" }
-func (j *Journal) tlKey(u string) string   { return j.prefix + "{" + u + "}:tl" }
-func (j *Journal) convsKey() string        { return j.prefix + "convs" }
-func (j *Journal) auditKey() string        { return j.prefix + "audit" }
+func (j *Journal) dayKey(d string) string   { return j.prefix + "day:" + d }
+func (j *Journal) caseKey(u string) string  { return j.prefix + "{" + u + "}:case" }
+func (j *Journal) notesKey(u string) string { return j.prefix + "{" + u + "}:notes" }
+func (j *Journal) convsKey() string         { return j.prefix + "convs" }
+func (j *Journal) queueKey(q string) string { return j.prefix + "q:" + q }
+func (j *Journal) auditKey() string         { return j.prefix + "audit" }
+func (j *Journal) demoKey() string          { return j.prefix + "demo" }
+func (j *Journal) findKey(kind, v string) string {
+	if kind == "a" {
+		h := sha256.Sum256([]byte(v))
+		v = hex.EncodeToString(h[:16])
+	}
+	return j.prefix + "find:" + kind + ":" + v
+}
 
-// convScript updates a case card, keeping "since" (when the step was
-// entered) unless the step changed.
-var convScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'step') ~= ARGV[1] then redis.call('HSET', KEYS[1], 'since', ARGV[2]) end
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1]) end
-return 1
+// The staff queues and attention lists.
+const (
+	qWaiting = "waiting" // asked for a person; score: when
+	qStaff   = "staff"   // staff have the conversation; score: since the pause
+	qBlocked = "blocked" // at the blocked step; score: since
+	qFailing = "failing" // the marketplace failed them twice or more; score: when
+)
+
+var queues = []string{qWaiting, qStaff, qBlocked, qFailing}
+
+// stages are the funnel's stages: how far a conversation got. Reaching one
+// implies the ones before (a user linked earlier is not linked again).
+var stages = []flows.Transition{flows.EvStarted, flows.EvLinked, flows.EvChecked, flows.EvClear, flows.EvWarned,
+	flows.EvReason, flows.EvConfirmed, flows.EvFiled}
+
+// markBlocked marks a conversation that met blockers.
+const markBlocked = "blocked"
+
+// caseScript applies one event to a case card: KEYS[1] the card, KEYS[2]
+// its notes; ARGV[1] the patch (JSON), ARGV[2] the card's TTL (ms), ARGV[3]
+// "1" to erase the card and its notes (a withdrawal was filed). It returns
+// what the card said before (JSON) for the counters and indexes.
+var caseScript = redis.NewScript(`
+local raw = redis.call('GET', KEYS[1])
+local c = {}
+if raw then c = cjson.decode(raw) end
+local p = cjson.decode(ARGV[1])
+local at = p.at
+local old = {step = c.step or '', ho = c.ho or '', fail = c.fail or 0, acct = c.acct or '', pn = c.pn or '',
+  blk = {}, clrd = c.clrd or 0, conv = c.conv or '', upd = c.upd or 0}
+for k, v in pairs(c.blk or {}) do old.blk[k] = v end
+if p.conv and p.conv ~= '' and p.conv ~= c.conv then
+  c.conv = p.conv; c.cs = at; c.mk = {}
+end
+if (not c.cs) and p.mk then c.cs = at end
+c.mk = c.mk or {}
+local new = {}
+for _, m in ipairs(p.mk or {}) do
+  if not c.mk[m] then c.mk[m] = 1; table.insert(new, m) end
+end
+old.new = table.concat(new, ',')
+old.cs = c.cs or 0
+if p.step ~= c.step then c.since = at end
+for k, v in pairs(p.set or {}) do c[k] = v end
+for _, k in ipairs(p.unset or {}) do c[k] = nil end
+c.blk = c.blk or {}
+for _, kind in ipairs(p.blk or {}) do
+  if not c.blk[kind] then c.blk[kind] = at end
+end
+if p.clear and next(c.blk) and not c.clrd then c.clrd = at end
+c.tl = c.tl or {}
+table.insert(c.tl, 1, p.tl)
+while #c.tl > tonumber(ARGV[4]) do table.remove(c.tl) end
+old.ix = 0
+if (c.ix or 0) <= at - tonumber(ARGV[5]) then c.ix = at; old.ix = 1 end
+old.fx = 0
+if (c.fx or 0) <= at - tonumber(ARGV[6]) then c.fx = at; old.fx = 1 end
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[1], KEYS[2])
+else
+  redis.call('SET', KEYS[1], cjson.encode(c), 'PX', ARGV[2])
+  if old.ix == 1 and c.nn then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+end
+return cjson.encode(old)
 `)
 
+// patch is what one event changes on a case card.
+type patch struct {
+	At    int64          `json:"at"`
+	Step  string         `json:"step"`
+	Conv  string         `json:"conv,omitempty"`
+	Marks []string       `json:"mk,omitempty"`
+	Set   map[string]any `json:"set,omitempty"`
+	Unset []string       `json:"unset,omitempty"`
+	Block []string       `json:"blk,omitempty"`
+	Clear bool           `json:"clear,omitempty"`
+	Entry []any          `json:"tl"`
+}
+
+// before is what the card said before the event.
+type before struct {
+	Step  string  `json:"step"`
+	Hand  string  `json:"ho"`
+	Fail  float64 `json:"fail"`
+	Acct  string  `json:"acct"`
+	Pseud string  `json:"pn"`
+	Block flexMap `json:"blk"`
+	Clred float64 `json:"clrd"`
+	New   string  `json:"new"`
+	Start float64 `json:"cs"`
+	Index float64 `json:"ix"`
+	Find  float64 `json:"fx"`
+	Upd   float64 `json:"upd"`
+}
+
 // Track records one event (it makes Journal a chat.Tracker). The journal is
-// best effort: a failure is not the user's problem.
+// best effort: a failure is logged, and is not the user's problem.
 func (j *Journal) Track(ctx context.Context, t chat.Turn) {
 	at := t.At
 	if at.IsZero() {
 		at = j.now()
 	}
-	d := j.dayKey(day(at))
-	ms := strconv.FormatInt(at.UnixMilli(), 10)
-	pipe := j.rdb.Pipeline()
-	pipe.HIncrBy(ctx, d, "events:"+t.Type, 1)
+	j.countEvent(t, at)
+	if t.User == "" {
+		return
+	}
+	p, erase := j.patch(t, at)
+	b, err := json.Marshal(p)
+	if err != nil {
+		j.log.Error("console: journal", "err", err)
+		return
+	}
+	keys := []string{j.caseKey(t.User), j.notesKey(t.User)}
+	args := []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds(), findEvery.Milliseconds()}
+	var res string
+	if f := t.Filing; f != nil && f.Outcome == taikai.OutcomeFiled {
+		// The audit entry goes in the same round trip.
+		entry := map[string]any{"kind": auditFiling, "user": t.Pseudonym, "account": f.AccountID,
+			"reason": string(f.Reason), "key": f.Key, "receipt": f.Receipt}
+		pipe := j.rdb.Pipeline()
+		cmd := caseScript.EvalSha(ctx, pipe, keys, args...)
+		add := j.addAudit(ctx, pipe, at, entry)
+		pipe.Exec(ctx)
+		res, err = cmd.Text()
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			res, err = caseScript.Eval(ctx, j.rdb, keys, args...).Text()
+		}
+		j.retryAudit(ctx, add, entry)
+	} else {
+		res, err = caseScript.Run(ctx, j.rdb, keys, args...).Text()
+	}
+	if err != nil {
+		j.log.Warn("console: journal not written", "err", err)
+		return
+	}
+	var old before
+	if err := json.Unmarshal([]byte(res), &old); err != nil {
+		j.log.Error("console: journal", "err", err)
+		return
+	}
+	j.derive(t, at, p, old, erase)
+}
+
+// ttl is how long a card written now about an event at at lives: the
+// retention from the event (at least a few minutes, for simulated events
+// long past).
+func (j *Journal) ttl(at time.Time) time.Duration {
+	return max(j.ret.Conversations-j.now().Sub(at), 5*time.Minute)
+}
+
+// countEvent adds the event's daily counters to the batch.
+func (j *Journal) countEvent(t chat.Turn, at time.Time) {
+	d := day(at)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	b := &j.pending
+	b.add(d, "events:"+t.Type, 1)
 	for _, e := range t.Events {
-		pipe.HIncrBy(ctx, d, "funnel:"+string(e), 1)
+		b.add(d, "funnel:"+string(e), 1)
 		if e == flows.EvReason {
-			pipe.HIncrBy(ctx, d, "reason:"+string(t.State.Reason), 1)
+			b.add(d, "reason:"+string(t.State.Reason), 1)
 		}
 	}
 	if t.Checked != nil {
 		for kind, n := range t.Checked.Blockers() {
-			pipe.HIncrBy(ctx, d, "blocker:"+string(kind), int64(n))
+			b.add(d, "blocker:"+string(kind), int64(n))
 		}
 	}
 	if f := t.Filing; f != nil {
-		pipe.HIncrBy(ctx, d, "filing:"+string(f.Outcome), 1)
-		if f.Outcome == taikai.OutcomeFiled {
-			minID := strconv.FormatInt(at.Add(-j.ret.Audit).UnixMilli(), 10)
-			pipe.XAdd(ctx, &redis.XAddArgs{Stream: j.auditKey(), MaxLen: maxAudit, Approx: true, Values: map[string]any{
-				"at": ms, "account": f.AccountID, "reason": string(f.Reason), "key": f.Key, "receipt": f.Receipt,
-			}})
-			pipe.XTrimMinIDApprox(ctx, j.auditKey(), minID, 0)
-		}
+		b.add(d, "filing:"+string(f.Outcome), 1)
 	}
-	pipe.Expire(ctx, d, j.ret.Days)
-	if t.User != "" {
-		j.trackUser(ctx, pipe, t, ms)
-	}
-	pipe.Exec(ctx)
 }
 
-func (j *Journal) trackUser(ctx context.Context, pipe redis.Pipeliner, t chat.Turn, ms string) {
-	u := t.User
-	if t.Erased || (t.Filing != nil && t.Filing.Outcome == taikai.OutcomeFiled) {
-		// After a withdrawal or an unlink the user's data is erased; the
-		// audit stays.
-		pipe.Del(ctx, j.convKey(u), j.tlKey(u))
-		pipe.ZRem(ctx, j.convsKey(), u)
-		return
-	}
+// patch is what t changes on the user's card, and whether the card is to be
+// erased (after a withdrawal only the audit and the counters stay).
+func (j *Journal) patch(t chat.Turn, at time.Time) (patch, bool) {
 	s := t.State
 	step := string(s.Step)
 	if step == "" {
 		step = string(flows.StepIdle)
 	}
-	fields := []any{step, ms, "step", step, "updated", ms, "account", s.AccountID, "handoff", t.Handoff,
-		"failures", strconv.Itoa(s.Failures), "help", strconv.FormatBool(len(s.Advised) > 0),
-		"reason", string(s.Reason), "reason_text", s.ReasonText}
-	if st := s.Status; st != nil {
-		fields = append(fields, "name", st.DisplayName, "blockers", blockerList(st), "role", role(st))
-	} else if !s.Active() {
-		fields = append(fields, "blockers", "")
+	ms := at.UnixMilli()
+	p := patch{At: ms, Step: step, Conv: s.Conv, Set: map[string]any{
+		"step": step, "upd": ms, "acct": s.AccountID, "ho": t.Handoff, "fail": s.Failures, "help": len(s.Advised) > 0,
+		"rsn": string(s.Reason), "rtxt": s.ReasonText, "lang": string(s.Lang), "pn": t.Pseudonym,
+	}}
+	if t.Handoff != taikai.HandoffPaused {
+		p.Unset = append(p.Unset, "staff")
 	}
 	if t.Handoff == taikai.HandoffRequested && slices.Contains(t.Events, flows.EvHandedOff) {
-		fields = append(fields, "asked", ms)
+		p.Set["asked"] = ms
 	}
-	// EVAL, not EVALSHA: inside a pipeline a missing script could not fall back.
-	convScript.Eval(ctx, pipe, []string{j.convKey(u)}, fields...)
-	pipe.Expire(ctx, j.convKey(u), j.ret.Conversations)
-	names := []string{t.Type}
+	st := t.Checked
+	if st == nil && slices.Contains(t.Events, flows.EvBlocked) {
+		st = s.Status // refused at filing: the status the marketplace sent back
+	}
+	if st != nil {
+		p.Set["st"] = snapshotOf(st, ms)
+		p.Set["name"], p.Set["role"] = st.DisplayName, role(st)
+		for _, k := range taikai.BlockerKinds {
+			if st.Blockers()[k] > 0 {
+				p.Block = append(p.Block, string(k))
+			}
+		}
+	}
+	if len(t.Replies) > 0 {
+		p.Set["said"] = saidOf(t.Replies, ms)
+	}
+	// How far the conversation got: the furthest stage reached implies the
+	// ones before it.
+	filed := slices.Contains(t.Events, flows.EvFiled)
+	if s.Conv != "" || filed {
+		far := -1
+		for i, st := range stages {
+			if slices.Contains(t.Events, st) {
+				far = i
+			}
+		}
+		for i := 0; i <= far; i++ {
+			p.Marks = append(p.Marks, string(stages[i]))
+		}
+		if slices.Contains(t.Events, flows.EvBlocked) {
+			p.Marks = append(p.Marks, markBlocked)
+		}
+	}
+	p.Clear = slices.Contains(t.Events, flows.EvClear) || filed
+	names := make([]string, 0, len(t.Events)+1)
 	for _, e := range t.Events {
 		names = append(names, string(e))
 	}
-	entry := ms + "|" + step + "|" + strings.Join(names, ",")
-	pipe.LPush(ctx, j.tlKey(u), entry)
-	pipe.LTrim(ctx, j.tlKey(u), 0, timelineLen-1)
-	pipe.Expire(ctx, j.tlKey(u), j.ret.Conversations)
-	pipe.ZAdd(ctx, j.convsKey(), redis.Z{Score: float64(t.At.UnixMilli()), Member: u})
-	// The index forgets what the case cards forgot; left alone that long,
-	// it goes as a whole (every entry in it is as old by then).
-	pipe.ZRemRangeByScore(ctx, j.convsKey(), "-inf", strconv.FormatInt(t.At.Add(-j.ret.Conversations).UnixMilli(), 10))
-	pipe.Expire(ctx, j.convsKey(), j.ret.Conversations)
+	if f := t.Filing; f != nil && f.Outcome != taikai.OutcomeFiled {
+		names = append(names, "filing:"+string(f.Outcome))
+	}
+	p.Entry = []any{ms, step, t.Type, strings.Join(names, ",")}
+	// After a withdrawal, or an unlink (Erased), only the audit and the
+	// counters stay.
+	return p, t.Erased || (filed && t.Filing != nil && t.Filing.Outcome == taikai.OutcomeFiled)
 }
 
-func blockerList(st *taikai.Status) string {
-	var parts []string
-	b := st.Blockers()
-	for _, k := range taikai.BlockerKinds {
-		if n := b[k]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s:%d", k, n))
+// derive adds to the batch the counters and index changes that follow from
+// the event and what the card said before it.
+func (j *Journal) derive(t chat.Turn, at time.Time, p patch, old before, erased bool) {
+	ms := float64(at.UnixMilli())
+	u := t.User
+	d := day(at)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	b := &j.pending
+
+	// The funnel, by the day the conversation started.
+	if old.New != "" {
+		start := d
+		if old.Start > 0 {
+			start = day(time.UnixMilli(int64(old.Start)))
+		}
+		for _, m := range strings.Split(old.New, ",") {
+			if m == markBlocked {
+				b.add(d, "conv:blocked", 1)
+				continue
+			}
+			b.add(start, "stage:"+m, 1)
 		}
 	}
-	return strings.Join(parts, ",")
+	// Blocker clearance, by the day each kind first blocked the user.
+	for _, k := range p.Block {
+		if _, ok := old.Block[k]; !ok {
+			b.add(d, "ublk:"+k, 1)
+		}
+	}
+	if len(old.Block) == 0 && len(p.Block) > 0 {
+		b.add(d, "ublk:any", 1)
+	}
+	if p.Clear && len(old.Block) > 0 {
+		hist := "fil"
+		if !erased {
+			hist = "clr"
+		}
+		if erased || old.Clred == 0 {
+			first := ms
+			for k, since := range old.Block {
+				b.add(day(time.UnixMilli(int64(since))), hist+":"+k+":"+daysBucket(ms-since), 1)
+				first = min(first, since)
+			}
+			b.add(day(time.UnixMilli(int64(first))), hist+":any:"+daysBucket(ms-first), 1)
+			if erased && old.Clred == 0 {
+				// Cleared and filed in one go (the check before filing found nothing).
+				for k, since := range old.Block {
+					b.add(day(time.UnixMilli(int64(since))), "clr:"+k+":"+daysBucket(ms-since), 1)
+				}
+				b.add(day(time.UnixMilli(int64(first))), "clr:any:"+daysBucket(ms-first), 1)
+			}
+		}
+	}
+	if erased && old.Start > 0 {
+		b.add(d, "s2f:"+strconv.Itoa(durationBucket(time.Duration(ms-old.Start)*time.Millisecond)), 1)
+	}
+
+	// Where the card stands: moved from the day and step it was at.
+	if old.Step != "" {
+		was := day(time.UnixMilli(int64(old.Upd)))
+		if erased || was != d || old.Step != p.Step {
+			b.add(was, "at:"+old.Step, -1)
+		}
+		if !erased && (was != d || old.Step != p.Step) {
+			b.add(d, "at:"+p.Step, 1)
+		}
+	} else if !erased {
+		b.add(d, "at:"+p.Step, 1)
+	}
+
+	blocked := string(flows.StepBlocked)
+	if erased {
+		// Out of every index that holds the user (and only those).
+		b.op(op{kind: opZRem, key: j.convsKey(), member: u})
+		for _, q := range []struct {
+			key string
+			in  bool
+		}{{qWaiting, old.Hand == taikai.HandoffRequested}, {qStaff, old.Hand == taikai.HandoffPaused},
+			{qBlocked, old.Step == blocked}, {qFailing, old.Fail >= 2}} {
+			if q.in {
+				b.op(op{kind: opZRem, key: j.queueKey(q.key), member: u})
+			}
+		}
+		// The account is withdrawn: its entry goes, whoever it names.
+		if old.Acct != "" {
+			b.op(op{kind: opDel, key: j.findKey("a", old.Acct)})
+		}
+		if old.Pseud != "" {
+			b.op(op{kind: opDel, key: j.findKey("p", old.Pseud)})
+		}
+		return
+	}
+	if old.Index == 1 {
+		b.op(op{kind: opZAdd, key: j.convsKey(), member: u, score: ms})
+	}
+	queue := func(q string, was, is bool) {
+		switch {
+		case is && !was:
+			b.op(op{kind: opZAdd, key: j.queueKey(q), member: u, score: ms})
+		case was && !is:
+			b.op(op{kind: opZRem, key: j.queueKey(q), member: u})
+		}
+	}
+	queue(qWaiting, old.Hand == taikai.HandoffRequested, t.Handoff == taikai.HandoffRequested)
+	queue(qStaff, old.Hand == taikai.HandoffPaused, t.Handoff == taikai.HandoffPaused)
+	queue(qBlocked, old.Step == blocked, p.Step == blocked)
+	queue(qFailing, old.Fail >= 2, t.State.Failures >= 2)
+
+	// Search: written when it changes, and its TTL renewed daily.
+	ttl := j.ttl(at)
+	acct := t.State.AccountID
+	if old.Acct != "" && old.Acct != acct {
+		b.op(op{kind: opDelIf, key: j.findKey("a", old.Acct), member: u})
+	}
+	if acct != "" && (acct != old.Acct || old.Find == 1) {
+		b.op(op{kind: opSet, key: j.findKey("a", acct), member: u, ttl: ttl})
+	}
+	if t.Pseudonym != "" && (t.Pseudonym != old.Pseud || old.Find == 1) {
+		b.op(op{kind: opSet, key: j.findKey("p", t.Pseudonym[:min(12, len(t.Pseudonym))]), member: u, ttl: ttl})
+	}
+}
+
+// daysBucket is the whole days in a span of ms, capped at 90 ("90" is 90
+// or more).
+func daysBucket(ms float64) string {
+	return strconv.Itoa(min(max(int(ms/float64(24*time.Hour/time.Millisecond)), 0), 90))
+}
+
+// durationEdges bound the buckets of start-to-filing times: bucket i holds
+// times below durationEdges[i]; the last, those of 30 days or more.
+var durationEdges = []time.Duration{5 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour, 3 * time.Hour,
+	6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour,
+	14 * 24 * time.Hour, 30 * 24 * time.Hour}
+
+func durationBucket(d time.Duration) int {
+	for i, e := range durationEdges {
+		if d < e {
+			return i
+		}
+	}
+	return len(durationEdges)
 }
 
 func role(st *taikai.Status) string {
@@ -187,11 +543,248 @@ func role(st *taikai.Status) string {
 	return ""
 }
 
+// The kinds of audit entries.
+const (
+	auditFiling = "filing"
+	auditPause  = "pause"
+	auditResume = "resume"
+	auditReply  = "reply"
+	auditNote   = "note"
+)
+
+// addAudit appends an audit entry dated at, with an id of its time, so
+// that a period's entries are read by id (simulated history, written
+// after the fact, too). An id the stream refuses, being below its last (a
+// replica whose clock is behind another's), is retried by retryAudit with
+// the stream's own.
+func (j *Journal) addAudit(ctx context.Context, c redis.Cmdable, at time.Time, v map[string]any) *redis.StringCmd {
+	v["at"] = strconv.FormatInt(at.UnixMilli(), 10)
+	id := fmt.Sprintf("%d-%d", at.UnixMilli(), j.seq.Add(1))
+	return c.XAdd(ctx, &redis.XAddArgs{Stream: j.auditKey(), ID: id, MaxLen: maxAudit, Approx: true, Values: v})
+}
+
+// retryAudit adds an entry again, with the stream's own id, when its id
+// of the past was refused for being older than the stream's last (a
+// clock that was moved, in a demo or a test); it logs other failures.
+func (j *Journal) retryAudit(ctx context.Context, add *redis.StringCmd, v map[string]any) {
+	err := add.Err()
+	if err != nil && strings.Contains(err.Error(), "equal or smaller") {
+		err = j.rdb.XAdd(ctx, &redis.XAddArgs{Stream: j.auditKey(), MaxLen: maxAudit, Approx: true, Values: v}).Err()
+	}
+	if err != nil {
+		j.log.Warn("console: audit entry not written", "err", err)
+	}
+}
+
+// flexMap is a JSON object of numbers that Lua may have written as an
+// empty array (cjson cannot tell an empty object from an empty array).
+type flexMap map[string]float64
+
+func (m *flexMap) UnmarshalJSON(b []byte) error {
+	if string(b) == "[]" || string(b) == "null" {
+		*m = flexMap{}
+		return nil
+	}
+	var v map[string]float64
+	err := json.Unmarshal(b, &v)
+	*m = v
+	return err
+}
+
+// flexList is a JSON array that Lua may have written as an empty object.
+type flexList[T any] []T
+
+func (l *flexList[T]) UnmarshalJSON(b []byte) error {
+	if string(b) == "{}" || string(b) == "null" {
+		*l = nil
+		return nil
+	}
+	var v []T
+	err := json.Unmarshal(b, &v)
+	*l = v
+	return err
+}
+
+// The batch: counters and index changes added up in memory and written by
+// Flush.
+
+type opKind int
+
+const (
+	opZAdd opKind = iota
+	opZRem
+	opSet   // key = member, with ttl
+	opDel   // delete key
+	opDelIf // delete key if it still names member
+)
+
+type op struct {
+	kind   opKind
+	key    string
+	member string
+	score  float64
+	ttl    time.Duration
+}
+
+type batch struct {
+	counts map[string]map[string]int64 // day → field → n
+	ops    []op
+}
+
+func newBatch() batch { return batch{counts: map[string]map[string]int64{}} }
+
+func (b *batch) add(d, field string, n int64) {
+	m := b.counts[d]
+	if m == nil {
+		m = map[string]int64{}
+		b.counts[d] = m
+	}
+	m[field] += n
+}
+
+func (b *batch) op(o op) { b.ops = append(b.ops, o) }
+
+func (b *batch) empty() bool { return len(b.counts) == 0 && len(b.ops) == 0 }
+
+// maxPending bounds what a batch keeps while Redis is away: past it, a
+// failed flush drops its batch rather than put it back.
+const maxPending = 100000
+
+// delIfScript deletes KEYS[1] if it holds ARGV[1].
+var delIfScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// FlushEvery is how often Run writes the batch.
+const FlushEvery = time.Second
+
+// Flush writes the counters and index changes added up since the last
+// flush, in one pipeline. The pages flush before they read, so a replica's
+// own events always show; another replica's show within FlushEvery.
+func (j *Journal) Flush(ctx context.Context) error {
+	j.mu.Lock()
+	b := j.pending
+	j.pending = newBatch()
+	j.mu.Unlock()
+	if b.empty() {
+		return nil
+	}
+	pipe := j.rdb.Pipeline()
+	for d, fields := range b.counts {
+		k := j.dayKey(d)
+		for f, n := range fields {
+			pipe.HIncrBy(ctx, k, f, n)
+		}
+		pipe.Expire(ctx, k, j.ret.Days)
+	}
+	for _, o := range b.ops {
+		switch o.kind {
+		case opZAdd:
+			pipe.ZAdd(ctx, o.key, redis.Z{Score: o.score, Member: o.member})
+		case opZRem:
+			pipe.ZRem(ctx, o.key, o.member)
+		case opSet:
+			pipe.Set(ctx, o.key, o.member, o.ttl)
+		case opDel:
+			pipe.Del(ctx, o.key)
+		case opDelIf:
+			// EVAL, not EVALSHA: inside a pipeline a missing script could not fall back.
+			delIfScript.Eval(ctx, pipe, []string{o.key}, o.member)
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		j.mu.Lock()
+		if n := len(j.pending.ops) + len(b.ops); n < maxPending {
+			for d, fields := range b.counts {
+				for f, v := range fields {
+					j.pending.add(d, f, v)
+				}
+			}
+			j.pending.ops = append(b.ops, j.pending.ops...)
+		}
+		j.mu.Unlock()
+		return fmt.Errorf("console: journal flush: %w", err)
+	}
+	return nil
+}
+
+// Run flushes the batch every FlushEvery until ctx ends, then once more.
+func (j *Journal) Run(ctx context.Context) {
+	tick := time.NewTicker(FlushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := j.Flush(fctx); err != nil {
+				j.log.Warn("console: journal not flushed at shutdown", "err", err)
+			}
+			cancel()
+			return
+		case <-tick.C:
+			fctx, cancel := context.WithTimeout(ctx, FlushEvery)
+			if err := j.Flush(fctx); err != nil && ctx.Err() == nil {
+				j.log.Warn("console: journal not flushed; trying again", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Forget removes a user from every index of the journal (the conversations,
+// steps, queues and search), for `taikai erase`, which deletes the user's
+// keys (the card, its notes) by their hash tag. It reports how many
+// entries it removed.
+func (j *Journal) Forget(ctx context.Context, user string) (int, error) {
+	raw, err := j.rdb.Get(ctx, j.caseKey(user)).Result()
+	if err != nil && err != redis.Nil {
+		return 0, err
+	}
+	var c struct {
+		Acct string `json:"acct"`
+		Pn   string `json:"pn"`
+	}
+	json.Unmarshal([]byte(raw), &c)
+	pipe := j.rdb.Pipeline()
+	var cmds []*redis.IntCmd
+	cmds = append(cmds, pipe.ZRem(ctx, j.convsKey(), user))
+	for _, q := range queues {
+		cmds = append(cmds, pipe.ZRem(ctx, j.queueKey(q), user))
+	}
+	var dels []*redis.Cmd
+	if c.Acct != "" {
+		dels = append(dels, delIfScript.Eval(ctx, pipe, []string{j.findKey("a", c.Acct)}, user))
+	}
+	if c.Pn != "" {
+		dels = append(dels, delIfScript.Eval(ctx, pipe, []string{j.findKey("p", c.Pn[:min(12, len(c.Pn))])}, user))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("console: forget: %w", err)
+	}
+	n := 0
+	for _, c := range cmds {
+		n += int(c.Val())
+	}
+	for _, d := range dels {
+		v, _ := d.Int()
+		n += v
+	}
+	return n, nil
+}
+
 // Counts are the journal's counters summed over some days.
 type Counts map[string]int64
 
 // Get returns counter "kind:name".
 func (c Counts) Get(kind, name string) int64 { return c[kind+":"+name] }
+
+// Add adds o to c.
+func (c Counts) Add(o Counts) {
+	for k, v := range o {
+		c[k] += v
+	}
+}
 
 // Day is one day's counters.
 type Day struct {
@@ -199,14 +792,19 @@ type Day struct {
 	Counts Counts
 }
 
-// Days returns the counters of the last n days (today last), in JST.
+// Days returns the counters of the last n days (today last), in JST: one
+// pipeline of n reads.
 func (j *Journal) Days(ctx context.Context, n int) ([]Day, error) {
-	now := j.now()
+	return j.DaysTo(ctx, j.now(), n)
+}
+
+// DaysTo returns the counters of the n days up to the day of end.
+func (j *Journal) DaysTo(ctx context.Context, end time.Time, n int) ([]Day, error) {
 	cmds := make([]*redis.MapStringStringCmd, n)
 	days := make([]Day, n)
 	pipe := j.rdb.Pipeline()
 	for i := 0; i < n; i++ {
-		days[i].Date = day(now.AddDate(0, 0, i-n+1))
+		days[i].Date = day(end.AddDate(0, 0, i-n+1))
 		cmds[i] = pipe.HGetAll(ctx, j.dayKey(days[i].Date))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
@@ -221,140 +819,8 @@ func (j *Journal) Days(ctx context.Context, n int) ([]Day, error) {
 	return days, nil
 }
 
-// Case is a user's case card.
-type Case struct {
-	User, Step, Account, Name, Role, Handoff, Reason, ReasonText string
-	Blockers                                                     []string
-	Since, Updated, Asked                                        time.Time
-	Failures                                                     int
-	HelpShown                                                    bool
-	Timeline                                                     []Entry
-}
-
-// Entry is one line of a case's timeline.
-type Entry struct {
-	At     time.Time
-	Step   string
-	Events string
-}
-
-// Stuck is why a case needs a person.
-type Stuck string
-
-// The reasons a case needs a person, most urgent first.
-const (
-	NotStuck       Stuck = ""
-	StuckWaiting   Stuck = "waiting"    // the user asked for a person
-	StuckWithStaff Stuck = "with_staff" // staff have the conversation
-	StuckBlocked   Stuck = "blocked"    // blocked for longer than the console's BlockedFor
-	StuckFailing   Stuck = "failing"    // the marketplace failed the user repeatedly
-)
-
-// Stuck reports why a case needs a person, or NotStuck.
-func (c Case) Stuck(now time.Time, blockedFor time.Duration) Stuck {
-	switch {
-	case c.Handoff == taikai.HandoffRequested:
-		return StuckWaiting
-	case c.Handoff == taikai.HandoffPaused:
-		return StuckWithStaff
-	case c.Step == string(flows.StepBlocked) && now.Sub(c.Since) > blockedFor:
-		return StuckBlocked
-	case c.Failures >= 2:
-		return StuckFailing
-	}
-	return NotStuck
-}
-
-func parseCase(u string, h map[string]string) Case {
-	ms := func(k string) time.Time {
-		n, err := strconv.ParseInt(h[k], 10, 64)
-		if err != nil {
-			return time.Time{}
-		}
-		return time.UnixMilli(n)
-	}
-	c := Case{User: u, Step: h["step"], Account: h["account"], Name: h["name"], Role: h["role"], Handoff: h["handoff"],
-		Reason: h["reason"], ReasonText: h["reason_text"], Since: ms("since"), Updated: ms("updated"), Asked: ms("asked"),
-		HelpShown: h["help"] == "true"}
-	c.Failures, _ = strconv.Atoi(h["failures"])
-	if b := h["blockers"]; b != "" {
-		c.Blockers = strings.Split(b, ",")
-	}
-	return c
-}
-
-// Cases returns the most recent cases (at most limit), stuck ones first.
-func (j *Journal) Cases(ctx context.Context, limit int, blockedFor time.Duration) ([]Case, error) {
-	users, err := j.rdb.ZRevRange(ctx, j.convsKey(), 0, int64(limit-1)).Result()
-	if err != nil {
-		return nil, err
-	}
-	pipe := j.rdb.Pipeline()
-	cmds := make([]*redis.MapStringStringCmd, len(users))
-	for i, u := range users {
-		cmds[i] = pipe.HGetAll(ctx, j.convKey(u))
-	}
-	if len(users) > 0 {
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, err
-		}
-	}
-	now := j.now()
-	var cs []Case
-	for i, u := range users {
-		if h := cmds[i].Val(); len(h) > 0 {
-			cs = append(cs, parseCase(u, h))
-		}
-	}
-	// Those waiting for staff first, then those with staff, then the
-	// otherwise stuck, then conversations under way, then the rest.
-	rank := func(c Case) int {
-		switch c.Stuck(now, blockedFor) {
-		case StuckWaiting:
-			return 0
-		case StuckWithStaff:
-			return 1
-		case StuckBlocked, StuckFailing:
-			return 2
-		}
-		if c.Step != string(flows.StepIdle) {
-			return 3
-		}
-		return 4
-	}
-	sort.SliceStable(cs, func(a, b int) bool { return rank(cs[a]) < rank(cs[b]) })
-	return cs, nil
-}
-
-// Case returns one user's case card; ok is false when there is none.
-func (j *Journal) Case(ctx context.Context, user string) (Case, bool, error) {
-	pipe := j.rdb.Pipeline()
-	h := pipe.HGetAll(ctx, j.convKey(user))
-	tl := pipe.LRange(ctx, j.tlKey(user), 0, -1)
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-		return Case{}, false, err
-	}
-	if len(h.Val()) == 0 {
-		return Case{}, false, nil
-	}
-	c := parseCase(user, h.Val())
-	for _, e := range tl.Val() {
-		parts := strings.SplitN(e, "|", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		n, _ := strconv.ParseInt(parts[0], 10, 64)
-		c.Timeline = append(c.Timeline, Entry{At: time.UnixMilli(n), Step: parts[1], Events: parts[2]})
-	}
-	return c, true, nil
-}
-
-// stepsRecent is how many of the most recent conversations the counts per
-// step cover.
-const stepsRecent = 10000
-
-// StepsEvery is how often the counts per step are recomputed, by one
-// replica at a time.
+// StepsEvery is how often the counts per step are recomputed, and the
+// indexes trimmed, by one replica at a time.
 const StepsEvery = time.Minute
 
 func (j *Journal) stepsKey() string     { return j.prefix + "steps" }
@@ -362,8 +828,7 @@ func (j *Journal) stepsLockKey() string { return j.prefix + "steps:lock" }
 
 // StepCounts returns the counts of recent conversations at each step, as
 // RefreshStepCounts last computed them (zeros before it first has): one
-// Redis command, whatever the number of conversations, so a scrape of the
-// gauge costs nothing that grows.
+// Redis command, so a scrape of the gauge costs nothing that grows.
 func (j *Journal) StepCounts(ctx context.Context) (map[string]float64, error) {
 	h, err := j.rdb.HGetAll(ctx, j.stepsKey()).Result()
 	if err != nil {
@@ -381,42 +846,55 @@ func (j *Journal) StepCounts(ctx context.Context) (map[string]float64, error) {
 	return out, nil
 }
 
-// RefreshStepCounts recomputes the counts per step of the most recent
-// conversations (up to 10,000): it reads the step of each case, in batches.
-// Replicas call it every StepsEvery; the first to take the turn (a lock
-// held for most of StepsEvery) does the work and the others skip it, so
-// the whole deployment reads the steps once a minute.
+// RefreshStepCounts counts the users at each step within the retention
+// (one count per step, from the step indexes the events keep), trims what
+// the indexes and the audit keep past their retention, and keeps the
+// counts for StepCounts. Replicas call it every StepsEvery; the first to
+// take the turn (a lock held for most of StepsEvery) does the work and the
+// others skip it.
 func (j *Journal) RefreshStepCounts(ctx context.Context) error {
 	ok, err := j.rdb.SetNX(ctx, j.stepsLockKey(), "1", StepsEvery*9/10).Result()
 	if err != nil || !ok {
 		return err
 	}
-	users, err := j.rdb.ZRevRange(ctx, j.convsKey(), 0, stepsRecent-1).Result()
+	return j.Recount(ctx)
+}
+
+// Recount is RefreshStepCounts without the turn: it counts and trims now
+// (after writing history, say). Where each kept card stands is the sum of
+// the last days' at:<step> counters (a card lives as many days after its
+// last event); one pipeline of reads, whatever the number of conversations.
+func (j *Journal) Recount(ctx context.Context) error {
+	now := j.now()
+	oldest := strconv.FormatInt(now.Add(-j.ret.Conversations).UnixMilli(), 10)
+	n := int(j.ret.Conversations/(24*time.Hour)) + 1
+	ds, err := j.DaysTo(ctx, now, n)
 	if err != nil {
 		return err
 	}
-	counts := map[string]int{}
-	for _, s := range flows.Steps {
-		counts[string(s)] = 0
+	counts := map[string]int64{}
+	for _, st := range flows.Steps {
+		counts[string(st)] = 0
 	}
-	const batch = 1000
-	for i := 0; i < len(users); i += batch {
-		part := users[i:min(i+batch, len(users))]
-		pipe := j.rdb.Pipeline()
-		cmds := make([]*redis.StringCmd, len(part))
-		for k, u := range part {
-			cmds[k] = pipe.HGet(ctx, j.convKey(u), "step")
-		}
-		pipe.Exec(ctx) // a case that expired meanwhile answers nil: not counted
-		for _, c := range cmds {
-			if step, err := c.Result(); err == nil {
-				counts[step]++
+	for _, d := range ds {
+		for k, v := range d.Counts {
+			if st, ok := strings.CutPrefix(k, "at:"); ok {
+				counts[st] += v
 			}
 		}
 	}
-	fields := []any{"at", strconv.FormatInt(j.now().UnixMilli(), 10)}
-	for step, n := range counts {
-		fields = append(fields, "step:"+step, n)
+	pipe := j.rdb.Pipeline()
+	pipe.ZRemRangeByScore(ctx, j.convsKey(), "-inf", "("+oldest)
+	for _, q := range queues {
+		pipe.ZRemRangeByScore(ctx, j.queueKey(q), "-inf", "("+oldest)
+	}
+	pipe.XTrimMinIDApprox(ctx, j.auditKey(), strconv.FormatInt(now.Add(-j.ret.Audit).UnixMilli(), 10), 0)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return err
+	}
+	fields := []any{"at", strconv.FormatInt(now.UnixMilli(), 10)}
+	for _, step := range slices.Sorted(maps.Keys(counts)) {
+		fields = append(fields, "step:"+step, max(0, counts[step]))
 	}
 	// Replaced at once, so a step that no longer exists goes too.
 	_, err = j.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -425,25 +903,4 @@ func (j *Journal) RefreshStepCounts(ctx context.Context) error {
 		return nil
 	})
 	return err
-}
-
-// AuditEntry is one filing in the audit log.
-type AuditEntry struct {
-	At                            time.Time
-	Account, Reason, Key, Receipt string
-}
-
-// Audit returns the latest filings, newest first.
-func (j *Journal) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
-	msgs, err := j.rdb.XRevRangeN(ctx, j.auditKey(), "+", "-", int64(limit)).Result()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]AuditEntry, 0, len(msgs))
-	for _, m := range msgs {
-		str := func(k string) string { s, _ := m.Values[k].(string); return s }
-		n, _ := strconv.ParseInt(str("at"), 10, 64)
-		out = append(out, AuditEntry{At: time.UnixMilli(n), Account: str("account"), Reason: str("reason"), Key: str("key"), Receipt: str("receipt")})
-	}
-	return out, nil
 }

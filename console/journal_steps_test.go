@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/taikaibot/taikai/chat"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/internal/redistest"
 )
 
@@ -21,11 +20,13 @@ func TestStepCountsAreRecountedOnceAMinute(t *testing.T) {
 	}
 	ctx := context.Background()
 	a, b := NewJournal(rdb, prefix, Retention{}), NewJournal(rdb, prefix, Retention{})
-	add := func(n int, step string) {
+	add := func(n int, step flows.Step) {
 		for i := range n {
 			u := fmt.Sprintf("U%s%028d", step[:4], i)
-			rdb.HSet(ctx, a.convKey(u), "step", step)
-			rdb.ZAdd(ctx, a.convsKey(), redis.Z{Score: float64(time.Now().UnixMilli()), Member: u})
+			a.Track(ctx, chat.Turn{User: u, Type: "message", State: flows.State{Step: step, Conv: "c" + u}})
+		}
+		if err := a.Flush(ctx); err != nil {
+			t.Fatal(err)
 		}
 	}
 	counts := func(j *Journal) string {
@@ -38,14 +39,14 @@ func TestStepCountsAreRecountedOnceAMinute(t *testing.T) {
 	if got := counts(b); got != "reason=0 blocked=0 idle=0" {
 		t.Errorf("before any recount: %s; want zeros", got)
 	}
-	add(3, "reason")
+	add(3, flows.StepReason)
 	if err := a.RefreshStepCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := counts(b); got != "reason=3 blocked=0 idle=0" {
 		t.Errorf("after a recount: %s", got)
 	}
-	add(2, "blocked")
+	add(2, flows.StepBlocked)
 	b.RefreshStepCounts(ctx) // within the minute: skipped
 	if got := counts(a); got != "reason=3 blocked=0 idle=0" {
 		t.Errorf("a second recount within the minute ran: %s", got)
@@ -56,5 +57,16 @@ func TestStepCountsAreRecountedOnceAMinute(t *testing.T) {
 	}
 	if got := counts(a); got != "reason=3 blocked=2 idle=0" {
 		t.Errorf("the next minute's recount: %s", got)
+	}
+	// A user moves on: counted once, at the new step.
+	u := fmt.Sprintf("U%s%028d", "reas", 0)
+	a.Track(ctx, chat.Turn{User: u, Type: "message", State: flows.State{Step: flows.StepConfirm, Conv: "c" + u}})
+	a.Flush(ctx)
+	mr.FastForward(StepsEvery)
+	if err := b.RefreshStepCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := a.StepCounts(ctx); c["reason"] != 2 || c["confirm"] != 1 {
+		t.Errorf("after a move: reason=%v confirm=%v; want 2 and 1", c["reason"], c["confirm"])
 	}
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -9,13 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/taikaibot/taikai"
-	"github.com/taikaibot/taikai/flows"
 )
 
 //go:embed templates/*.html
@@ -25,6 +22,20 @@ var templateFS embed.FS
 type Handoff interface {
 	Pause(ctx context.Context, user string) error
 	Resume(ctx context.Context, user string) error
+}
+
+// Replier sends staff's text to a user whose conversation staff have (the
+// bot: bot.Bot.Say); key makes a retried send go out once. It fails with
+// chat.ErrNotPaused when staff do not have the conversation.
+type Replier interface {
+	Say(ctx context.Context, user, text, key string) error
+}
+
+// Quota reads the chat channel's monthly message budget: its limit (-1
+// for none) and what was used this month (the LINE client:
+// line.Client.MessageQuota).
+type Quota interface {
+	MessageQuota(ctx context.Context) (limit, used int64, err error)
 }
 
 // Options configure the console server.
@@ -46,8 +57,19 @@ type Options struct {
 	Secret []byte
 	// BlockedFor is how long a user may stay blocked before the case counts as stuck; default 3 days.
 	BlockedFor time.Duration
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Replier, when set, lets staff answer users from the case card while
+	// the bot is paused for them.
+	Replier Replier
+	// Quota, when set, is checked before each reply: a reply is refused
+	// while fewer than QuotaReserve messages are left this month (default
+	// 2% of the limit, and at least 10), kept for the bot's own pushes.
+	Quota        Quota
+	QuotaReserve int64
+	// LiveEvery is how often the conversations page's live queue is told
+	// the queue's figures; default 5s.
+	LiveEvery time.Duration
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Server serves the console under /console/.
@@ -84,7 +106,10 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	tmpl, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	if opts.LiveEvery <= 0 {
+		opts.LiveEvery = 5 * time.Second
+	}
+	tmpl, err := template.New("").Funcs(template.FuncMap{"dict": dict}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -97,12 +122,19 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /console/login", s.handleLoginPage)
 	mux.HandleFunc("POST /console/login", s.handleLogin)
 	mux.Handle("POST /console/logout", s.auth(s.handleLogout))
+	mux.HandleFunc("GET /console/static/console.js", handleScript)
 	mux.Handle("GET /console/{$}", s.auth(s.handleOverview))
 	mux.Handle("GET /console/conversations", s.auth(s.handleCases))
+	mux.Handle("GET /console/conversations/live", s.auth(s.handleLive))
 	mux.Handle("GET /console/conversations/{user}", s.auth(s.handleCase))
 	mux.Handle("POST /console/conversations/{user}/pause", s.auth(s.handleHandoff(true)))
 	mux.Handle("POST /console/conversations/{user}/resume", s.auth(s.handleHandoff(false)))
+	mux.Handle("POST /console/conversations/{user}/notes", s.auth(s.handleNote))
+	mux.Handle("POST /console/conversations/{user}/reply", s.auth(s.handleReply))
+	mux.Handle("GET /console/search", s.auth(s.handleSearch))
 	mux.Handle("GET /console/audit", s.auth(s.handleAudit))
+	mux.Handle("GET /console/export/funnel.csv", s.auth(s.handleExportFunnel))
+	mux.Handle("GET /console/export/audit.csv", s.auth(s.handleExportAudit))
 	return secure(mux)
 }
 
@@ -219,13 +251,32 @@ func (s *Server) validCSRF(r *http.Request, p principal) bool {
 	return got != "" && p.csrf != "" && equal(got, p.csrf) == 1
 }
 
+// render writes a page: data, and what every page shows — who is signed
+// in, the words in the browser's language, the staff queue's figures and
+// whether the data is simulated.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data map[string]any) {
 	p, _ := r.Context().Value(ctxKey{}).(principal)
-	data["User"], data["CSRF"], data["Now"] = p.staff, p.csrf, s.opts.Now()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := s.tmpl.ExecuteTemplate(w, name, data); err != nil {
-		s.opts.Log.Error("console: render", "page", name, "err", err)
+	v := s.view(r)
+	data["User"], data["CSRF"], data["Now"], data["W"], data["V"], data["P"] = p.staff, p.csrf, v.now, v.w, v, palette
+	if p.staff != "" {
+		// The header's badge and banner: one round trip.
+		q, demo, err := s.opts.Journal.chrome(r.Context())
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		data["Queue"], data["Demo"] = q, demo
 	}
+	var b bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&b, name, data); err != nil {
+		s.opts.Log.Error("console: render", "page", name, "err", err)
+		http.Error(w, "render failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.w.Lang)
+	w.Header().Set("Vary", "Accept-Language")
+	w.Write(b.Bytes())
 }
 
 func (s *Server) fail(w http.ResponseWriter, err error) {
@@ -234,7 +285,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, "login.html", map[string]any{"Title": "サインイン", "Next": safeNext(r.URL.Query().Get("next")), "Failed": r.URL.Query().Get("failed") != "", "HasToken": s.opts.Token != "", "HasUsers": len(s.opts.Users) > 0})
+	s.render(w, r, "login.html", map[string]any{"Title": s.view(r).w.SignIn, "Next": safeNext(r.URL.Query().Get("next")), "Failed": r.URL.Query().Get("failed") != "", "HasToken": s.opts.Token != "", "HasUsers": len(s.opts.Users) > 0})
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -309,199 +360,19 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 }
 
-// funnelSteps are the funnel's transitions, in order.
-var funnelSteps = []flows.Transition{flows.EvStarted, flows.EvLinked, flows.EvChecked, flows.EvBlocked, flows.EvClear, flows.EvWarned, flows.EvReason, flows.EvConfirmed, flows.EvFiled, flows.EvCancelled, flows.EvExpired, flows.EvHandedOff}
-
-// bar is one bar of a chart.
-type bar struct {
-	Label string
-	Value int64
-	Width int // in px, of 320
-}
-
-func bars(labels []string, values []int64) []bar {
-	var max int64 = 1
-	for _, v := range values {
-		if v > max {
-			max = v
+// dict makes a map of its arguments, pairs of a name and a value, for a
+// template called with more than one value.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd arguments")
+	}
+	m := map[string]any{}
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: a name is a %T", kv[i])
 		}
+		m[k] = kv[i+1]
 	}
-	out := make([]bar, len(labels))
-	for i := range labels {
-		out[i] = bar{Label: labels[i], Value: values[i], Width: int(values[i] * 320 / max)}
-	}
-	return out
-}
-
-func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
-	days, _ := strconv.Atoi(r.URL.Query().Get("days"))
-	if days != 1 && days != 30 && days != 90 {
-		days = 7
-	}
-	ds, err := s.opts.Journal.Days(r.Context(), days)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	sum := Counts{}
-	for _, d := range ds {
-		for k, v := range d.Counts {
-			sum[k] += v
-		}
-	}
-	series := func(kind string, names []string, label func(string) string) []bar {
-		var ls []string
-		var vs []int64
-		for _, n := range names {
-			ls = append(ls, label(n))
-			vs = append(vs, sum.Get(kind, n))
-		}
-		return bars(ls, vs)
-	}
-	same := func(s string) string { return s }
-	var funnel, reasons, kinds, outcomes []string
-	for _, e := range funnelSteps {
-		funnel = append(funnel, string(e))
-	}
-	for _, r := range taikai.Reasons {
-		reasons = append(reasons, string(r))
-	}
-	for _, k := range taikai.BlockerKinds {
-		kinds = append(kinds, string(k))
-	}
-	for _, o := range taikai.Outcomes {
-		outcomes = append(outcomes, string(o))
-	}
-	var dl []string
-	var dv []int64
-	for _, d := range ds {
-		dl = append(dl, d.Date[5:])
-		dv = append(dv, d.Counts.Get("filing", string(taikai.OutcomeFiled)))
-	}
-	s.render(w, r, "overview.html", map[string]any{
-		"Title": "概要", "Days": days, "Funnel": series("funnel", funnel, funnelLabel), "Reasons": series("reason", reasons, reasonLabel),
-		"Blockers": series("blocker", kinds, blockerLabel), "Filings": bars(dl, dv),
-		"FilingOutcomes": series("filing", outcomes, same),
-	})
-}
-
-func (s *Server) handleCases(w http.ResponseWriter, r *http.Request) {
-	cs, err := s.opts.Journal.Cases(r.Context(), 500, s.opts.BlockedFor)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	s.render(w, r, "cases.html", map[string]any{"Title": "会話", "Cases": cs, "BlockedFor": s.opts.BlockedFor})
-}
-
-func (s *Server) handleCase(w http.ResponseWriter, r *http.Request) {
-	if !taikai.ValidUserID(r.PathValue("user")) {
-		http.NotFound(w, r)
-		return
-	}
-	c, ok, err := s.opts.Journal.Case(r.Context(), r.PathValue("user"))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	s.render(w, r, "case.html", map[string]any{"Title": "ケース", "Case": c, "BlockedFor": s.opts.BlockedFor, "Done": r.URL.Query().Get("done")})
-}
-
-func (s *Server) handleHandoff(pause bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		user := r.PathValue("user")
-		if !taikai.ValidUserID(user) {
-			// Whatever the path holds never reaches Redis or the bot.
-			http.NotFound(w, r)
-			return
-		}
-		p, _ := r.Context().Value(ctxKey{}).(principal)
-		do, what := s.opts.Handoff.Resume, "resumed"
-		if pause {
-			do, what = s.opts.Handoff.Pause, "paused"
-		}
-		if err := do(r.Context(), user); err != nil {
-			s.fail(w, err)
-			return
-		}
-		s.opts.Log.Info("console: handoff", "action", what, "staff", p.staff)
-		http.Redirect(w, r, "/console/conversations/"+url.PathEscape(user)+"?done="+what, http.StatusSeeOther)
-	}
-}
-
-func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
-	es, err := s.opts.Journal.Audit(r.Context(), 500)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	s.render(w, r, "audit.html", map[string]any{"Title": "監査", "Entries": es})
-}
-
-func funnelLabel(e string) string {
-	return map[string]string{"started": "開始", "linked": "連携", "checked": "確認", "blocked": "ブロック", "clear": "条件クリア",
-		"warned": "注意事項確認", "reason": "理由", "confirmed": "確定", "filed": "退会受付", "cancelled": "中止", "expired": "期限切れ", "handed_off": "担当者依頼"}[e]
-}
-
-// stuckLabels are what the staff read for each Stuck.
-var stuckLabels = map[Stuck]string{
-	StuckWaiting: "担当者待ち", StuckWithStaff: "担当者対応中", StuckBlocked: "長期ブロック", StuckFailing: "エラー反復",
-}
-
-func reasonLabel(r string) string {
-	return map[string]string{"not_using": "使わなくなった", "hard_to_earn": "稼ぐのが難しい", "reset_rating": "評価をリセットしたい", "other": "その他", "none": "回答しない"}[r]
-}
-
-func blockerLabel(k string) string {
-	return map[string]string{string(taikai.BlockerPurchase): "購入が未完了", string(taikai.BlockerDelivery): "正式な納品なし",
-		string(taikai.BlockerPayout): "振込申請中", string(taikai.BlockerBalance): "売上金残高"}[k]
-}
-
-var funcs = template.FuncMap{
-	"time": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.In(jst).Format("2006-01-02 15:04")
-	},
-	"ago": func(now, t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		d := now.Sub(t)
-		switch {
-		case d < time.Hour:
-			return fmt.Sprintf("%d分前", int(d.Minutes()))
-		case d < 48*time.Hour:
-			return fmt.Sprintf("%d時間前", int(d.Hours()))
-		}
-		return fmt.Sprintf("%d日前", int(d.Hours()/24))
-	},
-	"stuck": func(c Case, now time.Time, blockedFor time.Duration) string {
-		return stuckLabels[c.Stuck(now, blockedFor)]
-	},
-	"reason": func(r string) string {
-		if r == "" {
-			return "—"
-		}
-		return reasonLabel(r)
-	},
-	"blocker": func(b string) string {
-		k, n, _ := strings.Cut(b, ":")
-		return blockerLabel(k) + "×" + n
-	},
-	"short": func(u string) string {
-		if len(u) > 12 {
-			return u[:12] + "…"
-		}
-		return u
-	},
-	"mul": func(a, b int) int { return a * b },
-	"chart": func(title string, bs []bar) map[string]any {
-		return map[string]any{"Title": title, "Bars": bs}
-	},
+	return m, nil
 }

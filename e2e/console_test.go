@@ -149,7 +149,8 @@ func TestHandoffToStaffAndBack(t *testing.T) {
 		}
 	}
 	_, overview := consoleGet(t, sys, "/console/?days=1", bearer)
-	for _, want := range []string{`data-funnel="開始">1<`, `data-funnel="退会受付">1<`, `data-funnel="担当者依頼">1<`} {
+	for _, want := range []string{`data-funnel="started">1<`, `data-funnel="filed">1<`, `data-conv="filed">100.0%<`,
+		`data-total="handed_off">1<`, `data-reason="not_using">1<`, `data-outcome="filed">1<`} {
 		if !strings.Contains(overview, want) {
 			t.Errorf("overview lacks %s", want)
 		}

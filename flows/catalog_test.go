@@ -2,6 +2,10 @@ package flows
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"reflect"
 	"slices"
 	"strconv"
@@ -26,11 +30,15 @@ func TestCatalogsAreComplete(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"remind":   names(append(slices.Clone(Steps), StepFiled)),
-		"faq":      names(Topics),
-		"faqShort": names(Topics),
-		"labels":   names(acts),
-		"reasons":  names(taikai.Reasons),
+		"remind":       names(append(slices.Clone(Steps), StepFiled)),
+		"faq":          names(Topics),
+		"faqShort":     names(Topics),
+		"labels":       names(acts),
+		"reasons":      names(taikai.Reasons),
+		"stepNames":    names(append(slices.Clone(Steps), StepFiled)),
+		"eventNames":   names(Transitions),
+		"outcomeNames": names(taikai.Outcomes),
+		"blockerNames": names(taikai.BlockerKinds),
 	}
 	// LINE's limit: a quick reply's label 20 characters (a Flex button's is 40).
 	for lang, c := range catalogs {
@@ -251,5 +259,73 @@ func TestAmountsAndDatesFollowTheCatalog(t *testing.T) {
 	}
 	if got := en.ratingLine(taikai.Rating{Average: 5, Count: 1}); got != "★5.0 from 1 rating" {
 		t.Errorf("one rating: %q", got)
+	}
+}
+
+// TestTransitionsAreListed: every Transition constant declared in the
+// package is in Transitions (which the staff labels are checked against),
+// once.
+func TestTransitionsAreListed(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared []string
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.CONST {
+					continue
+				}
+				for _, spec := range g.Specs {
+					vs := spec.(*ast.ValueSpec)
+					if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "Transition" {
+						for _, v := range vs.Values {
+							if lit, ok := v.(*ast.BasicLit); ok {
+								s, _ := strconv.Unquote(lit.Value)
+								declared = append(declared, s)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	listed := names(Transitions)
+	slices.Sort(declared)
+	sorted := slices.Clone(listed)
+	slices.Sort(sorted)
+	if len(declared) < 10 || !slices.Equal(declared, sorted) {
+		t.Errorf("Transition constants %v; Transitions lists %v", declared, listed)
+	}
+}
+
+func TestStaffLabelsComeFromTheCatalogs(t *testing.T) {
+	ja, en := StaffLabels(LangJa), StaffLabels(LangEn)
+	for _, tc := range []struct{ got, want string }{
+		{ja.Step(StepBlocked), "対応が必要な項目あり"},
+		{en.Event(EvHandedOff), "Asked for a person"},
+		{ja.Outcome(taikai.OutcomeNotFound), "アカウントが見つからない"},
+		{en.Blocker(taikai.BlockerPayout), "Payout in progress"},
+		{ja.Reason(taikai.ReasonNotUsing), "使わなくなった"},
+		{ja.Yen(45800), "45,800円"},
+		{en.Date("2026-11-30"), "30 November 2026"},
+		{StaffLabels("xx").Event("while_paused"), "while_paused"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q; want %q", tc.got, tc.want)
+		}
+	}
+	if ja.Known("while_paused") || !ja.Known(EvFiled) {
+		t.Error("Known does not tell the catalog's transitions from others")
+	}
+	b := BackChoice(LangJa)
+	if b.Label != "ボットに戻る" || !IsBack(Input{Kind: InPostback, Data: b.Data}) || !IsBack(Input{Kind: InText, Text: "ボットに戻る"}) {
+		t.Errorf("BackChoice %+v is not read back as the way back to the bot", b)
+	}
+	if IsBack(Input{Kind: InText, Text: "退会したい"}) {
+		t.Error("IsBack takes any text for the way back")
 	}
 }

@@ -77,6 +77,14 @@ type catalog struct {
 
 	labels  map[action]string
 	reasons map[taikai.Reason]string
+
+	// What staff read in the console for the codes the bot keeps: steps,
+	// the funnel's transitions, filing outcomes and blocker kinds (reasons
+	// are named by reasons). Exported through StaffLabels.
+	stepNames    map[Step]string
+	eventNames   map[Transition]string
+	outcomeNames map[taikai.Outcome]string
+	blockerNames map[taikai.BlockerKind]string
 }
 
 // catalogs are the catalogs by language.

@@ -158,12 +158,13 @@ func (a Action) same(b Action) bool {
 func (e *Emulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v2/bot/message/reply", e.auth(e.handleReply))
-	mux.HandleFunc("POST /v2/bot/message/push", e.auth(e.handlePush))
+	mux.HandleFunc("POST /v2/bot/message/push", e.auth(e.counted(e.handlePush)))
 	mux.HandleFunc("POST /v2/bot/chat/loading/start", e.auth(e.handleLoading))
 	mux.HandleFunc("POST /v2/bot/user/{userId}/linkToken", e.auth(e.handleLinkToken))
 	mux.HandleFunc("GET /v2/bot/profile/{userId}", e.auth(e.handleProfile))
 	mux.HandleFunc("GET /dialog/bot/accountLink", e.handleAccountLink)
 	e.setupRoutes(mux)
+	e.quotaRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		e.violate(w, http.StatusNotFound, "unknown endpoint %s %s", r.Method, r.URL.Path)
 	})

@@ -1,7 +1,7 @@
 // Package lineemu emulates the LINE Platform for the demo and the tests: it
 // signs and posts webhook events the way LINE does, serves the Messaging API
 // endpoints the bot uses (reply, push, loading animation, link token,
-// profile), those `taikai setup` uses (webhook endpoint, rich menus, bot
+// profile; the message quota, quota.go), those `taikai setup` uses (webhook endpoint, rich menus, bot
 // info; setup.go) and the account-link dialog, and enforces LINE's documented rules
 // so that a violation fails loudly: an HTTP 400 like LINE's, and an entry in
 // Violations.
@@ -74,6 +74,8 @@ type Emulator struct {
 
 	// settings are the channel's webhook and rich menu settings (setup.go).
 	settings channelSettings
+	// quota is the monthly message budget (quota.go).
+	quota quota
 }
 
 type token struct {

@@ -2,7 +2,6 @@ package replica
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -83,23 +82,16 @@ func scrape(t *testing.T, h http.Handler, auth string) (int, string) {
 func TestAScrapeCostsAFewRedisCommands(t *testing.T) {
 	mr := miniredis.RunT(t)
 	ctx := context.Background()
-	// 10,000 recent conversations: 6,000 at reason, 4,000 blocked.
+	// 10,000 recent conversations, as the console's journal counts where
+	// they stand: 6,000 at reason, 4,000 blocked, over the last two days.
 	fill := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer fill.Close()
-	pipe := fill.Pipeline()
-	now := time.Now().UnixMilli()
-	for i := range 10000 {
-		u := fmt.Sprintf("U%032x", i)
-		step := "reason"
-		if i%5 < 2 {
-			step = "blocked"
-		}
-		pipe.HSet(ctx, "taikai:console:{"+u+"}:conv", "step", step)
-		pipe.ZAdd(ctx, "taikai:console:convs", redis.Z{Score: float64(now), Member: u})
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	jst := time.FixedZone("JST", 9*60*60)
+	today, yesterday := time.Now().In(jst).Format("2006-01-02"), time.Now().In(jst).AddDate(0, 0, -1).Format("2006-01-02")
+	if err := fill.HSet(ctx, "taikai:console:day:"+today, "at:reason", 5000, "at:blocked", 1000).Err(); err != nil {
 		t.Fatal(err)
 	}
+	fill.HSet(ctx, "taikai:console:day:"+yesterday, "at:reason", 1000, "at:blocked", 3000)
 
 	// One replica serves (its background jobs run); another is scraped.
 	served, err := New(testConfig, Deps{Redis: redis.NewClient(&redis.Options{Addr: mr.Addr()})})

@@ -191,6 +191,10 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 
 	st := store.New(deps.Redis, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
 	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
+	journal.SetLog(log)
+	if deps.Now != nil {
+		journal.SetClock(deps.Now)
+	}
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, Channel: lc, Log: log,
 		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, StaffHours: cfg.StaffHours,
@@ -204,7 +208,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 		Intake: intake, Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
 	})
 	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
-	m.Gauge("taikai_conversations", "Recent conversations (the console's index) by step.", "step", journal.StepCounts)
+	m.Gauge("taikai_conversations", "Conversations active in the last 30 days, by the step they are at (the console's journal).", "step", journal.StepCounts)
 
 	rep := &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, metricsAddr: cfg.MetricsAddr, log: log}
 	metricsMux := http.NewServeMux()
@@ -233,7 +237,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	})
 	if cfg.Console {
 		cs, err := console.New(console.Options{
-			Journal: journal, Handoff: b, Users: cfg.ConsoleUsers, Token: cfg.ConsoleToken,
+			Journal: journal, Handoff: b, Replier: b, Quota: lc, Users: cfg.ConsoleUsers, Token: cfg.ConsoleToken,
 			Secret: consoleSecret(cfg.ConsoleSecret), Log: log, Now: deps.Now,
 		})
 		if err != nil {
@@ -298,7 +302,15 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 		defer r.consuming.Store(false)
 		r.Queue.Run(qctx, r.Bot, r.Bot.Close)
 	}()
-	defer func() { stopQueue(); <-consumed }()
+	// The journal's counters are flushed once a second, and once more
+	// after the last event is processed.
+	jctx, stopJournal := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		r.Journal.Run(jctx)
+	}()
+	defer func() { stopQueue(); <-consumed; stopJournal(); <-flushed }()
 
 	go r.refreshGauges(qctx)
 
@@ -338,13 +350,16 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopQueue()
 	<-consumed
+	stopJournal()
+	<-flushed
 	r.log.Info("stopped")
 	return nil
 }
 
 // refreshGauges recomputes, now and every console.StepsEvery until ctx
 // ends, what the gauges show that is too costly to compute per scrape (the
-// conversations per step); one replica at a time does the work.
+// conversations per step), and trims the console's indexes; one replica at
+// a time does the work.
 func (r *Replica) refreshGauges(ctx context.Context) {
 	tick := time.NewTicker(console.StepsEvery)
 	defer tick.Stop()

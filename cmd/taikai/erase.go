@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/console"
 	"github.com/taikaibot/taikai/replica"
 )
 
@@ -90,6 +91,20 @@ func erase(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// Replicas add up the console's index changes for a second before
+	// writing them: wait until what they held of this user is written, so
+	// that Forget finds it.
+	select {
+	case <-time.After(2 * console.FlushEvery):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// The console's indexes (conversations, queues, search) name the user
+	// in their members and values; the card is read to find them, so first.
+	indexed, err := console.NewJournal(rdb, prefix, console.Retention{}).Forget(ctx, user)
+	if err != nil {
+		return fmt.Errorf("erase: console indexes: %w", err)
+	}
 	keys, err := scanKeys(ctx, rdb, glob(prefix)+"*{"+user+"}*")
 	if err != nil {
 		return err
@@ -108,12 +123,6 @@ func erase(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		deleted += int(n)
 	}
-	// The console's index of conversations names the user as a member.
-	indexed, err := rdb.ZRem(ctx, prefix+"console:convs", user).Result()
-	if err != nil {
-		return fmt.Errorf("erase: console index: %w", err)
-	}
-
 	now := time.Now()
 	id, err := rdb.XAdd(ctx, &redis.XAddArgs{
 		Stream: prefix + "erasures", MaxLen: maxErasures, Approx: true,
@@ -129,7 +138,7 @@ func erase(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "  %s\n", k)
 	}
 	if indexed > 0 {
-		fmt.Fprintf(stdout, "  (and its entry in %sconsole:convs)\n", prefix)
+		fmt.Fprintf(stdout, "  (and %d entries in the console's indexes: conversations, queues, search)\n", indexed)
 	}
 	if len(keys) == 0 && indexed == 0 {
 		fmt.Fprintln(stdout, "  nothing was kept")

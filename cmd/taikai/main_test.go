@@ -171,3 +171,17 @@ func TestDemoScripted(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoWithHistory(t *testing.T) {
+	var out, errs bytes.Buffer
+	if err := run(context.Background(), []string{"taikai", "demo", "-history", "3d"}, env(nil), strings.NewReader("/quit\n"), &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errs.String(), "simulated conversations in the console (marked as demo data)") {
+		t.Errorf("demo -history said:\n%s", errs.String())
+	}
+	var ce *configError
+	if err := run(context.Background(), []string{"taikai", "demo", "-history", "ninety"}, env(nil), strings.NewReader(""), &out, &errs); !errors.As(err, &ce) {
+		t.Errorf("-history ninety: %v; want a configError", err)
+	}
+}

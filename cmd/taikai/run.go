@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/term"
@@ -34,7 +35,7 @@ const usage = `usage:
                                      erase what is kept for one LINE user, and log the erasure (-log prints the log)
   taikai healthcheck [-path /readyz] ask this container's server whether it is alive (or ready)
   taikai version                     the version, revision and Go version
-  taikai demo [-v] [-lang en] [-hours H]
+  taikai demo [-v] [-lang en] [-hours H] [-history 90d]
                                      the whole system in one process, with a LINE chat in this terminal
   taikai emulator                    the LINE platform emulator, with a web chat (local systems, tests)
   taikai sandbox                     the sandbox marketplace (local systems, tests)
@@ -90,8 +91,17 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	verbose := fs.Bool("v", false, "log what the bot does (to stderr)")
 	lang := fs.String("lang", "ja", "the demo user's LINE language (ja, en, …)")
 	hours := fs.String("hours", flows.DefaultStaffHours, "when staff answer (as STAFF_HOURS)")
+	history := fs.String("history", "", "fill the console with this many days of simulated conversations (e.g. 90d), marked as demo data")
 	if err := fs.Parse(args); err != nil {
 		return configErrorf("demo: %v", err)
+	}
+	days := 0
+	if *history != "" {
+		n, err := strconv.Atoi(strings.TrimSuffix(*history, "d"))
+		if err != nil || n < 1 || n > 400 {
+			return configErrorf("demo: -history %q: want days, 1d to 400d (e.g. 90d)", *history)
+		}
+		days = n
 	}
 	staff, err := flows.ParseStaffHours(*hours)
 	if err != nil {
@@ -106,6 +116,14 @@ func runDemo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer sys.Close()
+	if days > 0 {
+		fmt.Fprintf(stderr, "simulating %d days of conversations for the console…\n", days)
+		n, err := sys.FillHistory(ctx, days, 1)
+		if err != nil {
+			return fmt.Errorf("demo: -history: %w", err)
+		}
+		fmt.Fprintf(stderr, "%d simulated conversations in the console (marked as demo data).\n", n)
+	}
 	interactive := false
 	if f, ok := stdin.(*os.File); ok {
 		interactive = term.IsTerminal(int(f.Fd()))

@@ -22,11 +22,14 @@ func diagram(t *testing.T) string {
 		edges[fmt.Sprintf("    %s --> %s: %s", from, to, label)] = true
 	}
 	for _, step := range Steps {
-		for _, st := range []*taikai.Status{clean, blocked} {
+		for _, st := range []*taikai.Status{clean, blocked, payoutOnly} {
 			for _, linked := range []bool{true, false} {
 				base := State{Step: step, Conv: "c1", Seq: 3, AccountID: st.AccountID, Status: st, Started: t0, Updated: t0, Reason: taikai.ReasonResetRating, Lang: LangJa}
 				if step == StepIdle {
 					base = State{Step: StepIdle, AccountID: st.AccountID}
+				}
+				if step == StepReserved {
+					base.Remind = payoutDue
 				}
 				if !linked {
 					if step != StepIdle && step != StepLinking {
@@ -50,6 +53,11 @@ func diagram(t *testing.T) string {
 				if step == StepLinking {
 					s, _ := drive(t, base, Input{Kind: InLinkOK, Nonce: "nonce-0123456789"}, env(t0), &fake{status: st})
 					add(step, shown(s), "アカウント連携")
+				}
+				if step == StepReserved && linked {
+					// The reminder, when it comes: the account is checked again.
+					s, _ := drive(t, base, Input{Kind: InReminder, Due: payoutDue}, env(payoutDue), &fake{status: st})
+					add(step, shown(s), "お知らせ")
 				}
 			}
 		}

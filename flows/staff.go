@@ -6,7 +6,7 @@ import "github.com/taikaibot/taikai"
 // conversation's way forward, then its ways out). TestTransitionsAreListed
 // keeps it complete.
 var Transitions = []Transition{EvStarted, EvLinked, EvChecked, EvBlocked, EvClear, EvWarned, EvReason, EvConfirmed, EvFiled,
-	EvCancelled, EvExpired, EvHandedOff}
+	EvCancelled, EvExpired, EvHandedOff, EvReserved, EvReminded}
 
 // Labels are the words staff read for the codes the bot keeps — steps,
 // transitions, filing outcomes, blocker kinds and reasons — taken from the

@@ -84,15 +84,29 @@ func (r *Reminders) Remind(ctx context.Context, user string, at time.Time) error
 
 // Forget removes user's reminder, if any.
 func (r *Reminders) Forget(ctx context.Context, user string) error {
-	if err := r.q.rdb.ZRem(ctx, r.key(), user).Err(); err != nil {
-		return fmt.Errorf("queue: forget a reminder: %w", err)
+	_, err := r.Drop(ctx, user)
+	return err
+}
+
+// Drop removes user's reminder and reports whether there was one.
+func (r *Reminders) Drop(ctx context.Context, user string) (bool, error) {
+	n, err := r.q.rdb.ZRem(ctx, r.key(), user).Result()
+	if err != nil {
+		return false, fmt.Errorf("queue: forget a reminder: %w", err)
 	}
-	return nil
+	return n > 0, nil
 }
 
 // Count is how many reminders are set (due or not).
 func (r *Reminders) Count(ctx context.Context) (int64, error) {
 	return r.q.rdb.ZCard(ctx, r.key()).Result()
+}
+
+// Overdue is how many reminders came due more than a while ago and are
+// still waiting to be taken: none unless no replica polls, or the intake
+// keeps failing. Claimed ones count again once their lease ends.
+func (r *Reminders) Overdue(ctx context.Context, by time.Duration) (int64, error) {
+	return r.q.rdb.ZCount(ctx, r.key(), "-inf", strconv.FormatInt(r.opts.Now().Add(-by).UnixMilli(), 10)).Result()
 }
 
 // claimScript takes up to ARGV[3] entries due by ARGV[1] and moves them to

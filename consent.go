@@ -1,6 +1,10 @@
 package taikai
 
-import "time"
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
 
 // Consent is the record of what a user was shown and agreed to before a
 // withdrawal was filed: when the warning (what is lost, for good) was shown
@@ -51,3 +55,41 @@ const StampLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // Stamp writes t as Consent does.
 func Stamp(t time.Time) string { return t.UTC().Format(StampLayout) }
+
+// Check reports whether c is well formed as the contract has it (a
+// marketplace may use it to refuse a malformed record): a known language
+// and reason, versions and hashes in their forms, times in RFC 3339.
+func (c Consent) Check() error {
+	if c.Language != "ja" && c.Language != "en" {
+		return fmt.Errorf("consent: language %q", c.Language)
+	}
+	if !c.ReasonCode.Valid() {
+		return fmt.Errorf("consent: reason_code %q", c.ReasonCode)
+	}
+	for _, s := range []struct {
+		name string
+		v    Shown
+		at   string
+	}{{"warning", c.Warning.Shown, c.Warning.AcknowledgedAt}, {"confirm", c.Confirm.Shown, c.Confirm.ConfirmedAt}} {
+		if !versionRe.MatchString(s.v.Version) {
+			return fmt.Errorf("consent: %s.version %q", s.name, s.v.Version)
+		}
+		if !sha256Re.MatchString(s.v.SHA256) {
+			return fmt.Errorf("consent: %s.sha256 is not 64 hex digits", s.name)
+		}
+		for _, t := range []string{s.v.ShownAt, s.at} {
+			if _, err := time.Parse(time.RFC3339Nano, t); err != nil {
+				return fmt.Errorf("consent: %s: a time %q", s.name, t)
+			}
+		}
+	}
+	if c.Warning.Rating.Count < 0 || c.Warning.CompletedOrders < 0 {
+		return fmt.Errorf("consent: negative figures")
+	}
+	return nil
+}
+
+var (
+	versionRe = regexp.MustCompile(`^[a-z]{2}-[0-9a-f]{12}$`)
+	sha256Re  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)

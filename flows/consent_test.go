@@ -68,6 +68,9 @@ func TestTheFilingCarriesTheConsent(t *testing.T) {
 			ConfirmedAt: "2026-11-25T10:01:20.200Z",
 		},
 	}
+	if err := e.Request.Consent.Check(); err != nil {
+		t.Errorf("the record breaks the contract: %v", err)
+	}
 	if e.Request.Consent != want {
 		t.Errorf("consent\n got %+v\nwant %+v", e.Request.Consent, want)
 	}

@@ -422,6 +422,13 @@ func (s *Server) Consent(id string) (taikai.Consent, bool) {
 	return c, ok
 }
 
+// Consents counts the withdrawals filed with a consent record.
+func (s *Server) Consents() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.consents)
+}
+
 // DelayPayouts makes every payout still requested late: not paid on its
 // expected date (the demo's /late).
 func (s *Server) DelayPayouts() {

@@ -1099,6 +1099,11 @@ func (t *turn) result(in Input) {
 		}
 		switch t.s.Step {
 		case StepReserved:
+			if in.Of != EffCheck {
+				t.say(c.linkUnavailable) // a link event's nonce could not be resolved
+				t.remind()
+				return
+			}
 			// The reminder's check: say so, and leave the user where a
 			// check that failed leaves them.
 			t.goTo(StepChecking)

@@ -308,6 +308,13 @@ func TestAReminderThatCannotBeRun(t *testing.T) {
 		!slices.Contains(labels(out.Replies[len(out.Replies)-1]), "もう一度確認する") {
 		t.Errorf("check failed: step %s, %q", s.Step, joined(out.Replies))
 	}
+	// A link event at the reserved step whose nonce cannot be resolved
+	// now is no reminder: the reservation stays.
+	r0, _, _ := reserve(t)
+	r0, out = Next(r0, Input{Kind: InUnavailable, Of: EffResolveLink}, env(t0))
+	if r0.Step != StepReserved || r0.Remind.IsZero() || strings.Contains(joined(out.Replies), "お知らせの時間") {
+		t.Errorf("a link not resolved: step %s, remind %v, %q", r0.Step, r0.Remind, joined(out.Replies))
+	}
 	// The reminder cannot be set: the blocked step stays, and says so.
 	now := env(time.Date(2026, 11, 25, 19, 30, 0, 0, jst))
 	b, r := drive(t, atStep(StepBlocked, payoutOnly), text("ヘルプ"), now, &fake{status: payoutOnly})

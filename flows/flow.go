@@ -283,7 +283,7 @@ func (t *turn) view() {
 		t.say(text, t.choices()...)
 		// What was shown, for the consent record; a new showing needs a new
 		// acknowledgement.
-		t.s.Consent.Warning = taikai.ConsentWarning{Shown: t.shown(c.warningVersion(t.lang()), text),
+		t.s.Consent.Warning = taikai.ConsentWarning{Shown: t.shown(versions[c][0], text),
 			Rating: st.Rating, CompletedOrders: st.CompletedOrders}
 	case StepReason:
 		t.say(c.reasonPrompt, t.choices()...)
@@ -307,7 +307,7 @@ func (t *turn) view() {
 		}
 		text := fmt.Sprintf(c.confirm, st.DisplayName, c.reasonLabel(t.s.Reason, t.s.ReasonText), loss)
 		t.say(text, t.choices()...)
-		t.s.Consent.Confirm = taikai.ConsentConfirm{Shown: t.shown(c.confirmVersion(t.lang()), text)}
+		t.s.Consent.Confirm = taikai.ConsentConfirm{Shown: t.shown(versions[c][1], text)}
 	}
 }
 

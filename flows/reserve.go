@@ -185,6 +185,12 @@ func (c *catalog) confirmVersion(l Lang) string {
 	return copyVersion(l, c.confirm, c.lossLine, c.lossLineNone, c.reasonWithText, c.rating, c.ratingOne, c.noRating, c.orders, c.ordersOne)
 }
 
+// versions are the catalogs' copy versions, computed once: [warning, confirm].
+var versions = map[*catalog][2]string{
+	&ja: {ja.warningVersion(LangJa), ja.confirmVersion(LangJa)},
+	&en: {en.warningVersion(LangEn), en.confirmVersion(LangEn)},
+}
+
 // shown records that text, of the copy version, was shown now.
 func (t *turn) shown(version, text string) taikai.Shown {
 	sum := sha256.Sum256([]byte(text))

@@ -127,6 +127,9 @@ type WithdrawalRequest struct {
 	ReasonCode Reason `json:"reason_code"`
 	ReasonText string `json:"reason_text"`
 	Channel    string `json:"channel"`
+	// Consent is what the user was shown and agreed to (optional: the
+	// zero value is left out).
+	Consent Consent `json:"consent,omitzero"`
 }
 
 // Withdrawal is the marketplace's receipt for a filed withdrawal.
@@ -210,6 +213,10 @@ type Record struct {
 	// again), > 0 once the user has blocked the bot (it expires after),
 	// KeepTTL to leave its expiry as it is (a staff action).
 	LinkTTL time.Duration
+	// ConvTTL is, when saving, how long the conversation is kept at least:
+	// the store keeps it for the longer of this and its own default. A
+	// conversation waiting for a reminder must outlive the wait.
+	ConvTTL time.Duration
 }
 
 // KeepTTL, as Record.LinkTTL, leaves the link's expiry as it is.

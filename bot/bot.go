@@ -90,6 +90,8 @@ type Options struct {
 	PseudonymKey []byte
 	// Trackers are told what each event did.
 	Trackers []chat.Tracker
+	// Reminders keeps the reminders users ask for; nil: none can be set.
+	Reminders Reminders
 	// Retry paces the retries of an event that failed for want of Redis
 	// (its attempts are not bounded: later events of its user wait behind
 	// it); default retry.Default().

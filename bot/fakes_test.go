@@ -271,8 +271,9 @@ type fakeMarket struct {
 	nonces    map[string]string
 	keys      map[string]bool // idempotency keys filed
 	filed     int
-	err       error // returned by every call when set
-	statusErr error // returned by Status when set
+	requests  []taikai.WithdrawalRequest // every filing's request
+	err       error                      // returned by every call when set
+	statusErr error                      // returned by Status when set
 	// calls counts the calls of each method ("status", "withdraw", "resolve").
 	calls map[string]int
 	// after, if set, runs after each call, outside the lock (a concurrent
@@ -325,10 +326,11 @@ func (m *fakeMarket) Status(_ context.Context, id string) (*taikai.Status, error
 	return &c, nil
 }
 
-func (m *fakeMarket) Withdraw(_ context.Context, id, key string, _ taikai.WithdrawalRequest) (*taikai.Withdrawal, error) {
+func (m *fakeMarket) Withdraw(_ context.Context, id, key string, req taikai.WithdrawalRequest) (*taikai.Withdrawal, error) {
 	defer m.called("withdraw")
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.requests = append(m.requests, req)
 	if m.err != nil {
 		return nil, m.err
 	}

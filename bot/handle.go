@@ -44,7 +44,7 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event, m *memo) (err error) 
 			err = nil
 		}
 	}()
-	inc, perr := b.opts.Channel.Decode(ev.Raw)
+	inc, perr := b.decode(ev)
 	if perr != nil {
 		// Not logged verbatim: the body may hold a user's message.
 		b.log.Warn("malformed event dropped", "event", ev.ID, "bytes", len(ev.Raw), "err", b.scrub(perr, ev.Key))
@@ -122,6 +122,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			}
 		}
 		s.AccountID, s.Handoff = rec.Link, rec.Handoff
+		reminder := s.Remind // the reminder the conversation waits for, if any
 		if !s.Active() && in.Kind != flows.InUnfollow && in.Kind != flows.InUnsend {
 			// No conversation: the user may have withdrawn lately and ask
 			// about it (one more read, only for users not in a conversation).
@@ -186,7 +187,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			}
 		}
 
-		next := taikai.Record{Link: s.AccountID, Version: rec.Version}
+		next := taikai.Record{Link: s.AccountID, Version: rec.Version, ConvTTL: b.keep(s)}
 		switch {
 		case in.Kind == flows.InUnfollow:
 			next.LinkTTL = UnfollowedLinkTTL
@@ -227,6 +228,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		// (Nothing is filed while the user waits for staff: the flow keeps
 		// quiet until they go back to the bot, which ends the wait.)
 		b.deliver(ctx, log, ob, false)
+		b.forgetReminder(ctx, log, user, reminder, s.Remind)
 		tr.At, tr.State, tr.Handoff, tr.Replies = b.opts.Now(), s, rec.Handoff, replies
 		if !ev.Received.IsZero() {
 			tr.Latency = b.opts.Now().Sub(ev.Received)
@@ -278,7 +280,7 @@ func (b *Bot) track(ctx context.Context, t chat.Turn) {
 
 // filing describes a filing attempt from its effect and result.
 func filing(e flows.Effect, res flows.Input) *chat.Filing {
-	f := &chat.Filing{AccountID: e.AccountID, Key: e.Key, Reason: e.Request.ReasonCode}
+	f := &chat.Filing{AccountID: e.AccountID, Key: e.Key, Reason: e.Request.ReasonCode, Consent: e.Request.Consent}
 	switch res.Kind {
 	case flows.InFiled:
 		f.Outcome = taikai.OutcomeFiled
@@ -340,6 +342,8 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 			return flows.Input{Kind: flows.InUnavailable}
 		}
 		return flows.Input{Kind: flows.InStaffAsked}
+	case flows.EffRemind:
+		return b.remind(ctx, log, user, e)
 	case flows.EffLeaveStaff:
 		if err := b.opts.Store.SetHandoff(ctx, user, ""); err != nil {
 			log.Warn("staff queue unavailable", "err", b.scrub(err, user))

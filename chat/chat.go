@@ -90,4 +90,7 @@ type Filing struct {
 	Key       string
 	Reason    taikai.Reason
 	Receipt   string
+	// Consent is what the user was shown and agreed to, as filed (the zero
+	// value when none was recorded).
+	Consent taikai.Consent
 }

@@ -2,10 +2,13 @@ package console
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/taikaibot/taikai"
 )
 
 // AuditEntry is one entry of the audit log: a filing, or something staff
@@ -20,6 +23,9 @@ type AuditEntry struct {
 	Account, Reason, Key, Receipt string
 	// Chars is the length of a reply or a note (never its text).
 	Chars int
+	// Consent is what a filing's user was shown and agreed to (nil when
+	// none was recorded).
+	Consent *taikai.Consent
 }
 
 func auditEntry(m redis.XMessage) AuditEntry {
@@ -28,6 +34,12 @@ func auditEntry(m redis.XMessage) AuditEntry {
 	e := AuditEntry{At: time.UnixMilli(n), Kind: str("kind"), Staff: str("staff"), User: str("user"), Account: str("account"),
 		Reason: str("reason"), Key: str("key"), Receipt: str("receipt")}
 	e.Chars, _ = strconv.Atoi(str("chars"))
+	if c := str("consent"); c != "" {
+		var v taikai.Consent
+		if json.Unmarshal([]byte(c), &v) == nil {
+			e.Consent = &v
+		}
+	}
 	if e.Kind == "" {
 		e.Kind = auditFiling // written before staff actions were audited
 	}

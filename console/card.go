@@ -27,8 +27,10 @@ type Case struct {
 	// Asked is when the user asked for a person; Started when the
 	// conversation started.
 	Asked, Started time.Time
-	Failures       int
-	HelpShown      bool
+	// Remind is when the reminder the user asked for is due (zero: none).
+	Remind    time.Time
+	Failures  int
+	HelpShown bool
 	// Status is the blockers as last checked (nil before any check).
 	Status *Snapshot
 	// Said is what the bot last said; StaffSaid what staff last sent.
@@ -198,6 +200,7 @@ type card struct {
 	Ho    string                    `json:"ho"`
 	Staff string                    `json:"staff"`
 	Asked millis                    `json:"asked"`
+	Rem   millis                    `json:"rem"`
 	Fail  float64                   `json:"fail"`
 	Help  bool                      `json:"help"`
 	Rsn   string                    `json:"rsn"`
@@ -219,7 +222,7 @@ func parseCase(u, raw string) (Case, error) {
 	}
 	out := Case{User: u, Pseudonym: c.Pn, Step: c.Step, Account: c.Acct, Name: c.Name, Role: c.Role, Handoff: c.Ho, Staff: c.Staff,
 		Lang: c.Lang, Reason: c.Rsn, ReasonText: c.Rtxt, Since: c.Since.Time(), Updated: c.Upd.Time(), Asked: c.Asked.Time(),
-		Started: c.Cs.Time(), Failures: int(c.Fail), HelpShown: c.Help, Status: c.St, Said: c.Said, StaffSaid: c.SSaid}
+		Remind: c.Rem.Time(), Started: c.Cs.Time(), Failures: int(c.Fail), HelpShown: c.Help, Status: c.St, Said: c.Said, StaffSaid: c.SSaid}
 	if out.Step == "" {
 		out.Step = string(flows.StepIdle)
 	}

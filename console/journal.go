@@ -265,6 +265,12 @@ func (j *Journal) Track(ctx context.Context, t chat.Turn) {
 		// The audit entry goes in the same round trip.
 		entry := map[string]any{"kind": auditFiling, "user": t.Pseudonym, "account": f.AccountID,
 			"reason": string(f.Reason), "key": f.Key, "receipt": f.Receipt}
+		if f.Consent != (taikai.Consent{}) {
+			// What the user was shown and agreed to, as filed (no words of theirs).
+			if b, err := json.Marshal(f.Consent); err == nil {
+				entry["consent"] = string(b)
+			}
+		}
 		pipe := j.rdb.Pipeline()
 		cmd := caseScript.EvalSha(ctx, pipe, keys, args...)
 		add := j.addAudit(ctx, pipe, at, entry)
@@ -334,6 +340,11 @@ func (j *Journal) patch(t chat.Turn, at time.Time) (patch, bool) {
 	}}
 	if t.Handoff != taikai.HandoffPaused {
 		p.Unset = append(p.Unset, "staff")
+	}
+	if s.Remind.IsZero() {
+		p.Unset = append(p.Unset, "rem")
+	} else {
+		p.Set["rem"] = s.Remind.UnixMilli()
 	}
 	if t.Handoff == taikai.HandoffRequested && slices.Contains(t.Events, flows.EvHandedOff) {
 		p.Set["asked"] = ms

@@ -467,14 +467,27 @@ func (s *Server) handleExportAudit(w http.ResponseWriter, r *http.Request) {
 	from, to := s.period(r)
 	v := s.view(r)
 	cw := csvOut(w, fmt.Sprintf("taikai-audit-%s-%s.csv", from.Format("20060102"), to.Format("20060102")))
-	cw.Write([]string{v.w.Time, v.w.What, v.w.Staff, v.w.Pseudonym, v.w.Account, v.w.Reason, v.w.Key, v.w.Receipt, v.w.Chars})
+	cw.Write([]string{v.w.Time, v.w.What, v.w.Staff, v.w.Pseudonym, v.w.Account, v.w.Reason, v.w.Key, v.w.Receipt, v.w.Chars,
+		v.w.Consent + ": " + v.w.ConsentLang,
+		v.w.WarningShown, v.w.WarningAcked, v.w.FiguresShown, v.w.WarningShown + ": " + v.w.CopyVersion, v.w.WarningShown + ": " + v.w.TextSHA,
+		v.w.ConfirmShown, v.w.Confirmed, v.w.ConfirmShown + ": " + v.w.CopyVersion, v.w.ConfirmShown + ": " + v.w.TextSHA})
 	err := s.opts.Journal.EachAudit(r.Context(), from, to.Add(24*time.Hour-time.Millisecond), func(e AuditEntry) error {
 		chars := ""
 		if e.Chars > 0 {
 			chars = strconv.Itoa(e.Chars)
 		}
-		return cw.Write([]string{e.At.In(jst).Format(time.RFC3339), v.AuditKind(e.Kind), cell(e.Staff), cell(e.User), cell(e.Account),
-			e.Reason, cell(e.Key), cell(e.Receipt), chars})
+		row := []string{e.At.In(jst).Format(time.RFC3339), v.AuditKind(e.Kind), cell(e.Staff), cell(e.User), cell(e.Account),
+			e.Reason, cell(e.Key), cell(e.Receipt), chars}
+		// The consent's times as recorded (RFC 3339, UTC), for whoever checks them.
+		c := taikai.Consent{}
+		figures := ""
+		if e.Consent != nil {
+			c, figures = *e.Consent, v.Figures(e.Consent.Warning)
+		}
+		row = append(row, cell(c.Language), cell(c.Warning.ShownAt), cell(c.Warning.AcknowledgedAt), figures,
+			cell(c.Warning.Version), cell(c.Warning.SHA256), cell(c.Confirm.ShownAt), cell(c.Confirm.ConfirmedAt),
+			cell(c.Confirm.Version), cell(c.Confirm.SHA256))
+		return cw.Write(row)
 	})
 	cw.Flush()
 	if err != nil {

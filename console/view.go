@@ -116,6 +116,25 @@ func (v view) Time(t time.Time) string {
 	return t.In(jst).Format("2006-01-02 15:04")
 }
 
+// Stamp writes a consent record's time (RFC 3339, UTC) in Japan time, to
+// the millisecond; as given if it is not one.
+func (v view) Stamp(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return t.In(jst).Format("2006-01-02 15:04:05.000")
+}
+
+// Figures writes the rating and completed orders a warning showed.
+func (v view) Figures(c taikai.ConsentWarning) string {
+	sep := "・"
+	if v.w.Lang == "en" {
+		sep = ", "
+	}
+	return v.l.Rating(c.Rating) + sep + v.l.Orders(c.CompletedOrders)
+}
+
 // ISO writes a time for a <time datetime>.
 func (v view) ISO(t time.Time) string { return t.In(jst).Format(time.RFC3339) }
 

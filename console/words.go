@@ -38,6 +38,10 @@ type words struct {
 
 	AuditTitle, AuditCaption, Time, What, Staff, Receipt, Key, Chars, Show string
 
+	// A filing's consent record (the audit), and a reminder (the case card).
+	Consent, ConsentRecorded, ConsentLang, WarningShown, WarningAcked, ConfirmShown, Confirmed, FiguresShown, CopyVersion,
+	TextSHA, RemindAt string
+
 	Stuck                           map[Stuck]string
 	Roles                           map[string]string
 	Types                           map[string]string
@@ -109,12 +113,16 @@ var wordsJa = words{
 	AuditTitle: "監査", AuditCaption: "退会受付と担当者の操作（新しい順、最大500件）", Time: "日時", What: "内容",
 	Staff: "担当者", Receipt: "受付番号", Key: "Idempotency-Key", Chars: "文字数", Show: "表示",
 
+	Consent: "同意の記録", ConsentRecorded: "記録あり", ConsentLang: "言語", WarningShown: "注意事項を表示",
+	WarningAcked: "注意事項を確認", ConfirmShown: "最終確認を表示", Confirmed: "退会を確定", FiguresShown: "表示した評価・実績",
+	CopyVersion: "文面の版", TextSHA: "文面のSHA-256", RemindAt: "お知らせ予定：%s",
+
 	Stuck: map[Stuck]string{NotStuck: "—", StuckWaiting: "担当者待ち", StuckWithStaff: "担当者対応中", StuckBlocked: "長期ブロック",
 		StuckFailing: "エラー反復"},
 	Roles: map[string]string{"": "—", "buyer": "購入者", "seller": "出品者", "buyer+seller": "購入者・出品者"},
 	Types: map[string]string{"message": "メッセージ", "postback": "ボタン", "follow": "友だち追加", "unfollow": "ブロック",
 		"accountLink": "アカウント連携", "unsend": "送信取消", "pause": "ボット停止", "resume": "ボットに戻す",
-		"reply": "担当者の返信", "note": "メモ"},
+		"reply": "担当者の返信", "note": "メモ", "reminder": "振込後のお知らせ"},
 	AuditKinds: map[string]string{auditFiling: "退会受付", auditPause: "ボット停止", auditResume: "ボットに戻す",
 		auditReply: "返信", auditNote: "メモ"},
 	Minutes: "%d分", Hours: "%d時間", Days: "%d日", DaysRange: "%s〜%s",
@@ -186,12 +194,16 @@ var wordsEn = words{
 	AuditTitle: "Audit", AuditCaption: "Filings and staff actions (newest first, 500 at most)", Time: "Time", What: "What",
 	Staff: "Staff", Receipt: "Receipt", Key: "Idempotency-Key", Chars: "Characters", Show: "Show",
 
+	Consent: "Consent record", ConsentRecorded: "Recorded", ConsentLang: "Language", WarningShown: "Warning shown",
+	WarningAcked: "Warning acknowledged", ConfirmShown: "Summary shown", Confirmed: "Closure confirmed",
+	FiguresShown: "Rating and record shown", CopyVersion: "Copy version", TextSHA: "Text SHA-256", RemindAt: "Reminder due %s",
+
 	Stuck: map[Stuck]string{NotStuck: "—", StuckWaiting: "Waiting for staff", StuckWithStaff: "With staff",
 		StuckBlocked: "Blocked for long", StuckFailing: "Failing repeatedly"},
 	Roles: map[string]string{"": "—", "buyer": "Buyer", "seller": "Seller", "buyer+seller": "Buyer and seller"},
 	Types: map[string]string{"message": "Message", "postback": "Button", "follow": "Added as friend", "unfollow": "Blocked the bot",
 		"accountLink": "Account link", "unsend": "Unsent", "pause": "Bot paused", "resume": "Handed back to the bot",
-		"reply": "Staff reply", "note": "Note"},
+		"reply": "Staff reply", "note": "Note", "reminder": "Payout reminder"},
 	AuditKinds: map[string]string{auditFiling: "Filing", auditPause: "Bot paused", auditResume: "Handed back",
 		auditReply: "Reply", auditNote: "Note"},
 	Minutes: "%d min", Hours: "%d h", Days: "%d days", DaysRange: "%s to %s",

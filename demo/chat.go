@@ -118,13 +118,26 @@ func (c *Chat) turn(ctx context.Context, line string) error {
 		}
 		return c.send(ctx, lineemu.Redelivered(c.last))
 	case "/wait":
-		d, err := time.ParseDuration(arg)
+		d, err := parseWait(arg)
 		if err != nil {
 			fmt.Fprintln(c.Out, c.w().waitExample)
 			return nil
 		}
 		c.Sys.Clock.Advance(d)
-		fmt.Fprintf(c.Out, c.w().later, d)
+		shown := d.String()
+		if strings.Contains(arg, "d") {
+			shown = arg // days read better as given
+		}
+		fmt.Fprintf(c.Out, c.w().later, shown)
+		// Reminders that came due meanwhile go out now, as the replicas'
+		// pollers would send them within seconds.
+		if err := c.Sys.Remind(ctx); err != nil {
+			return err
+		}
+		return c.settle()
+	case "/late":
+		c.Sys.Sandbox.DelayPayouts()
+		fmt.Fprintln(c.Out, c.w().late)
 		return nil
 	case "/old":
 		if len(c.older) == 0 {
@@ -139,6 +152,28 @@ func (c *Chat) turn(ctx context.Context, line string) error {
 		return c.press(ctx, c.buttons, line, 1)
 	}
 	return c.send(ctx, emu.Text(User, line))
+}
+
+// parseWait reads a /wait duration: Go's (25h, 90m), or days first (5d,
+// 1d12h).
+func parseWait(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.Atoi(days)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("demo: %q is no duration", s)
+	}
+	d := time.Duration(n) * 24 * time.Hour
+	if rest != "" {
+		r, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, err
+		}
+		d += r
+	}
+	return d, nil
 }
 
 // press presses button number arg of set, times times in quick succession.

@@ -242,6 +242,18 @@ func (s *System) startReplica(cfg Config, rdb redis.UniversalClient, log *slog.L
 	return rep, nil
 }
 
+// Remind puts the reminders due now into the intake, through every
+// replica's poller (each returns once what any poll of its own took is in
+// the intake), as the pollers would within seconds.
+func (s *System) Remind(ctx context.Context) error {
+	for _, r := range s.Replicas {
+		if _, err := r.Reminders.Poll(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Processed counts the events the in-process replicas have processed.
 func (s *System) Processed() int64 { return s.processed.Load() }
 

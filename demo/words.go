@@ -5,7 +5,7 @@ package demo
 type words struct {
 	you, number, link, button, later, noOld, noButton, waitExample, nonceExample,
 	impostor, webhookStatus, ruleBroken, opening, noLoginPage, loginPage, account, cancelled,
-	pickNumber, linkPageStatus, intro, console, commands string
+	pickNumber, linkPageStatus, intro, console, commands, late string
 }
 
 var wordsJa = words{
@@ -16,7 +16,8 @@ var wordsJa = words{
 	later:          "  （%s 経過）\n",
 	noOld:          "  （古いボタンはありません）",
 	noButton:       "  （そのボタンはありません）",
-	waitExample:    "  （例: /wait 25h）",
+	waitExample:    "  （例: /wait 25h、/wait 5d）",
+	late:           "  （サンドボックス: 振込申請中の売上金は、振込予定日を過ぎても振込中のままになります）",
 	nonceExample:   "  （例: /linknonce used-nonce-0000）",
 	impostor:       "  （次の連携は別のLINEユーザーが開いたことにします）",
 	webhookStatus:  "  （webhook: HTTP %d）\n",
@@ -37,7 +38,8 @@ var wordsJa = words{
   /old N      ひとつ前のメッセージのボタン N を押す（古いボタン）
   /double N   ボタン N を素早く2回押す
   /redeliver  直前のイベントをLINEが再送したことにする
-  /wait 25h   時間を進める
+  /wait 25h   時間を進める（/wait 5d で5日。お知らせの時間が来ていれば、ボットが送ります）
+  /late       振込申請中の売上金を、振込予定日を過ぎても振込中のままにする
   /impostor   次の連携を別のLINEユーザーが開いたことにする（連携は失敗します）
   /linkfailed 連携に失敗したイベント（ユーザーが分かるもの）をLINEが送ったことにする
   /linknonce X  nonce X の連携イベントをLINEが送ったことにする（使用済み・不明な nonce など）
@@ -53,7 +55,8 @@ var wordsEn = words{
 	later:          "  (%s later)\n",
 	noOld:          "  (no older buttons)",
 	noButton:       "  (no such button)",
-	waitExample:    "  (e.g. /wait 25h)",
+	waitExample:    "  (e.g. /wait 25h, /wait 5d)",
+	late:           "  (sandbox: payouts being paid stay unpaid past their expected date)",
 	nonceExample:   "  (e.g. /linknonce used-nonce-0000)",
 	impostor:       "  (the next link will be opened by another LINE user)",
 	webhookStatus:  "  (webhook: HTTP %d)\n",
@@ -74,7 +77,8 @@ var wordsEn = words{
   /old N      press button N of the previous message (an old button)
   /double N   press button N twice, quickly
   /redeliver  have LINE redeliver the last event
-  /wait 25h   move the clock forward
+  /wait 25h   move the clock forward (/wait 5d: five days; a reminder that came due is sent)
+  /late       have payouts being paid stay unpaid past their expected date
   /impostor   have another LINE user open the next link (the link fails)
   /linkfailed have LINE send a failed account-link event naming the user
   /linknonce X  have LINE send an account-link event with nonce X (used, unknown…)

@@ -98,6 +98,11 @@ func TestConversations(t *testing.T) {
 				if got := sys.Sandbox.Filed(); got != want {
 					t.Errorf("filed %d withdrawals; want %d", got, want)
 				}
+				// Each with the record of what the user was shown and
+				// agreed to, which the sandbox checked against the contract.
+				if got := sys.Sandbox.Consents(); got != want {
+					t.Errorf("%d of the %d withdrawals were filed with a consent record", got, want)
+				}
 			} else {
 				t.Errorf("script lacks a '# expect filed=N' line")
 			}

@@ -150,3 +150,42 @@ func TestAnUnfollowedUserIsKeptForBoundedTime(t *testing.T) {
 		t.Errorf("followed again: link TTL %v; want none", ttl)
 	}
 }
+
+// TestAReservationIsKeptAsLongAsItsWaitAndNoLonger: a user waiting for a
+// reminder keeps the conversation past the reminder (not the usual 48
+// hours) and an entry in the reminders' index; unlinking, or blocking the
+// bot, takes the entry out at once and leaves the rest as it would.
+func TestAReservationIsKeptAsLongAsItsWaitAndNoLonger(t *testing.T) {
+	for _, how := range []string{"unlink", "block"} {
+		t.Run(how, func(t *testing.T) {
+			rdb, prefix, _ := redistest.Redis(t)
+			sys := startSystemWith(t, demo.Config{Redis: rdb, KeyPrefix: prefix, Start: conversationStart})
+			send(t, sys, sys.Emulator.Text(user, "退会したい"))
+			linkAs(t, sys, "acc_payout")
+			send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "振込後にお知らせを受け取る")))
+			due := time.Date(2026, 11, 28, 10, 0, 0, 0, time.FixedZone("JST", 9*60*60))
+			ctx := context.Background()
+			if s, err := rdb.ZScore(ctx, prefix+"reminders", user).Result(); err != nil || int64(s) != due.UnixMilli() {
+				t.Fatalf("the reminder's entry: %v, %v; want %v", s, err, due)
+			}
+			// Kept 48 hours past the reminder, however far it is.
+			wait := due.Sub(sys.Clock.Now())
+			if ttl := rdb.PTTL(ctx, prefix+"{"+user+"}:conv").Val(); ttl < wait+47*time.Hour || ttl > wait+49*time.Hour {
+				t.Errorf("the conversation is kept %v; want the %v to the reminder and 48 hours more", ttl, wait.Round(time.Minute))
+			}
+			if how == "unlink" {
+				send(t, sys, sys.Emulator.Text(user, "連携解除"))
+			} else {
+				send(t, sys, sys.Emulator.Unfollow(user))
+			}
+			if _, err := rdb.ZScore(ctx, prefix+"reminders", user).Result(); err != redis.Nil {
+				t.Errorf("the reminder outlives the %s (%v)", how, err)
+			}
+			for _, k := range keptOf(t, rdb, prefix, user) {
+				if k.ttl < 0 || (how == "unlink" && k.ttl > 10*time.Minute) || k.ttl > 30*24*time.Hour {
+					t.Errorf("%s kept (TTL %v)", k.key, k.ttl)
+				}
+			}
+		})
+	}
+}

@@ -23,6 +23,9 @@ func atStep(step Step, st *taikai.Status) State {
 	if step == StepHelp || step == StepConfirm {
 		s.Reason = taikai.ReasonHardToEarn
 	}
+	if step == StepReserved {
+		s.Remind = payoutDue
+	}
 	return s
 }
 
@@ -124,7 +127,7 @@ func TestUnclearAtADecisionStepIsAskedWithButtons(t *testing.T) {
 // reason (at the reason steps) moves the conversation forward, and only
 // "yes" at the confirm step files. "start" starts from idle only.
 func TestOnlyYesOrAReasonMovesTowardFiling(t *testing.T) {
-	rank := map[Step]int{StepIdle: 0, StepLinking: 1, StepChecking: 2, StepBlocked: 2, StepWarning: 3, StepReason: 4, StepReasonText: 4, StepHelp: 5, StepConfirm: 6}
+	rank := map[Step]int{StepIdle: 0, StepLinking: 1, StepChecking: 2, StepBlocked: 2, StepReserved: 2, StepReady: 2, StepWarning: 3, StepReason: 4, StepReasonText: 4, StepHelp: 5, StepConfirm: 6}
 	for _, step := range Steps {
 		for _, i := range Intents() {
 			for _, declined := range []bool{false, true} {

@@ -30,6 +30,14 @@ type catalog struct {
 	// checkLimit takes the seconds to wait.
 	checkPending, checkUnavailable, checkLimit, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
 
+	// A reservation: the reminder after a payout. blockedFootRemind (the
+	// blocked step's foot when a reminder is offered), reservedSet (the
+	// reminder just set) and reserved (the step shown again) take when it
+	// is due. remindedCheck opens what the reminder found; ready says the
+	// way is clear. remindUnavailable: the reminder's check failed;
+	// reserveUnavailable: the reminder could not be set.
+	blockedFootRemind, reservedSet, reserved, remindedCheck, ready, remindUnavailable, reserveUnavailable string
+
 	// A blocker, in parts that its plain-text form and its card share: what
 	// blocks (the title; balanceTitle takes the amount), what to do, and the
 	// facts. blockerText lays one out as text (the title, the facts in one

@@ -28,6 +28,10 @@ const (
 	EvCancelled Transition = "cancelled"
 	EvExpired   Transition = "expired"
 	EvHandedOff Transition = "handed_off"
+	// EvReserved: a reminder was set for after a payout; EvReminded: it
+	// came due, and the account was checked again.
+	EvReserved Transition = "reserved"
+	EvReminded Transition = "reminded"
 )
 
 // Next steps the conversation: s is the stored state, in what happened. It
@@ -76,6 +80,9 @@ func (t *turn) setLang(l Lang) {
 // goTo moves to step; the step counter makes every earlier button stale,
 // and a step forward forgets the stray inputs before it.
 func (t *turn) goTo(step Step) {
+	if step != StepReserved {
+		t.s.Remind = time.Time{} // a reservation lives only at its step
+	}
 	t.s.Step = step
 	t.s.Seq++
 	t.s.Strays = 0
@@ -85,7 +92,7 @@ func (t *turn) goTo(step Step) {
 // decisive reports whether a moves the conversation toward the filing on
 // the user's word: these are the steps an old input must never answer.
 func decisive(a action) bool {
-	return a == actContinue || a == actHelpContinue || a == actConfirm
+	return a == actContinue || a == actHelpContinue || a == actConfirm || a == actResume
 }
 
 // early reports whether the user's input was sent before the current step
@@ -162,7 +169,15 @@ func (t *turn) stepOptions(o []press) []press {
 	case StepLinking:
 		return append(o, press{act: actRelink}, press{act: actCancel})
 	case StepChecking, StepBlocked:
+		o = append(o, press{act: actCheck})
+		if _, ok := t.canRemind(); ok {
+			o = append(o, press{act: actRemind})
+		}
+		return append(o, press{act: actCancel})
+	case StepReserved:
 		return append(o, press{act: actCheck}, press{act: actCancel})
+	case StepReady:
+		return append(o, press{act: actResume}, press{act: actCancel})
 	case StepWarning:
 		return append(o, press{act: actContinue}, press{act: actCancel})
 	case StepReason:
@@ -258,9 +273,18 @@ func (t *turn) view() {
 		}
 		t.out.Replies = append(t.out.Replies, Reply{Text: fmt.Sprintf(head, st.DisplayName, n), Cards: cards})
 		t.say(t.blockedFoot(), t.choices()...)
+	case StepReserved:
+		t.viewReserved()
+	case StepReady:
+		t.say(c.ready, t.choices()...)
 	case StepWarning:
 		st := t.status()
-		t.say(fmt.Sprintf(c.warning, st.DisplayName, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders)), t.choices()...)
+		text := fmt.Sprintf(c.warning, st.DisplayName, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders))
+		t.say(text, t.choices()...)
+		// What was shown, for the consent record; a new showing needs a new
+		// acknowledgement.
+		t.s.Consent.Warning = taikai.ConsentWarning{Shown: t.shown(versions[c][0], text),
+			Rating: st.Rating, CompletedOrders: st.CompletedOrders}
 	case StepReason:
 		t.say(c.reasonPrompt, t.choices()...)
 	case StepReasonText:
@@ -281,12 +305,18 @@ func (t *turn) view() {
 		if st.Rating.Count > 0 || st.CompletedOrders > 0 {
 			loss = fmt.Sprintf(c.lossLine, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders))
 		}
-		t.say(fmt.Sprintf(c.confirm, st.DisplayName, c.reasonLabel(t.s.Reason, t.s.ReasonText), loss), t.choices()...)
+		text := fmt.Sprintf(c.confirm, st.DisplayName, c.reasonLabel(t.s.Reason, t.s.ReasonText), loss)
+		t.say(text, t.choices()...)
+		t.s.Consent.Confirm = taikai.ConsentConfirm{Shown: t.shown(versions[c][1], text)}
 	}
 }
 
 // blockedFoot says what to do once the blockers are settled.
 func (t *turn) blockedFoot() string {
+	if due, ok := t.canRemind(); ok {
+		// Nothing to do but wait for the payout: a reminder is offered.
+		return fmt.Sprintf(t.c.blockedFootRemind, t.c.openingAt(due))
+	}
 	if b := t.status().Blockers(); len(b) == 1 && b[taikai.BlockerPayout] > 0 {
 		return t.c.blockedFootWait // nothing to do but wait for the payout
 	}
@@ -306,6 +336,10 @@ func sameBlockers(a, b *taikai.Status) bool {
 // answer that is not the step itself, the user sees where they are without
 // reading the whole step again.
 func (t *turn) remind() {
+	if t.at() == StepReserved && !t.s.Remind.IsZero() {
+		t.say(fmt.Sprintf(t.c.remind[StepReserved], t.c.openingAt(t.s.Remind)), t.choices()...)
+		return
+	}
 	t.say(t.c.remind[t.at()], t.choices()...)
 }
 
@@ -322,7 +356,12 @@ func (t *turn) touch() {
 	if !t.s.Active() {
 		return
 	}
-	if t.env.Expiry > 0 && t.env.Now.Sub(t.s.Updated) > t.env.Expiry {
+	idle := t.s.Updated
+	if t.s.Step == StepReserved && t.s.Remind.After(idle) {
+		// Waiting for a reminder is no idling: the time counts from it.
+		idle = t.s.Remind
+	}
+	if t.env.Expiry > 0 && t.env.Now.Sub(idle) > t.env.Expiry {
 		t.reset()
 		t.expired = true
 		t.event(EvExpired)
@@ -349,6 +388,10 @@ func (t *turn) input(in Input) {
 		if in.MessageID != "" && in.MessageID == t.s.ReasonMsgID {
 			t.s.ReasonText, t.s.ReasonMsgID = "", ""
 		}
+		return
+	case InReminder:
+		// The bot's own event: no user to read a profile of, nothing to touch.
+		t.reminded(in)
 		return
 	}
 	if t.s.Lang == "" {
@@ -609,9 +652,11 @@ func (t *turn) understood(i Intent, in Input) {
 				return
 			}
 			t.act(press{act: actConfirm})
-		case StepChecking, StepBlocked:
+		case StepChecking, StepBlocked, StepReserved:
 			// "Check again", typed, or "done" said of the blockers.
 			t.act(press{act: actCheck})
+		case StepReady:
+			t.act(press{act: actResume})
 		default:
 			// Nothing was asked that a yes answers ("next" at the reason
 			// step is no reason): show where they are and what to do.
@@ -645,7 +690,7 @@ func (t *turn) unclear() {
 	case StepWarning:
 		t.s.Strays++
 		t.say(c.askWarning, t.choices()...)
-	case StepHelp:
+	case StepHelp, StepReady:
 		t.s.Strays++
 		t.say(c.askHelp, t.choices()...)
 	case StepConfirm:
@@ -790,8 +835,16 @@ func (t *turn) act(p press) {
 	case actCheck:
 		t.startCheck(true)
 	case actContinue:
+		t.s.Consent.Warning.AcknowledgedAt = taikai.Stamp(t.acted())
 		t.goTo(StepReason)
 		t.event(EvWarned)
+		t.view()
+	case actRemind:
+		t.reserve()
+	case actResume:
+		// Back on the way, from the warning: nothing was filed, and nothing
+		// will be without a yes at the confirm step.
+		t.goTo(StepWarning)
 		t.view()
 	case actReason:
 		r := taikai.Reason(p.arg)
@@ -815,7 +868,7 @@ func (t *turn) act(p press) {
 			Kind:      EffFile,
 			AccountID: t.s.AccountID,
 			Key:       t.s.IdempotencyKey(),
-			Request:   taikai.WithdrawalRequest{ReasonCode: t.s.Reason, ReasonText: t.s.ReasonText, Channel: "line"},
+			Request:   taikai.WithdrawalRequest{ReasonCode: t.s.Reason, ReasonText: t.s.ReasonText, Channel: "line", Consent: t.consent()},
 		})
 	}
 }
@@ -840,8 +893,9 @@ func (t *turn) startCheck(again bool) {
 	}
 	if wait := t.checkWait(limit); wait > 0 {
 		// Looked up too often lately: say when it can be done again. The
-		// blocked step keeps its list; otherwise the user waits at checking.
-		if t.s.Step != StepBlocked && t.s.Step != StepChecking {
+		// blocked step keeps its list, a reservation its reminder; otherwise
+		// the user waits at checking.
+		if t.s.Step != StepBlocked && t.s.Step != StepChecking && t.s.Step != StepReserved {
 			t.goTo(StepChecking)
 		}
 		// In whole multiples of 5 seconds, rounded up: "about 40 seconds".
@@ -949,6 +1003,10 @@ func (t *turn) result(in Input) {
 		}
 		t.view()
 	case InStatus:
+		if t.s.Step == StepReserved {
+			t.remindedStatus(in.Status)
+			return
+		}
 		same := sameBlockers(t.s.Status, in.Status)
 		t.s.Status = in.Status
 		t.s.Failures = 0
@@ -1014,6 +1072,8 @@ func (t *turn) result(in Input) {
 			return
 		}
 		t.view()
+	case InReminderSet:
+		t.reserved(in)
 	case InStaffAsked:
 		t.s.Handoff = taikai.HandoffRequested
 		t.staffNote(true)
@@ -1032,8 +1092,22 @@ func (t *turn) result(in Input) {
 		case EffLeaveStaff:
 			t.say(c.backUnavailable, t.choice(actBack))
 			return
+		case EffRemind:
+			t.say(c.reserveUnavailable)
+			t.remind()
+			return
 		}
 		switch t.s.Step {
+		case StepReserved:
+			if in.Of != EffCheck {
+				t.say(c.linkUnavailable) // a link event's nonce could not be resolved
+				t.remind()
+				return
+			}
+			// The reminder's check: say so, and leave the user where a
+			// check that failed leaves them.
+			t.goTo(StepChecking)
+			t.say(c.remindUnavailable, t.choices()...)
 		case StepLinking:
 			t.say(c.linkUnavailable, t.choices()...)
 		case StepConfirm:

@@ -56,6 +56,16 @@ var blocked = &taikai.Status{
 	SalesBalanceJPY:       15400,
 }
 
+// payoutOnly is blocked by a payout alone, expected on 2026-11-27: a
+// reminder is offered, for 2026-11-28 at 10:00 in Japan.
+var payoutOnly = &taikai.Status{
+	AccountID: "acc_payout", DisplayName: "田中 翔", Rating: taikai.Rating{Average: 4.2, Count: 15}, CompletedOrders: 15,
+	PayoutsInProgress: []taikai.Payout{{PayoutID: "p-3001", AmountJPY: 12000, RequestedAt: "2026-11-20", ExpectedAt: "2026-11-27"}},
+}
+
+// payoutDue is when payoutOnly's reminder is due.
+var payoutDue = time.Date(2026, 11, 28, 10, 0, 0, 0, time.FixedZone("JST", 9*60*60))
+
 // fake answers effects the way the runtime would on a healthy day.
 type fake struct {
 	status   *taikai.Status
@@ -84,6 +94,8 @@ func (f *fake) run(e Effect) Input {
 		return Input{Kind: InStaffLeft}
 	case EffProfile:
 		return Input{Kind: InProfile, Language: f.language}
+	case EffRemind:
+		return Input{Kind: InReminderSet, Due: e.At}
 	}
 	panic("unknown effect " + e.Kind)
 }
@@ -465,10 +477,13 @@ func inputsAt(s State) map[string]Input {
 // without a confirmation at the confirm step.
 func TestEveryStepEveryInput(t *testing.T) {
 	for _, step := range Steps {
-		for _, st := range []*taikai.Status{clean, blocked} {
+		for _, st := range []*taikai.Status{clean, blocked, payoutOnly} {
 			base := State{Step: step, Conv: "c1", Seq: 3, AccountID: st.AccountID, Status: st, Started: t0, Updated: t0, Lang: LangJa}
 			if step == StepIdle {
 				base = State{Step: StepIdle, AccountID: st.AccountID}
+			}
+			if step == StepReserved {
+				base.Remind = payoutDue
 			}
 			if step == StepHelp || step == StepConfirm {
 				base.Reason = taikai.ReasonResetRating

@@ -24,6 +24,7 @@ const (
 	InGroup      InputKind = "group"       // any event from a group or room
 	InPaused     InputKind = "paused"      // staff took the conversation over
 	InResumed    InputKind = "resumed"     // staff handed it back
+	InReminder   InputKind = "reminder"    // Due: a reminder the user asked for came due
 
 	// Results of effects.
 	InLinkURL     InputKind = "link_url"     // URL: the account-link page, with its token
@@ -36,6 +37,7 @@ const (
 	InFileBlocked InputKind = "file_blocked" // Status: the marketplace refused with blockers
 	InNotFound    InputKind = "not_found"    // the effect's subject is unknown
 	InUnavailable InputKind = "unavailable"  // the effect could not be run now
+	InReminderSet InputKind = "reminder_set" // Due: the reminder is set for then
 )
 
 // Input is one thing that happened: a user's action or an effect's result.
@@ -58,6 +60,9 @@ type Input struct {
 	Receipt   *taikai.Withdrawal
 	// Language is the BCP 47 tag of the user's LINE profile ("" if unknown).
 	Language string
+	// Due is when a reminder is due: the one set (InReminderSet), or the
+	// one that came due (InReminder).
+	Due time.Time
 	// Of is the effect a result answers.
 	Of EffectKind
 }
@@ -65,7 +70,8 @@ type Input struct {
 // isResult reports whether the input is an effect's result.
 func (in Input) isResult() bool {
 	switch in.Kind {
-	case InLinkURL, InLinked, InStatus, InFiled, InFileBlocked, InNotFound, InUnavailable, InStaffAsked, InStaffLeft, InProfile:
+	case InLinkURL, InLinked, InStatus, InFiled, InFileBlocked, InNotFound, InUnavailable, InStaffAsked, InStaffLeft, InProfile,
+		InReminderSet:
 		return true
 	}
 	return false
@@ -98,6 +104,11 @@ const (
 	// EffProfile: read the user's LINE profile for its language.
 	// Result: InProfile (with Language "" when it could not be read).
 	EffProfile EffectKind = "profile"
+	// EffRemind: have the user reminded at At (an InReminder then), in
+	// place of any reminder set before. The runtime forgets a reminder by
+	// itself once the state no longer holds one (State.Remind).
+	// Result: InReminderSet or InUnavailable.
+	EffRemind EffectKind = "remind"
 )
 
 // Effect is I/O a step needs; the runtime runs it and feeds back the result.
@@ -107,6 +118,8 @@ type Effect struct {
 	Nonce     string
 	Key       string
 	Request   taikai.WithdrawalRequest
+	// At is when a reminder is due (EffRemind).
+	At time.Time
 }
 
 // Reply is one message to the user. A channel renders it; only the last

@@ -21,13 +21,15 @@ const (
 	actUnlink       action = "unlink"
 	actStaff        action = "staff"
 	actChangeReason action = "change_reason"
-	actBack         action = "back" // back to the bot from the staff queue
+	actBack         action = "back"   // back to the bot from the staff queue
+	actRemind       action = "remind" // be reminded after the payout
+	actResume       action = "resume" // go on after the reminder
 )
 
 var actions = map[action]bool{
 	actStart: true, actRelink: true, actCheck: true, actCancel: true, actContinue: true,
 	actReason: true, actSkipText: true, actHelpContinue: true, actConfirm: true, actUnlink: true, actStaff: true,
-	actChangeReason: true, actBack: true,
+	actChangeReason: true, actBack: true, actRemind: true, actResume: true,
 }
 
 // press is a decoded button press.

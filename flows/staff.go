@@ -6,7 +6,7 @@ import "github.com/taikaibot/taikai"
 // conversation's way forward, then its ways out). TestTransitionsAreListed
 // keeps it complete.
 var Transitions = []Transition{EvStarted, EvLinked, EvChecked, EvBlocked, EvClear, EvWarned, EvReason, EvConfirmed, EvFiled,
-	EvCancelled, EvExpired, EvHandedOff}
+	EvCancelled, EvExpired, EvHandedOff, EvReserved, EvReminded}
 
 // Labels are the words staff read for the codes the bot keeps — steps,
 // transitions, filing outcomes, blocker kinds and reasons — taken from the
@@ -48,6 +48,12 @@ func (l Labels) Yen(n int64) string { return l.c.yen(n) }
 
 // Date writes a YYYY-MM-DD date as the chat does; anything else as given.
 func (l Labels) Date(s string) string { return l.c.date(s) }
+
+// Rating writes a rating as the chat does (★4.8・52件).
+func (l Labels) Rating(r taikai.Rating) string { return l.c.ratingLine(r) }
+
+// Orders writes a count of completed orders as the chat does (完了50件).
+func (l Labels) Orders(n int) string { return l.c.ordersLine(n) }
 
 // BackChoice is the "back to the bot" button, in l, for a message staff
 // send while they have the conversation: pressed or typed, it hands the

@@ -23,6 +23,8 @@ const (
 	StepLinking    Step = "linking"     // waiting for the LINE account link
 	StepChecking   Step = "checking"    // status lookup pending or failed
 	StepBlocked    Step = "blocked"     // blockers explained; waiting for "check again"
+	StepReserved   Step = "reserved"    // only a payout blocks: a reminder is set for after it (State.Remind)
+	StepReady      Step = "ready"       // the reminder found nothing blocks any more; go on or stop
 	StepWarning    Step = "warning"     // what is lost; continue or stop
 	StepReason     Step = "reason"      // choose a reason
 	StepReasonText Step = "reason_text" // type the "other" reason
@@ -36,7 +38,7 @@ const (
 const StepFiled Step = "filed"
 
 // Steps lists every stored step, in conversation order.
-var Steps = []Step{StepIdle, StepLinking, StepChecking, StepBlocked, StepWarning, StepReason, StepReasonText, StepHelp, StepConfirm}
+var Steps = []Step{StepIdle, StepLinking, StepChecking, StepBlocked, StepReserved, StepReady, StepWarning, StepReason, StepReasonText, StepHelp, StepConfirm}
 
 // State is one LINE user's conversation. It is stored as JSON; the fields
 // marked json:"-" are stored apart (the account link, the handoff state,
@@ -94,6 +96,13 @@ type State struct {
 	// Attempt counts filings refused for blockers; each new attempt needs a
 	// new idempotency key, since the marketplace replays a key's first answer.
 	Attempt int `json:"attempt,omitempty"`
+	// Remind is, at StepReserved, when the account is to be checked again
+	// and the user told (zero otherwise): the reservation. Leaving the step
+	// in any way forgets it.
+	Remind time.Time `json:"remind,omitzero"`
+	// Consent records what the user was shown and agreed to on the way to
+	// the filing (the warning, the summary), and is filed with it.
+	Consent taikai.Consent `json:"consent,omitzero"`
 
 	Started time.Time `json:"started"`
 	Updated time.Time `json:"updated"`

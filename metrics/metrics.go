@@ -29,6 +29,7 @@ type Metrics struct {
 	blockers  *prometheus.CounterVec
 	reasons   *prometheus.CounterVec
 	filings   *prometheus.CounterVec
+	reminders *prometheus.CounterVec
 	outbound  *prometheus.CounterVec
 	outSecs   *prometheus.HistogramVec
 	redisErrs prometheus.Counter
@@ -47,13 +48,15 @@ func New(reg *prometheus.Registry) *Metrics {
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "taikai_event_processing_seconds",
 			Help: "Time from LINE's delivery of an event to its replies being sent.", Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}),
 		funnel: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_funnel_transitions_total",
-			Help: "Conversation transitions: started, linked, checked, blocked, clear, warned, reason, confirmed, filed, cancelled, expired, handed_off."}, []string{"transition"}),
+			Help: "Conversation transitions: started, linked, checked, blocked, clear, warned, reason, confirmed, filed, cancelled, expired, handed_off, reserved, reminded."}, []string{"transition"}),
 		blockers: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_blockers_found_total",
 			Help: "Blockers found by status checks, by kind."}, []string{"kind"}),
 		reasons: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_reasons_total",
 			Help: "Withdrawal reasons given, by code."}, []string{"code"}),
 		filings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_filings_total",
 			Help: "Withdrawal filings by outcome: filed, blocked, not_found, unavailable."}, []string{"outcome"}),
+		reminders: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_reminders_total",
+			Help: "Reminders after a payout: scheduled (a user asked), due (put into the intake when their time came), sent (the account checked again and the user told)."}, []string{"event"}),
 		outbound: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "taikai_outbound_requests_total",
 			Help: "Calls to the LINE and marketplace APIs, by API and HTTP status (\"error\" when no answer came)."}, []string{"api", "status"}),
 		outSecs: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "taikai_outbound_request_seconds",
@@ -61,7 +64,7 @@ func New(reg *prometheus.Registry) *Metrics {
 		redisErrs: prometheus.NewCounter(prometheus.CounterOpts{Name: "taikai_redis_errors_total",
 			Help: "Redis commands that failed (not counting a missing key)."}),
 	}
-	reg.MustRegister(m.webhook, m.rejected, m.events, m.latency, m.funnel, m.blockers, m.reasons, m.filings, m.outbound, m.outSecs, m.redisErrs)
+	reg.MustRegister(m.webhook, m.rejected, m.events, m.latency, m.funnel, m.blockers, m.reasons, m.filings, m.reminders, m.outbound, m.outSecs, m.redisErrs)
 	return m
 }
 
@@ -119,6 +122,13 @@ func (m *Metrics) Reason(code string) {
 func (m *Metrics) Filing(outcome taikai.Outcome) {
 	if m != nil {
 		m.filings.WithLabelValues(string(outcome)).Inc()
+	}
+}
+
+// RemindersDue counts reminders put into the intake when their time came.
+func (m *Metrics) RemindersDue(n int) {
+	if m != nil {
+		m.reminders.WithLabelValues("due").Add(float64(n))
 	}
 }
 
@@ -208,8 +218,13 @@ func (m *Metrics) Track(_ context.Context, t chat.Turn) {
 	m.Event(t.Type, t.Latency)
 	for _, e := range t.Events {
 		m.Funnel(e)
-		if e == flows.EvReason {
+		switch e {
+		case flows.EvReason:
 			m.Reason(string(t.State.Reason))
+		case flows.EvReserved:
+			m.reminders.WithLabelValues("scheduled").Inc()
+		case flows.EvReminded:
+			m.reminders.WithLabelValues("sent").Inc()
 		}
 	}
 	if t.Checked != nil {

@@ -101,7 +101,7 @@ func TestAScrapeCostsAFewRedisCommands(t *testing.T) {
 	serve(t, served)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
-	c := newCounter("hget", "hgetall", "hmget", "zrevrange", "zrange", "zcard", "xlen", "xpending", "get", "mget", "eval", "evalsha")
+	c := newCounter("hget", "hgetall", "hmget", "zrevrange", "zrange", "zcard", "zcount", "xlen", "xpending", "get", "mget", "eval", "evalsha")
 	rdb.AddHook(c)
 	scraped, err := New(testConfig, Deps{Redis: rdb})
 	if err != nil {

@@ -72,6 +72,9 @@ type Config struct {
 	// QueueBlock is how long a read of the queue waits for new events; it
 	// also bounds how long stopping takes. Default 1s.
 	QueueBlock time.Duration
+	// ReminderPoll is how often the replica looks for reminders that came
+	// due; default 5s.
+	ReminderPoll time.Duration
 
 	// Console turns the staff console on; it needs ConsoleUsers (name →
 	// password) or ConsoleToken.
@@ -113,11 +116,14 @@ type Deps struct {
 
 // Replica is one instance of the bot. Serve runs it.
 type Replica struct {
-	Bot     *bot.Bot
-	Queue   *queue.Queue
-	Store   *store.Store
-	Journal *console.Journal
-	Metrics *metrics.Metrics
+	Bot   *bot.Bot
+	Queue *queue.Queue
+	// Reminders is the index of reminders users asked for, and its poller
+	// (Serve runs it).
+	Reminders *queue.Reminders
+	Store     *store.Store
+	Journal   *console.Journal
+	Metrics   *metrics.Metrics
 	// Handler serves every route: POST /callback, GET /healthz, GET
 	// /readyz, GET /metrics (unless Config.MetricsAddr is set), /console/
 	// (when on) and Deps.Routes.
@@ -132,6 +138,10 @@ type Replica struct {
 	// the beginning of a shutdown.
 	consuming atomic.Bool
 }
+
+// overdueAfter is how long after its time a reminder not yet taken counts
+// as overdue (replicas poll every few seconds).
+const overdueAfter = 5 * time.Minute
 
 // Server timeouts: a webhook body is small and LINE waits 2s for the answer;
 // the console's pages are small too.
@@ -195,22 +205,33 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	if deps.Now != nil {
 		journal.SetClock(deps.Now)
 	}
+	q := queue.New(deps.Redis, queue.Options{
+		Intake: intake, Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
+	})
+	rem := queue.NewReminders(q, queue.ReminderOptions{Every: cfg.ReminderPoll, Now: deps.Now, Due: m.RemindersDue})
 	b := bot.New(bot.Options{
 		Store: st, Marketplace: mc, Channel: lc, Log: log,
 		LinkURL: cfg.LinkURL, TipsURL: cfg.TipsURL, StaffHours: cfg.StaffHours,
 		Expiry: cfg.Expiry, Workers: cfg.Workers,
 		PseudonymKey: PseudonymKey(cfg.ChannelSecret),
 		Trackers:     append([]chat.Tracker{m, journal}, deps.Trackers...),
+		Reminders:    rem,
 		Retry:        cfg.Retry,
 		Now:          deps.Now,
 	})
-	q := queue.New(deps.Redis, queue.Options{
-		Intake: intake, Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
-	})
 	m.Gauge("taikai_queue_events", "Events stored and not yet processed (backlog), and those handed to a worker (pending).", "state", q.Depth)
+	m.Gauge("taikai_reminders", "Reminders users asked for: set (due or not), and overdue (due more than 5 minutes ago and not taken yet: no replica polls).", "state",
+		func(ctx context.Context) (map[string]float64, error) {
+			set, err := rem.Count(ctx)
+			if err != nil {
+				return nil, err
+			}
+			late, err := rem.Overdue(ctx, overdueAfter)
+			return map[string]float64{"set": float64(set), "overdue": float64(late)}, err
+		})
 	m.Gauge("taikai_conversations", "Conversations active in the last 30 days, by the step they are at (the console's journal).", "step", journal.StepCounts)
 
-	rep := &Replica{Bot: b, Queue: q, Store: st, Journal: journal, Metrics: m, metricsAddr: cfg.MetricsAddr, log: log}
+	rep := &Replica{Bot: b, Queue: q, Reminders: rem, Store: st, Journal: journal, Metrics: m, metricsAddr: cfg.MetricsAddr, log: log}
 	metricsMux := http.NewServeMux()
 	metricsMux.Handle("GET /metrics", bearer(cfg.MetricsToken, m.Handler()))
 	mux := http.NewServeMux()
@@ -310,7 +331,13 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(flushed)
 		r.Journal.Run(jctx)
 	}()
-	defer func() { stopQueue(); <-consumed; stopJournal(); <-flushed }()
+	// Reminders that came due go into the intake while the queue runs.
+	reminded := make(chan struct{})
+	go func() {
+		defer close(reminded)
+		r.Reminders.Run(qctx)
+	}()
+	defer func() { stopQueue(); <-consumed; <-reminded; stopJournal(); <-flushed }()
 
 	go r.refreshGauges(qctx)
 
@@ -350,6 +377,7 @@ func (r *Replica) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopQueue()
 	<-consumed
+	<-reminded
 	stopJournal()
 	<-flushed
 	r.log.Info("stopped")

@@ -197,7 +197,7 @@ func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai
 		erase = "erase"
 	}
 	v, err := saveScript.Run(ctx, s.rdb, s.keys(user),
-		r.Version, r.Conv, r.Link, s.opts.ConvTTL.Milliseconds(),
+		r.Version, r.Conv, r.Link, s.convTTL(r).Milliseconds(),
 		c.EventID, c.Outbox, outboxTTL.Milliseconds(), c.Fence, maxDone, fenceTTL.Milliseconds(),
 		linkTTL, erase).Int64()
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/console"
+	"github.com/taikaibot/taikai/queue"
 	"github.com/taikaibot/taikai/replica"
 )
 
@@ -85,8 +86,13 @@ func erase(ctx context.Context, args []string, getenv func(string) string, stdou
 	m.Write([]byte(user))
 	pseudonym := hex.EncodeToString(m.Sum(nil))
 
-	// Waiting events first, so that none is processed after the keys are
-	// gone and starts the user's state again.
+	// The reminder the user asked for first, so that none comes due and is
+	// put into the intake afterwards; then waiting events, so that none is
+	// processed after the keys are gone and starts the user's state again.
+	reminder, err := queue.NewReminders(queue.New(rdb, queue.Options{Prefix: prefix}), queue.ReminderOptions{}).Drop(ctx, user)
+	if err != nil {
+		return fmt.Errorf("erase: %w", err)
+	}
 	events, err := eraseWaitingEvents(ctx, rdb, prefix, user)
 	if err != nil {
 		return err
@@ -116,6 +122,9 @@ func erase(ctx context.Context, args []string, getenv func(string) string, stdou
 	keys = append(keys, memos...)
 	sort.Strings(keys)
 	deleted := 0
+	if reminder {
+		deleted++
+	}
 	for _, k := range keys {
 		n, err := rdb.Del(ctx, k).Result()
 		if err != nil {
@@ -140,7 +149,10 @@ func erase(ctx context.Context, args []string, getenv func(string) string, stdou
 	if indexed > 0 {
 		fmt.Fprintf(stdout, "  (and %d entries in the console's indexes: conversations, queues, search)\n", indexed)
 	}
-	if len(keys) == 0 && indexed == 0 {
+	if reminder {
+		fmt.Fprintln(stdout, "  (and the reminder the user had asked for)")
+	}
+	if len(keys) == 0 && indexed == 0 && !reminder {
 		fmt.Fprintln(stdout, "  nothing was kept")
 	}
 	if events > 0 {

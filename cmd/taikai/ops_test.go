@@ -485,6 +485,10 @@ func TestErase(t *testing.T) {
 	hash := hex.EncodeToString(m.Sum(nil))
 	memo := prefix + "memo:filed:" + hash
 	rdb.Set(ctx, memo, "receipt", time.Hour)
+	// A reminder the user asked for (and another user's).
+	later := time.Now().Add(48 * time.Hour)
+	sys.Replicas[0].Reminders.Remind(ctx, demo.User, later)
+	sys.Replicas[0].Reminders.Remind(ctx, other, later)
 	// An event taken by the webhook and not processed yet.
 	rdb.XAdd(ctx, &redis.XAddArgs{Stream: prefix + "{p9}:stream", Values: map[string]any{"id": "x", "key": demo.User, "raw": `{"message":{"text":"secret"}}`}})
 
@@ -553,6 +557,12 @@ func TestErase(t *testing.T) {
 	}
 	if n, _ := rdb.XLen(ctx, prefix+"{p9}:stream").Result(); n != 0 {
 		t.Error("the waiting event was not erased")
+	}
+	if _, err := rdb.ZScore(ctx, prefix+"reminders", demo.User).Result(); err != redis.Nil || !strings.Contains(out, "the reminder") {
+		t.Errorf("the user's reminder was not erased (%v)", err)
+	}
+	if _, err := rdb.ZScore(ctx, prefix+"reminders", other).Result(); err != nil {
+		t.Errorf("the other user's reminder: %v", err)
 	}
 	if got := userKeys(other); strings.Join(got, " ") != strings.Join(kept, " ") || len(got) == 0 {
 		t.Errorf("the other user's keys: %q; want %q", got, kept)

@@ -19,21 +19,28 @@ const token = "example-token-0123456789"
 // start serves the example with a clock the test moves, and returns the
 // bot's own marketplace client pointed at it.
 func start(t *testing.T) (*marketplace.Client, *httptest.Server, *time.Time) {
+	c, srv, now, _ := startServer(t)
+	return c, srv, now
+}
+
+// startServer is start, with the example server itself.
+func startServer(t *testing.T) (*marketplace.Client, *httptest.Server, *time.Time, *server) {
 	t.Helper()
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	srv := httptest.NewServer(newServer(token, "https://line.example/dialog", exampleAccounts(), func() time.Time { return now }).routes())
+	s := newServer(token, "https://line.example/dialog", exampleAccounts(), func() time.Time { return now })
+	srv := httptest.NewServer(s.routes())
 	t.Cleanup(srv.Close)
 	c, err := marketplace.NewClient(srv.URL, token, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, srv, &now
+	return c, srv, &now, s
 }
 
 // TestContractWithTheBotsClient runs the bot's marketplace client against the
 // example: status, blockers, filing exactly once per key, 404s, the token.
 func TestContractWithTheBotsClient(t *testing.T) {
-	c, srv, _ := start(t)
+	c, srv, _, example := startServer(t)
 	ctx := context.Background()
 
 	st, err := c.Status(ctx, "acc_clean")
@@ -48,7 +55,18 @@ func TestContractWithTheBotsClient(t *testing.T) {
 		t.Errorf("a wrong token was accepted")
 	}
 
-	req := taikai.WithdrawalRequest{ReasonCode: taikai.ReasonNotUsing, Channel: "line"}
+	at := "2026-11-26T10:00:00.000Z"
+	req := taikai.WithdrawalRequest{ReasonCode: taikai.ReasonNotUsing, Channel: "line", Consent: taikai.Consent{
+		Language: "ja", ReasonCode: taikai.ReasonNotUsing,
+		Warning: taikai.ConsentWarning{Shown: taikai.Shown{Version: "ja-0123456789ab", SHA256: strings.Repeat("0f", 32), ShownAt: at},
+			AcknowledgedAt: at, Rating: taikai.Rating{Average: 4.8, Count: 52}, CompletedOrders: 50},
+		Confirm: taikai.ConsentConfirm{Shown: taikai.Shown{Version: "ja-ba9876543210", SHA256: strings.Repeat("f0", 32), ShownAt: at}, ConfirmedAt: at},
+	}}
+	malformed := req
+	malformed.Consent.Warning.SHA256 = "x"
+	if _, err := c.Withdraw(ctx, "acc_clean", "k-0", malformed); err == nil || errors.Is(err, taikai.ErrNotFound) {
+		t.Errorf("a malformed consent: %v; want refused (400)", err)
+	}
 	var blocked *taikai.BlockedError
 	if _, err := c.Withdraw(ctx, "acc_balance", "k-balance", req); !errors.As(err, &blocked) || blocked.Status.SalesBalanceJPY != 3200 {
 		t.Errorf("Withdraw(acc_balance) = %v, want blocked by the 3,200 yen balance", err)
@@ -60,6 +78,12 @@ func TestContractWithTheBotsClient(t *testing.T) {
 	again, err := c.Withdraw(ctx, "acc_clean", "k-1", req)
 	if err != nil || *again != *first {
 		t.Errorf("the same key again = %+v, %v; want the first answer %+v", again, err, first)
+	}
+	example.mu.Lock()
+	got := example.consents["acc_clean"]
+	example.mu.Unlock()
+	if got.Warning.CompletedOrds != 50 || got.Confirm.ConfirmedAt != at {
+		t.Errorf("the consent was not kept: %+v", got)
 	}
 	if _, err := c.Withdraw(ctx, "acc_clean", "k-2", req); !errors.Is(err, taikai.ErrNotFound) {
 		t.Errorf("a new key after the withdrawal: %v, want ErrNotFound (the account is gone)", err)

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -55,9 +56,57 @@ func (s status) blocked() bool {
 }
 
 type withdrawalRequest struct {
+	ReasonCode string   `json:"reason_code"`
+	ReasonText string   `json:"reason_text"`
+	Channel    string   `json:"channel"`
+	Consent    *consent `json:"consent,omitempty"`
+}
+
+// consent is what the user was shown and agreed to in the chat, and when
+// (optional). Keep it with the withdrawal: it is the user's consent.
+type consent struct {
+	Language   string `json:"language"`
 	ReasonCode string `json:"reason_code"`
-	ReasonText string `json:"reason_text"`
-	Channel    string `json:"channel"`
+	Warning    struct {
+		shownText
+		AcknowledgedAt string `json:"acknowledged_at"`
+		Rating         rating `json:"rating"`
+		CompletedOrds  int    `json:"completed_orders"`
+	} `json:"warning"`
+	Confirm struct {
+		shownText
+		ConfirmedAt string `json:"confirmed_at"`
+	} `json:"confirm"`
+}
+
+// shownText is a text as the bot showed it: its copy's version, the
+// SHA-256 of the exact text, and when.
+type shownText struct {
+	Version string `json:"version"`
+	SHA256  string `json:"sha256"`
+	ShownAt string `json:"shown_at"`
+}
+
+var (
+	copyVersion = regexp.MustCompile(`^[a-z]{2}-[0-9a-f]{12}$`)
+	textSHA256  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// valid reports whether c follows the contract's schema, for a request
+// with reason code reason.
+func (c *consent) valid(reason string) bool {
+	ok := (c.Language == "ja" || c.Language == "en") && c.ReasonCode == reason
+	for _, s := range []struct {
+		t  shownText
+		at string
+	}{{c.Warning.shownText, c.Warning.AcknowledgedAt}, {c.Confirm.shownText, c.Confirm.ConfirmedAt}} {
+		ok = ok && copyVersion.MatchString(s.t.Version) && textSHA256.MatchString(s.t.SHA256)
+		for _, at := range []string{s.t.ShownAt, s.at} {
+			_, err := time.Parse(time.RFC3339Nano, at)
+			ok = ok && err == nil
+		}
+	}
+	return ok
 }
 
 var reasonCodes = map[string]bool{"not_using": true, "hard_to_earn": true, "reset_rating": true, "other": true, "none": true}
@@ -91,12 +140,13 @@ type server struct {
 	withdrawn map[string]bool
 	answers   map[string]answer // by account id and Idempotency-Key
 	nonces    map[string]nonce
+	consents  map[string]consent // by account: kept with the withdrawal
 	filed     int
 }
 
 func newServer(token, dialog string, accounts map[string]*status, now func() time.Time) *server {
 	return &server{token: token, dialog: dialog, now: now, accounts: accounts,
-		withdrawn: map[string]bool{}, answers: map[string]answer{}, nonces: map[string]nonce{}}
+		withdrawn: map[string]bool{}, answers: map[string]answer{}, nonces: map[string]nonce{}, consents: map[string]consent{}}
 }
 
 func (s *server) routes() http.Handler {
@@ -149,7 +199,7 @@ func (s *server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 	var req withdrawalRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
 	if key == "" || len(key) > 255 || dec.Decode(&req) != nil || !reasonCodes[req.ReasonCode] ||
-		req.Channel != "line" || utf8.RuneCountInString(req.ReasonText) > 500 {
+		req.Channel != "line" || utf8.RuneCountInString(req.ReasonText) > 500 || (req.Consent != nil && !req.Consent.valid(req.ReasonCode)) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request"})
 		return
 	}
@@ -179,9 +229,12 @@ func (s *server) file(id string, req withdrawalRequest) (int, []byte) {
 			status
 		}{"blocked", st})
 	}
-	// Here your system closes the account and keeps req.ReasonCode and
-	// req.ReasonText for your records.
+	// Here your system closes the account and keeps req.ReasonCode,
+	// req.ReasonText and req.Consent for your records.
 	s.withdrawn[id] = true
+	if req.Consent != nil {
+		s.consents[id] = *req.Consent
+	}
 	s.filed++
 	return marshal(http.StatusCreated, map[string]string{
 		"withdrawal_id": fmt.Sprintf("wd-%06d", s.filed), "status": "accepted",

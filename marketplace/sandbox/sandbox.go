@@ -39,12 +39,16 @@ type Order struct {
 	ID, Title, Counterparty, Status string
 }
 
-// Payout is a payout request of a sandbox account.
+// Payout is a payout request of a sandbox account. A requested payout is
+// paid on its expected date, as the real service would: from the next day
+// (in Japan) on it no longer blocks, unless it is Late.
 type Payout struct {
 	ID                      string
 	AmountJPY               int64
 	RequestedAt, ExpectedAt string
 	Status                  string
+	// Late: not paid on its date; it stays requested until paid by hand.
+	Late bool
 }
 
 // Account is a marketplace account in the sandbox. Its blockers are
@@ -60,10 +64,19 @@ type Account struct {
 	Withdrawn       bool
 }
 
-// DemoAccounts returns the sandbox's demo accounts: a clean one, one with no
-// rating yet, one per blocker kind, two rated just under ★4.0 (★3.1 and
-// ★3.96, for the rating advice), and one with every blocker.
-func DemoAccounts() []Account {
+// DemoAccounts returns the sandbox's demo accounts as of now (see
+// DemoAccountsAt).
+func DemoAccounts() []Account { return DemoAccountsAt(time.Now()) }
+
+// DemoAccountsAt returns the sandbox's demo accounts, their payouts dated
+// around today (in Japan) as of now: a clean one, one with no rating yet,
+// one per blocker kind, two rated just under ★4.0 (★3.1 and ★3.96, for the
+// rating advice), and one with every blocker. Seen on 25 November 2026,
+// acc_payout's payout was requested on the 20th and is expected on the
+// 27th.
+func DemoAccountsAt(now time.Time) []Account {
+	today := now.In(japan)
+	day := func(days int) string { return today.AddDate(0, 0, days).Format("2006-01-02") }
 	return []Account{
 		{ID: "acc_clean", Name: "山田 花子", Rating: taikai.Rating{Average: 4.8, Count: 52}, CompletedOrders: 50},
 		{ID: "acc_new", Name: "小林 結衣"},
@@ -72,14 +85,14 @@ func DemoAccounts() []Account {
 		{ID: "acc_seller", Name: "鈴木 美咲", Rating: taikai.Rating{Average: 4.9, Count: 120}, CompletedOrders: 118,
 			Sales: []Order{{"o-2001", "ブログ記事の執筆（3000字）", "高橋 誠", OrderInProgress}, {"o-2002", "商品説明文の作成", "中村 愛", OrderDelivered}}},
 		{ID: "acc_payout", Name: "田中 翔", Rating: taikai.Rating{Average: 4.2, Count: 15}, CompletedOrders: 15,
-			Payouts: []Payout{{"p-3001", 12000, "2026-11-20", "2026-11-27", PayoutRequested}, {"p-3000", 8000, "2026-10-20", "2026-10-27", PayoutPaid}}},
+			Payouts: []Payout{{"p-3001", 12000, day(-5), day(2), PayoutRequested, false}, {"p-3000", 8000, day(-36), day(-29), PayoutPaid, false}}},
 		{ID: "acc_balance", Name: "伊藤 さくら", Rating: taikai.Rating{Average: 3.6, Count: 8}, CompletedOrders: 8, BalanceJPY: 3200},
 		{ID: "acc_fair", Name: "木村 陽菜", Rating: taikai.Rating{Average: 3.1, Count: 8}, CompletedOrders: 8},
 		{ID: "acc_edge", Name: "山本 拓海", Rating: taikai.Rating{Average: 3.96, Count: 25}, CompletedOrders: 24},
 		{ID: "acc_many", Name: "渡辺 大輔", Rating: taikai.Rating{Average: 4.6, Count: 31}, CompletedOrders: 29,
 			Purchases:  []Order{{"o-4001", "LP制作", "ウェブ制作ラボ", OrderDelivered}},
 			Sales:      []Order{{"o-4101", "翻訳（英→日）", "加藤 亮", OrderInProgress}},
-			Payouts:    []Payout{{"p-4201", 45800, "2026-11-21", "2026-11-30", PayoutRequested}},
+			Payouts:    []Payout{{"p-4201", 45800, day(-4), day(5), PayoutRequested, false}},
 			BalanceJPY: 15400},
 	}
 }
@@ -120,9 +133,13 @@ type Server struct {
 	nonces   map[string]nonce
 	swept    time.Time         // when expired nonces were last dropped
 	answers  map[string]answer // idempotency key (per account) → first answer
+	consents map[string]taikai.Consent
 	filed    int
 	calls    map[string]int
 }
+
+// japan is where the marketplace's dates are.
+var japan = time.FixedZone("JST", 9*60*60)
 
 // NonceTTL is how long a link nonce is valid (LINE's link token lives 10 minutes).
 const NonceTTL = 10 * time.Minute
@@ -132,13 +149,14 @@ func New(opts Options) *Server {
 	if opts.AccountLinkURL == "" {
 		opts.AccountLinkURL = "https://access.line.me/dialog/bot/accountLink"
 	}
-	if opts.Accounts == nil {
-		opts.Accounts = DemoAccounts()
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, accounts: map[string]*Account{}, nonces: map[string]nonce{}, answers: map[string]answer{}, calls: map[string]int{}}
+	if opts.Accounts == nil {
+		opts.Accounts = DemoAccountsAt(opts.Now())
+	}
+	s := &Server{opts: opts, accounts: map[string]*Account{}, nonces: map[string]nonce{}, answers: map[string]answer{}, calls: map[string]int{},
+		consents: map[string]taikai.Consent{}}
 	for _, a := range opts.Accounts {
 		a := a
 		s.accounts[a.ID] = &a
@@ -206,8 +224,10 @@ func (s *Server) status(a *Account) taikai.Status {
 			st.SalesAwaitingDelivery = append(st.SalesAwaitingDelivery, order(o))
 		}
 	}
+	today := s.opts.Now().In(japan).Format("2006-01-02")
 	for _, p := range a.Payouts {
-		if p.Status == PayoutRequested {
+		// Paid on its date: it blocks until the day after (dates compare as strings).
+		if p.Status == PayoutRequested && (p.Late || p.ExpectedAt == "" || today <= p.ExpectedAt) {
 			st.PayoutsInProgress = append(st.PayoutsInProgress, taikai.Payout{PayoutID: p.ID, AmountJPY: p.AmountJPY, RequestedAt: p.RequestedAt, ExpectedAt: p.ExpectedAt})
 		}
 	}
@@ -245,6 +265,10 @@ func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_request"})
 		return
 	}
+	if req.Consent != (taikai.Consent{}) && (req.Consent.Check() != nil || req.Consent.ReasonCode != req.ReasonCode) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad_consent"})
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls["withdraw"]++
@@ -272,6 +296,9 @@ func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.filed++
 		a.Withdrawn = true
+		if req.Consent != (taikai.Consent{}) {
+			s.consents[id] = req.Consent // kept with the withdrawal, as the user's consent
+		}
 		code, v = http.StatusCreated, taikai.Withdrawal{WithdrawalID: fmt.Sprintf("wd-%06d", s.filed), Status: "accepted"}
 	}
 	body, _ := json.Marshal(v)
@@ -384,6 +411,36 @@ func (s *Server) Calls(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[op]
+}
+
+// Consent returns the consent record filed with account id's withdrawal,
+// if one was.
+func (s *Server) Consent(id string) (taikai.Consent, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.consents[id]
+	return c, ok
+}
+
+// Consents counts the withdrawals filed with a consent record.
+func (s *Server) Consents() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.consents)
+}
+
+// DelayPayouts makes every payout still requested late: not paid on its
+// expected date (the demo's /late).
+func (s *Server) DelayPayouts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.accounts {
+		for i := range a.Payouts {
+			if a.Payouts[i].Status == PayoutRequested {
+				a.Payouts[i].Late = true
+			}
+		}
+	}
 }
 
 // Filed reports how many withdrawals were filed.

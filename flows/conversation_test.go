@@ -93,7 +93,7 @@ func TestUnclearAtADecisionStepIsAskedWithButtons(t *testing.T) {
 	}{
 		{StepWarning, "次へ進みますか、それとも退会をやめますか？", []string{"理解して次へ進む", "退会をやめる", "担当者に相談する"}},
 		{StepHelp, "退会の手続きを続けますか、それとも退会をやめますか？", []string{"退会手続きを続ける", "退会をやめる", "担当者に相談する"}},
-		{StepConfirm, "退会を申請しますか、それとも退会をやめますか？", []string{"退会する", "理由を変更する", "退会をやめる", "担当者に相談する"}},
+		{StepConfirm, ja.askConfirm, []string{"退会する", "理由を変更する", "退会をやめる", "担当者に相談する"}},
 	} {
 		for _, in := range []string{"やめたい", "うーん", "いいえ"} {
 			if tc.step == StepConfirm && in == "いいえ" {
@@ -134,7 +134,7 @@ func TestOnlyYesOrAReasonMovesTowardFiling(t *testing.T) {
 				base := atStep(step, clean)
 				base.Declined = declined
 				f := &fake{status: clean}
-				s, _ := drive(t, base, text("intent:"+string(i)), env(t0), f)
+				s, _ := drive(t, base, typedIntent(i), env(t0), f)
 				_, isReason := i.Reason()
 				forward := rank[s.Step] > rank[step]
 				allowed := (i == IntentYes && step != StepReason && step != StepReasonText) ||
@@ -364,7 +364,9 @@ func TestTheReasonCanChangeAtItsAdvice(t *testing.T) {
 
 func TestAfterFiling(t *testing.T) {
 	f := &fake{status: clean}
-	s, _ := drive(t, atStep(StepConfirm, clean), text("はい"), env(t0), f)
+	st := atStep(StepConfirm, clean)
+	st.SummaryLast = true // the summary was just said
+	s, _ := drive(t, st, text("はい"), env(t0), f)
 	if s.Filed == nil || s.Filed.ID != "wd-1" || !s.Filed.At.Equal(t0) || s.Filed.Lang != LangJa || s.AccountID != "" {
 		t.Fatalf("after filing: %+v", s)
 	}

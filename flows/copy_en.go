@@ -96,7 +96,7 @@ var en = catalog{
 
 	askWarning: "Shall we go on, or would you like to keep your account?",
 	askHelp:    "Would you like to go on with the closure, or keep your account?",
-	askConfirm: "Shall I file the closure, or would you like to keep your account?",
+	askConfirm: "Shall I close the account?\nTo close it, tap or send “Confirm closure”; to keep it, tap or send “Keep my account”.",
 
 	staffAsked:       "I've passed you to our staff. A person will answer you in this chat; please wait a little.\nTo go back to the bot, tap the button or send “Back to the bot”.",
 	staffAskedClosed: "I've passed you to our staff. We're outside staff hours now, so a person will answer you in this chat from %s.\nTo go back to the bot, tap the button or send “Back to the bot”.",
@@ -130,7 +130,7 @@ var en = catalog{
 		StepReason:     "I'm asking why you're leaving (optional). Choose a button or type your reason; if you'd rather not say, choose “Prefer not to say”.",
 		StepReasonText: "I'm waiting for your reason, in your own words (up to 500 characters). To go on without one, send “Skip”.",
 		StepHelp:       "Please choose whether to go on with the closure or keep your account.",
-		StepConfirm:    "This is the last check before filing. To file, tap the button or send “Confirm closure”.",
+		StepConfirm:    "This is the last check before closing. To close the account, tap or send “Confirm closure”; to keep it, tap or send “Keep my account”.",
 		StepFiled:      "Your account closure has been accepted. If anything else is unclear, you can talk to a person.",
 	},
 

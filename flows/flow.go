@@ -44,6 +44,10 @@ func Next(s State, in Input, env Env) (State, Output) {
 	} else {
 		t.input(in)
 	}
+	if n := len(t.out.Replies); n > 0 {
+		// The summary's question stays open only while it is the last thing said.
+		t.s.SummaryLast = t.summary == n && t.s.Step == StepConfirm
+	}
 	return t.s, t.out
 }
 
@@ -58,6 +62,12 @@ type turn struct {
 	sent time.Time
 	// opts backs options, so that listing a step's buttons allocates nothing.
 	opts [12]press
+	// asked: the summary's yes/no question was the last thing the user was
+	// told before this input (State.SummaryLast, as it was).
+	asked bool
+	// summary is the number of the reply (from 1) that is the confirm
+	// step's summary, if one was said in this turn; 0 if none.
+	summary int
 }
 
 func (t *turn) say(text string, choices ...Choice) {
@@ -282,6 +292,7 @@ func (t *turn) view() {
 			loss = fmt.Sprintf(c.lossLine, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders))
 		}
 		t.say(fmt.Sprintf(c.confirm, st.DisplayName, c.reasonLabel(t.s.Reason, t.s.ReasonText), loss), t.choices()...)
+		t.summary = len(t.out.Replies)
 	}
 }
 
@@ -358,6 +369,9 @@ func (t *turn) input(in Input) {
 		t.effect(Effect{Kind: EffProfile})
 		return
 	}
+	// Whatever the user did, the summary's question is no longer what they
+	// answer next, unless it is said again (see Next).
+	t.asked, t.s.SummaryLast = t.s.SummaryLast, false
 	switch in.Kind {
 	case InPaused:
 		t.say(t.c.paused)
@@ -608,7 +622,21 @@ func (t *turn) understood(i Intent, in Input) {
 				t.view()
 				return
 			}
-			t.act(press{act: actConfirm})
+			// The understanding read a yes; the words must also be a clean
+			// consent: in their own words, or a bare yes answering the
+			// summary's question right after it was asked.
+			switch ConsentOf(in.Text) {
+			case ConsentExplicit:
+				t.act(press{act: actConfirm})
+			case ConsentBare:
+				if t.asked {
+					t.act(press{act: actConfirm})
+					return
+				}
+				t.unclear()
+			default:
+				t.unclear()
+			}
 		case StepChecking, StepBlocked:
 			// "Check again", typed, or "done" said of the blockers.
 			t.act(press{act: actCheck})

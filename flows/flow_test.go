@@ -30,7 +30,17 @@ var phrases = says{
 	"退会できましたか？": FAQIntent(TopicStatus), "English please": LangIntent(LangEn), "日本語で": LangIntent(LangJa),
 	"引っ越すので": ReasonIntent(taikai.ReasonOther), "仕事が忙しくなったので": ReasonIntent(taikai.ReasonNotUsing),
 	"評価をリセットしたいです": ReasonIntent(taikai.ReasonResetRating), "特になし": ReasonIntent(taikai.ReasonNone),
-	"理由を変えたい": IntentChangeReason,
+	"理由を変えたい": IntentChangeReason, "退会します": IntentYes,
+}
+
+// typedIntent is a text the fake Understander reads as i. A typed yes is
+// "退会します", consent in its own words: at the confirm step the flow also
+// checks the words (ConsentOf), and "intent:yes" is no consent.
+func typedIntent(i Intent) Input {
+	if i == IntentYes {
+		return text("退会します")
+	}
+	return text("intent:" + string(i))
 }
 
 func (m says) Understand(text string, step Step) Intent {

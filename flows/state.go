@@ -71,6 +71,13 @@ type State struct {
 	// Declined: the user said no at the confirm step; a later "yes" shows
 	// the summary again rather than filing.
 	Declined bool `json:"declined,omitempty"`
+	// SummaryLast: the bot's last message was the confirm step's summary,
+	// which ends in the yes/no question 「退会しますか？」. Only then does a
+	// bare yes (はい, yes) answer it and file; any other message since — an
+	// answer to a question, a note on a sticker or a greeting, a re-ask, a
+	// stale button — clears it, and then only consent in its own words
+	// (退会します) or the button files (see ConsentOf).
+	SummaryLast bool `json:"summary_last,omitempty"`
 	// Shown is when the current step was entered (by the bot's clock, to
 	// the millisecond, as LINE stamps events): a decision — going on from
 	// the warning or the advice, confirming — sent before it (Input.At) was

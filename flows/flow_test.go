@@ -424,7 +424,7 @@ func TestUnavailableKeepsTheStep(t *testing.T) {
 		t.Errorf("want the failure explained with retry, change reason, stop and a person: %+v", out.Replies)
 	}
 	_, out = Next(s, Input{Kind: InUnavailable, Of: EffAskStaff}, env(t0))
-	if !strings.Contains(joined(out.Replies), "担当者にお繋ぎできません") {
+	if !strings.Contains(joined(out.Replies), "担当者におつなぎできません") {
 		t.Errorf("staff queue down: %q", joined(out.Replies))
 	}
 }

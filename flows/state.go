@@ -93,6 +93,14 @@ type State struct {
 	// StaffNote is when the user was last told, while waiting for staff,
 	// that a person will answer (at most once per StaffNoteEvery).
 	StaffNote time.Time `json:"staff_note,omitzero"`
+	// StaffHeard: the user's first message to staff, while waiting, was
+	// acknowledged (once per wait).
+	StaffHeard bool `json:"staff_heard,omitempty"`
+	// Pressed is the data of the last button acted on, and PressedAt when:
+	// the same button again within DoubleTap is a double tap, answered in
+	// one short line.
+	Pressed   string    `json:"pressed,omitempty"`
+	PressedAt time.Time `json:"pressed_at,omitzero"`
 	// Checks are when the account's status was last looked up, within
 	// CheckWindow (at most MaxLookups of them); they outlive a
 	// conversation, so that starting over does not lift the limits.
@@ -108,6 +116,12 @@ type State struct {
 	// pending is a user input held while the LINE profile is read; it is
 	// handled when the profile comes back, within the same event.
 	pending *Input
+	// then is what to do once the user has left the staff queue (a cancel
+	// or an unlink asked for while waiting), within the same event.
+	then action
+	// listAsked: the user asked what is left (at blocked); the lookup that
+	// follows shows the list even if nothing changed, within the same event.
+	listAsked bool
 }
 
 // Filed is what is remembered of a filed withdrawal.
@@ -125,6 +139,10 @@ const FiledMemory = 7 * 24 * time.Hour
 // StaffNoteEvery is how often, at most, a user waiting for staff is told
 // that a person will answer.
 const StaffNoteEvery = 30 * time.Minute
+
+// DoubleTap is how soon a second press of the same button counts as a
+// double tap rather than a press of an old button.
+const DoubleTap = 10 * time.Second
 
 // MaxChecks is how many lookups of a user's account at the marketplace,
 // at most, there may have been within CheckWindow for the user's asking to

@@ -401,6 +401,25 @@ func BenchmarkTypedStep(b *testing.B) {
 	}
 }
 
+// BenchmarkTypedConfirm is BenchmarkTypedStep at the confirm step, where a
+// typed yes is also read for consent (ConsentOf): the same budget.
+//
+//	go test ./flows -run '^$' -bench TypedConfirm -benchmem
+func BenchmarkTypedConfirm(b *testing.B) {
+	st := State{Step: StepConfirm, Conv: "c1", Seq: 3, AccountID: "acc", Status: clean, Lang: LangJa, Reason: "not_using", Started: t0, Updated: t0}
+	texts := []string{"はい、退会します", "はい", "わかりました", "はい❓", "クーポンは消えますか？", "夫に相談してからにします"}
+	e := env(t0)
+	e.Understander = nil // the real one
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		x := texts[i%len(texts)]
+		if _, out := Next(st, Input{Kind: InText, Text: x}, e); len(out.Replies) == 0 && out.Effect == nil {
+			b.Fatalf("%q: no answer", x)
+		}
+	}
+}
+
 // FuzzUnderstand: any text, at any step, yields a valid intent; a text
 // with a question mark is never a yes or a reason; a reason is read only
 // at the reason steps, and a yes only where the step asks for one.

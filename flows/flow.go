@@ -577,10 +577,10 @@ func (t *turn) postback(in Input) {
 		t.aside(t.c.offScript)
 	case p.conv == "":
 		t.act(p) // a rich-menu button belongs to no conversation
-	case in.Data == t.s.Pressed && !t.expired && t.env.Now.Sub(t.s.PressedAt) < DoubleTap:
-		// The same button again, at once: a double tap. The first press did
-		// what it does; one short line, not the step again.
-		t.say(t.c.doubleTap)
+	case t.doubleTap(in, p):
+		// The same button again, at once: the first press did what it does;
+		// one short line (with the buttons), not the step again.
+		t.say(t.c.doubleTap, t.choices()...)
 	case !t.s.Active():
 		if !t.expired {
 			t.say(t.c.ended)
@@ -593,6 +593,20 @@ func (t *turn) postback(in Input) {
 		t.s.Pressed, t.s.PressedAt = in.Data, t.env.Now
 		t.act(p)
 	}
+}
+
+// doubleTap reports a second press of the button just acted on, within
+// DoubleTap: the same button data again, or the confirm button of the
+// conversation whose withdrawal was just filed (its state is gone).
+func (t *turn) doubleTap(in Input, p press) bool {
+	if t.expired {
+		return false
+	}
+	if in.Data == t.s.Pressed && t.env.Now.Sub(t.s.PressedAt) < DoubleTap {
+		return true
+	}
+	f := t.s.Filed
+	return f != nil && !t.s.Active() && p.act == actConfirm && p.conv != "" && p.conv == f.Conv && t.env.Now.Sub(f.At) < DoubleTap
 }
 
 // text handles a typed message: the words of one of the step's buttons
@@ -1126,7 +1140,7 @@ func (t *turn) result(in Input) {
 			id = in.Receipt.WithdrawalID
 		}
 		t.s = State{Step: StepIdle, Lang: t.s.Lang, Handoff: t.s.Handoff,
-			Filed: &Filed{ID: id, At: t.env.Now, Lang: t.s.Lang}}
+			Filed: &Filed{ID: id, At: t.env.Now, Lang: t.s.Lang, Conv: t.s.Conv}}
 		t.say(fmt.Sprintf(c.filed, id))
 	case InNotFound:
 		t.s.Failures++

@@ -197,8 +197,12 @@ func TestCleanAccountFilesOnce(t *testing.T) {
 	if files != 1 {
 		t.Errorf("filed %d times; want 1", files)
 	}
-	if !strings.Contains(joined(r), "終了しています") {
-		t.Errorf("second tap: %q; want a note that it has ended", joined(r))
+	if joined(r) != ja.doubleTap+"\n" {
+		t.Errorf("second tap: %q; want the one line that it was received", joined(r))
+	}
+	// Pressed again later, it belongs to a procedure that has ended.
+	if _, r = drive(t, s, confirm, env(t0.Add(time.Minute)), f); !strings.Contains(joined(r), "終了しています") {
+		t.Errorf("a tap a minute later: %q; want a note that it has ended", joined(r))
 	}
 }
 

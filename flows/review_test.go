@@ -157,8 +157,19 @@ func TestADoubleTapGetsOneLine(t *testing.T) {
 	in := tap(t, []Reply{{Choices: (&turn{s: s, c: &ja}).choices()}}, "理解して次へ進む")
 	s, _ = drive(t, s, in, env(t0), f)
 	s2, r := drive(t, s, in, env(t0.Add(time.Second)), f)
-	if s2.Step != StepReason || joined(r) != ja.doubleTap+"\n" {
+	if s2.Step != StepReason || len(r) != 1 || r[0].Text != ja.doubleTap || len(r[0].Choices) == 0 {
 		t.Errorf("double tap: step %s, %q; want one line", s2.Step, joined(r))
+	}
+	// The confirm button twice: filed once, then the one line.
+	f = &fake{status: clean}
+	c := confirmState(true)
+	file := tap(t, []Reply{{Choices: (&turn{s: c, c: &ja}).choices()}}, "退会する")
+	after, _ := drive(t, c, file, env(t0), f)
+	if _, r = drive(t, after, file, env(t0.Add(time.Second)), f); len(r) != 1 || r[0].Text != ja.doubleTap {
+		t.Errorf("confirm tapped twice: %q; want the one line", joined(r))
+	}
+	if n := len(f.effects); n != 1 {
+		t.Errorf("confirm tapped twice: %d effects; want one filing", n)
 	}
 	// Later, it is an old button.
 	_, r = drive(t, s, in, env(t0.Add(time.Minute)), f)

@@ -130,6 +130,9 @@ type Filed struct {
 	At time.Time `json:"at"`
 	// Lang is the language the user was spoken to in.
 	Lang Lang `json:"lang,omitempty"`
+	// Conv is the conversation that filed it, so that a second tap of its
+	// confirm button is known as a double tap.
+	Conv string `json:"conv,omitempty"`
 }
 
 // FiledMemory is how long a filing is remembered, so that "was it filed?"

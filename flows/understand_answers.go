@@ -61,7 +61,7 @@ var answerWords = buildAnswers([]answerWord{
 
 	// Thanks with a bare yes (はい、ありがとう, OK thanks) may close the
 	// conversation as well as agree.
-	{tThanks, "ありがとう"}, {tThanks, "ありがとうございます"}, {tThanks, "ありがとうございました"}, {tThanks, "thanks"}, {tThanks, "thank you"},
+	{tThanks, "ありがとう"}, {tThanks, "ありがとうございます"}, {tThanks, "ありがとうございました"}, {tThanks, "thanks"}, {tThanks, "thank you"}, {tThanks, "ty"}, {tThanks, "thx"},
 
 	{tNext, "進みます"}, {tNext, "進む"}, {tNext, "進めます"}, {tNext, "進める"}, {tNext, "進めて"}, {tNext, "進めてください"}, {tNext, "進めてほしい"},
 	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次に進みたい"}, {tNext, "進みたい"}, {tNext, "進みたいです"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},

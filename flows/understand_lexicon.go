@@ -114,9 +114,9 @@ var lexiconSource = []struct {
 		"keep my account", "keep the account", "keep it", "ill keep", "i will stay", "ill stay", "stay", "ill pass", "pass", "im good", "not anymore", "not today"}},
 	// Not now: at the decision steps, stopping for today (nothing is
 	// filed; they may come back).
-	{cLater, noVerb, []string{"来月", "来週", "明日", "あした", "明後日", "後日", "また来ます", "また来る", "また来よう", "出直", "時間をください",
+	{cLater, noVerb, []string{"来月", "来週", "明日", "あした", "明後日", "後日", "また来ます", "また来る", "また来よう", "出直", "時間をください", "時間ください", "時間くれ",
 		"時間をもらえ", "時間がほしい", "時間が欲しい", "少し時間を", "相談してから", "してからにし", "てからにし", "てから決め", "てからにす", "てからにさせ", "落ち着いてから",
-		"not yet", "next month", "next week", "tomorrow", "talk to my", "ask my", "check with my", "discuss it with",
+		"not yet", "later", "decide later", "next month", "next week", "tomorrow", "talk to my", "ask my", "check with my", "discuss it with",
 		"need some time", "need time", "give me some time", "some other time", "another time", "another day"}},
 	{cKeepUsing, noVerb, []string{"使い続け", "利用し続け", "続けてみ", "頑張ってみ", "がんばってみ", "頑張ります", "がんばります", "もう少し頑張", "もう少し続け", "もうちょっと続け", "続けようと",
 		"もうちょっと頑張", "まだ使", "これからも使", "もう少し使", "keep trying", "keep using", "give it another", "try a bit", "try again"}},
@@ -140,9 +140,10 @@ var lexiconSource = []struct {
 		"取引を完了しました", "取引完了しました", "振込申請しました", "振込申請済み", "振込申請しておきました", "振り込み申請しました", "出金申請しました", "完了させました", "受け取りました", "しておきました", "しときました", "出金しました",
 		"all done", "done", "finished", "fixed", "cleared", "resolved", "sorted it", "i delivered", "delivered it", "i requested", "requested a payout",
 		"requested the payout", "i did everything", "did everything", "i did it", "did it", "i approved", "approved it", "i completed", "completed it",
-		"ive done", "i have done", "i accepted", "accepted it", "i withdrew", "i paid"}},
+		"ive done", "i have done", "i accepted", "accepted it", "i withdrew", "i paid", "ive approved", "i have approved", "ive delivered", "i have delivered",
+		"ive requested", "i have requested", "ive completed", "i have completed", "ive accepted", "done it"}},
 	// Asking what is left, or for the list again (at blocked: where things stand).
-	{cShowList, noVerb, []string{"何が残", "なにが残", "あと何", "あとなに", "残りは", "リスト", "一覧", "whats left", "what is left", "what remains", "the list", "list again"}},
+	{cShowList, noVerb, []string{"何が残", "なにが残", "あと何", "あとなに", "残りは", "リスト", "一覧", "whats left", "what is left", "what else is left", "is still left", "left to do", "what remains", "the list", "list again"}},
 	{cBack, noVerb, []string{"ボットに戻", "ボットにもど", "ボットへ戻", "botに戻", "自動応答に戻", "戻る", "戻ります", "戻りたい", "もどる", "もどりたい", "もどります",
 		"back to bot", "back to the bot", "go back", "back to the chatbot", "talk to the bot"}},
 	{cOffTopic, noVerb, []string{"クーポン", "ポイント", "お気に入り", "フォロー", "フォロワー", "通知", "知られ", "メルマガ", "メール配信", "領収書", "請求書",

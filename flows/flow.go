@@ -577,9 +577,11 @@ func (t *turn) postback(in Input) {
 		t.aside(t.c.offScript)
 	case p.conv == "":
 		t.act(p) // a rich-menu button belongs to no conversation
-	case t.doubleTap(in, p):
-		// The same button again, at once: the first press did what it does;
-		// one short line (with the buttons), not the step again.
+	case (!t.s.Active() || p.conv != t.s.Conv || p.seq != strconv.Itoa(t.s.Seq)) && t.doubleTap(in, p):
+		// The same button again, at once, after the first press moved on:
+		// it did what it does; one short line (with the buttons), not the
+		// step again. (A button still good for the step — a retry after a
+		// failure — acts as pressed.)
 		t.say(t.c.doubleTap, t.choices()...)
 	case !t.s.Active():
 		if !t.expired {

@@ -171,6 +171,17 @@ func TestADoubleTapGetsOneLine(t *testing.T) {
 	if n := len(f.effects); n != 1 {
 		t.Errorf("confirm tapped twice: %d effects; want one filing", n)
 	}
+	// The confirm button again after the filing failed is a retry, not a
+	// double tap: it files.
+	f = &fake{status: clean}
+	c, out := Next(confirmState(true), file, env(t0))
+	if out.Effect == nil || out.Effect.Kind != EffFile {
+		t.Fatalf("confirm: %+v; want a filing", out.Effect)
+	}
+	c, _ = Next(c, Input{Kind: InUnavailable, Of: EffFile}, env(t0))
+	if drive(t, c, file, env(t0.Add(time.Second)), f); !filed(f) {
+		t.Errorf("confirm pressed again after a failure: not filed")
+	}
 	// Later, it is an old button.
 	_, r = drive(t, s, in, env(t0.Add(time.Minute)), f)
 	if !strings.HasPrefix(joined(r), ja.staleButton) {

@@ -575,8 +575,14 @@ func (t *turn) postback(in Input) {
 	switch {
 	case !ok:
 		t.aside(t.c.offScript)
+	case p.conv == "" && (decisive(p.act) || p.act == actReason || p.act == actSkipText):
+		// A step toward the filing is only ever pressed on its own step's
+		// button, which names its conversation; one that names none was
+		// never sent by this bot (a=confirm alone must not file).
+		t.say(t.c.staleButton)
+		t.remind()
 	case p.conv == "":
-		t.act(p) // a rich-menu button belongs to no conversation
+		t.act(p) // a rich-menu button (start, a person) belongs to no conversation
 	case (!t.s.Active() || p.conv != t.s.Conv || p.seq != strconv.Itoa(t.s.Seq)) && t.doubleTap(in, p):
 		// The same button again, at once, after the first press moved on:
 		// it did what it does; one short line (with the buttons), not the

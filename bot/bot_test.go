@@ -382,14 +382,14 @@ func TestAskingForStaffQueuesTheUserAndTheBotKeepsQuiet(t *testing.T) {
 	before := len(h.ch.messages())
 	h.send(flows.Input{Kind: flows.InText, Text: "まだですか"})
 	h.send(flows.Input{Kind: flows.InSticker})
-	if n := len(h.ch.messages()) - before; n != 0 {
-		t.Errorf("the bot answered %d times just after the acknowledgement; want silence", n)
+	if n := len(h.ch.messages()) - before; n != 1 {
+		t.Errorf("the bot answered %d times to the first messages to staff; want one acknowledgement, then silence", n)
 	}
 	h.advance(flows.StaffNoteEvery)
 	h.send(flows.Input{Kind: flows.InText, Text: "まだですか"})
 	h.send(flows.Input{Kind: flows.InText, Text: "もしもし"})
-	if n := len(h.ch.messages()) - before; n != 1 {
-		t.Errorf("%d notes after %v of waiting; want one", n, flows.StaffNoteEvery)
+	if n := len(h.ch.messages()) - before; n != 2 {
+		t.Errorf("%d notes after %v of waiting; want one more", n-1, flows.StaffNoteEvery)
 	}
 	if got := h.store.record(user).Handoff; got != taikai.HandoffRequested {
 		t.Errorf("handoff %q while waiting; want requested", got)

@@ -30,7 +30,7 @@ func TestFiftyChecksMakeThreeCalls(t *testing.T) {
 	if n := h.market.count("status"); n != flows.MaxChecks {
 		t.Errorf("%d status calls; want %d", n, flows.MaxChecks)
 	}
-	if rs := h.last().replies; !strings.Contains(rs[0].Text, "短い間に続けて") {
+	if rs := h.last().replies; !strings.Contains(rs[0].Text, "確認が続いたため") {
 		t.Errorf("last answer %+v; want the limit explained", rs)
 	}
 	h.advance(time.Minute)

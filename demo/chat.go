@@ -300,6 +300,22 @@ func (c *Chat) carousel(m lineemu.Message) (string, []lineemu.Action) {
 	return strings.Join(parts, "\n\n"), pressable
 }
 
+// pageText is the heading and the first paragraph of an HTML page, as text.
+func pageText(page string) string {
+	var parts []string
+	for _, re := range []*regexp.Regexp{pageHeading, pageParagraph} {
+		if m := re.FindStringSubmatch(page); m != nil {
+			parts = append(parts, html.UnescapeString(m[1]))
+		}
+	}
+	return strings.Join(parts, ": ")
+}
+
+var (
+	pageHeading   = regexp.MustCompile(`<h1>([^<]*)</h1>`)
+	pageParagraph = regexp.MustCompile(`<p>([^<]*)</p>`)
+)
+
 var accountButton = regexp.MustCompile(`<button type="submit" name="account" value="([^"]+)">([^<]+)</button>`)
 
 // openLink follows the account-link button: it opens the marketplace's link
@@ -350,10 +366,11 @@ func (c *Chat) openLink(ctx context.Context, link string) error {
 		if err != nil {
 			return err
 		}
-		io.Copy(io.Discard, res.Body)
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK {
-			fmt.Fprintf(c.Out, c.w().linkPageStatus, res.StatusCode)
+			// What the page says (how to get a new link), as a user would read it.
+			fmt.Fprintf(c.Out, c.w().linkPageStatus, res.StatusCode, pageText(string(body)))
 		}
 		return c.settle()
 	}

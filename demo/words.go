@@ -28,7 +28,7 @@ var wordsJa = words{
 	account:        "     [%d] %s（%s）\n",
 	cancelled:      "  （ログインをやめました）",
 	pickNumber:     "  （番号で選んでください。やめるときは /cancel）",
-	linkPageStatus: "  （連携画面: HTTP %d）\n",
+	linkPageStatus: "  （連携画面: HTTP %d）%s\n",
 	intro:          "taikai demo — LINEのトークを再現しています（bot %s）。\n",
 	console:        "スタッフ用コンソール: %s/console/ （トークン %s）  メトリクス: %s/metrics\n%s\n\n",
 	commands: `コマンド:
@@ -67,7 +67,7 @@ var wordsEn = words{
 	account:        "     [%d] %s (%s)\n",
 	cancelled:      "  (login cancelled)",
 	pickNumber:     "  (choose by number; /cancel to stop)",
-	linkPageStatus: "  (link page: HTTP %d)\n",
+	linkPageStatus: "  (link page: HTTP %d) %s\n",
 	intro:          "taikai demo — a LINE chat, reproduced (bot %s).\n",
 	console:        "Staff console: %s/console/ (token %s)  Metrics: %s/metrics\n%s\n\n",
 	commands: `Commands:

@@ -172,7 +172,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if b := text(`#blockers`); !strings.Contains(b, "注文番号") {
 		t.Errorf("blockers: %q; want the orders", b)
 	}
-	if s := text(`#said`); !strings.Contains(s, "担当者にお繋ぎしました") {
+	if s := text(`#said`); !strings.Contains(s, "担当者におつなぎします") {
 		t.Errorf("what the bot said last: %q", s)
 	}
 	a11y("case")

@@ -99,7 +99,7 @@ func TestHandoffToStaffAndBack(t *testing.T) {
 	// The user asks for a person from the warning step.
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "担当者に相談する")))
 	got := texts(sys)
-	if !strings.Contains(got[len(got)-1], "担当者にお繋ぎしました") {
+	if !strings.Contains(got[len(got)-1], "担当者におつなぎします") {
 		t.Fatalf("asking for staff: %q", got[len(got)-1])
 	}
 	_, list := consoleGet(t, sys, "/console/conversations", bearer)

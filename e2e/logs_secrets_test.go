@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/taikaibot/taikai/demo"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/internal/redistest"
 )
 
@@ -71,10 +72,11 @@ func TestLogsHoldNoIDsOrSecrets(t *testing.T) {
 		t.Fatalf("filed %d; want 1", sys.Sandbox.Filed())
 	}
 
-	// Starting again while LINE does not answer the link-token call; an
-	// account-link event with a nonce the marketplace never issued.
+	// Starting again (from the rich menu: typed, 退会したい just after a
+	// filing gets its receipt) while LINE does not answer the link-token
+	// call; an account-link event with a nonce the marketplace never issued.
 	lineDown.Store(true)
-	send(t, sys, sys.Emulator.Text(user, "退会したい"))
+	send(t, sys, sys.Emulator.Postback(user, flows.StartData))
 	lineDown.Store(false)
 	const nonce = "nonce-never-issued-Xq72"
 	send(t, sys, sys.Emulator.AccountLink(user, nonce, true))

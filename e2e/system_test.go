@@ -261,7 +261,7 @@ func TestProfileIsReadOnce(t *testing.T) {
 	send(t, sys, sys.Emulator.Postback(user, lastButton(t, sys, "Confirm closure")))
 	send(t, sys, sys.Emulator.Sticker(user))
 	got := texts(sys)
-	if sys.Sandbox.Filed() != 1 || !strings.Contains(got[len(got)-1], "accepted") {
+	if sys.Sandbox.Filed() != 1 || !strings.Contains(got[len(got)-1], "has been received") {
 		t.Fatalf("filed %d; last message %q", sys.Sandbox.Filed(), got[len(got)-1])
 	}
 	if n := reads.Load(); n != 1 {

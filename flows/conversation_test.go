@@ -96,7 +96,7 @@ func TestUnclearAtADecisionStepIsAskedWithButtons(t *testing.T) {
 	}{
 		{StepWarning, "次へ進みますか、それとも退会をやめますか？", []string{"理解して次へ進む", "退会をやめる", "担当者に相談する"}},
 		{StepHelp, "退会の手続きを続けますか、それとも退会をやめますか？", []string{"退会手続きを続ける", "退会をやめる", "担当者に相談する"}},
-		{StepConfirm, "退会を申請しますか、それとも退会をやめますか？", []string{"退会する", "理由を変更する", "退会をやめる", "担当者に相談する"}},
+		{StepConfirm, ja.askConfirm, []string{"退会する", "理由を変更する", "退会をやめる", "担当者に相談する"}},
 	} {
 		for _, in := range []string{"やめたい", "うーん", "いいえ"} {
 			if tc.step == StepConfirm && in == "いいえ" {
@@ -116,7 +116,7 @@ func TestUnclearAtADecisionStepIsAskedWithButtons(t *testing.T) {
 	// Ways of saying stop, at the warning, stop.
 	for _, in := range []string{"やっぱりやめます", "やめる", "intent:cancel"} {
 		s, r := drive(t, atStep(StepWarning, clean), text(in), env(t0), &fake{status: clean})
-		if s.Active() || !strings.Contains(joined(r), "申請はしていません") {
+		if s.Active() || !strings.Contains(joined(r), "申請は行っていません") {
 			t.Errorf("warning + %q: step %s, %q; want stopped, saying nothing was filed", in, s.Step, joined(r))
 		}
 	}
@@ -137,10 +137,13 @@ func TestOnlyYesOrAReasonMovesTowardFiling(t *testing.T) {
 				base := atStep(step, clean)
 				base.Declined = declined
 				f := &fake{status: clean}
-				s, _ := drive(t, base, text("intent:"+string(i)), env(t0), f)
+				s, _ := drive(t, base, typedIntent(i), env(t0), f)
 				_, isReason := i.Reason()
 				forward := rank[s.Step] > rank[step]
-				allowed := (i == IntentYes && step != StepReason && step != StepReasonText) ||
+				// (A status question at checking or blocked looks the account up
+				// again, as a yes there does.)
+				lookup := step == StepChecking || step == StepBlocked
+				allowed := (i == IntentYes && step != StepReason && step != StepReasonText) || i == FAQIntent(TopicStatus) && lookup ||
 					(isReason && (step == StepReason || step == StepReasonText)) ||
 					(i == IntentStart && step == StepIdle)
 				if forward && !allowed {
@@ -216,6 +219,14 @@ func TestQuestionsAreAnsweredInPlace(t *testing.T) {
 			f := &fake{status: clean}
 			s, r := drive(t, base, text("intent:"+string(FAQIntent(topic))), env(t0.Add(time.Hour)), f)
 			relink := step == StepLinking && topic == TopicStatus // the answer is a fresh link
+			// What is left, at checking and blocked: a look at the account now.
+			lookup := (step == StepChecking || step == StepBlocked) && topic == TopicStatus
+			if lookup {
+				if len(f.effects) != 1 || f.effects[0].Kind != EffCheck {
+					t.Errorf("%s + faq:status: effects %v; want one lookup", step, f.effects)
+				}
+				continue
+			}
 			if len(r) == 0 || s.Step != base.Step || len(f.effects) > 0 && !(relink && f.effects[0].Kind == EffIssueLink) {
 				t.Errorf("%s + faq:%s: step %s, replies %q, effects %v; want an answer in place", step, topic, s.Step, joined(r), f.effects)
 			}
@@ -306,7 +317,7 @@ func TestConfirmShowsTheLossAndLetsTheReasonChange(t *testing.T) {
 	if s.Step != StepConfirm {
 		t.Fatalf("step %s; want confirm", s.Step)
 	}
-	for _, want := range []string{"理由：回答しない", "評価（★4.8・52件）と取引実績（完了50件）は削除され"} {
+	for _, want := range []string{"理由：（回答なし）", "評価（★4.8・52件）と取引実績（完了50件）は削除され"} {
 		if !strings.Contains(joined(r), want) {
 			t.Errorf("summary %q lacks %q", joined(r), want)
 		}
@@ -343,7 +354,7 @@ func TestConfirmShowsTheLossAndLetsTheReasonChange(t *testing.T) {
 
 func TestExpirySaysNothingWasFiled(t *testing.T) {
 	s, r := drive(t, atStep(StepConfirm, clean), text("はい"), env(t0.Add(25*time.Hour)), &fake{status: clean})
-	if s.Active() || !strings.Contains(joined(r), "申請はしていません") {
+	if s.Active() || !strings.Contains(joined(r), "申請は行っていません") {
 		t.Errorf("expired: step %s, %q; want it said that nothing was filed", s.Step, joined(r))
 	}
 	// The text answered the step that is gone: not called not understood.
@@ -367,7 +378,9 @@ func TestTheReasonCanChangeAtItsAdvice(t *testing.T) {
 
 func TestAfterFiling(t *testing.T) {
 	f := &fake{status: clean}
-	s, _ := drive(t, atStep(StepConfirm, clean), text("はい"), env(t0), f)
+	st := atStep(StepConfirm, clean)
+	st.SummaryLast = true // the summary was just said
+	s, _ := drive(t, st, text("はい"), env(t0), f)
 	if s.Filed == nil || s.Filed.ID != "wd-1" || !s.Filed.At.Equal(t0) || s.Filed.Lang != LangJa || s.AccountID != "" {
 		t.Fatalf("after filing: %+v", s)
 	}
@@ -385,8 +398,12 @@ func TestAfterFiling(t *testing.T) {
 		t.Errorf("cancel after filing: %q; want it said that it can't be undone", joined(r))
 	}
 	s2, r := drive(t, s, text("退会したい"), later, f)
-	if s2.Step != StepLinking || r[len(r)-1].Link == nil {
-		t.Errorf("start again: step %s; want linking again", s2.Step)
+	if s2.Active() || !strings.Contains(joined(r), "受け付け済み") || !strings.Contains(joined(r), "wd-1") {
+		t.Errorf("退会したい after filing: step %s, %q; want the receipt: it was accepted", s2.Step, joined(r))
+	}
+	// The rich menu's start button still starts (another account, say).
+	if s2, _ = drive(t, s, Input{Kind: InPostback, Data: StartData}, later, f); s2.Step != StepLinking {
+		t.Errorf("start from the rich menu after filing: step %s; want linking", s2.Step)
 	}
 	// After a week it is forgotten.
 	_, r = drive(t, s, text("ありがとう"), env(t0.Add(8*24*time.Hour)), f)
@@ -411,14 +428,27 @@ func TestHandoffStaysQuiet(t *testing.T) {
 	if !strings.Contains(r[0].Text, "11月26日（木）10:00以降") {
 		t.Errorf("after hours: %q; want when to expect an answer", r[0].Text)
 	}
-	old := atStep(StepWarning, clean)
-	for _, in := range []Input{text("まだですか"), {Kind: InSticker}, text("intent:start"), {Kind: InPostback, Data: (&turn{s: old, c: &ja}).choices()[0].Data}} {
-		s, r = drive(t, s, in, env(t0.Add(10*time.Minute)), f)
-		if len(r) != 0 || s.Step != StepWarning {
+	// The first message to staff is acknowledged, once (with when, after hours).
+	e10 := env(t0.Add(10 * time.Minute))
+	e10.StaffHours = hours
+	s, r = drive(t, s, text("まだですか"), e10, f)
+	if len(r) != 1 || !strings.Contains(r[0].Text, "担当者に届いています") || !strings.Contains(r[0].Text, "11月26日（木）10:00以降") || !slices.Equal(labels(r[0]), []string{"ボットに戻る"}) {
+		t.Errorf("the first message to staff: %q; want it acknowledged, with when", joined(r))
+	}
+	for _, in := range []Input{text("まだですか"), {Kind: InSticker}, text("intent:start"), text("キャンセルできますか")} {
+		s, r = drive(t, s, in, e10, f)
+		if len(r) != 0 || s.Step != StepWarning || s.Handoff != taikai.HandoffRequested {
 			t.Errorf("waiting, %v %q: %q; want silence", in.Kind, in.Text, joined(r))
 		}
 	}
-	e2 := env(t0.Add(31 * time.Minute))
+	// A button pressed while waiting (an old one) acts on nothing but is
+	// answered: a short note with the way back.
+	old := atStep(StepWarning, clean)
+	s, r = drive(t, s, Input{Kind: InPostback, Data: (&turn{s: old, c: &ja}).choices()[0].Data}, e10, f)
+	if len(r) != 1 || s.Step != StepWarning || !slices.Equal(labels(r[0]), []string{"ボットに戻る"}) || len(f.effects) != 1 {
+		t.Errorf("a button while waiting: %q, step %s, effects %v; want a short note, nothing done", joined(r), s.Step, f.effects)
+	}
+	e2 := env(t0.Add(41 * time.Minute))
 	e2.StaffHours = hours
 	s, r = drive(t, s, text("まだですか"), e2, f)
 	if len(r) != 1 || !strings.Contains(r[0].Text, "担当者は11月26日（木）10:00以降") || !slices.Equal(labels(r[0]), []string{"ボットに戻る"}) {

@@ -17,9 +17,11 @@ import (
 // and the same format verbs in every language.
 type catalog struct {
 	// The conversation around the steps.
-	greeting, idleHelp, offScript, sticker, media, inProgress, staleButton, beforeStep, ended,
+	greeting, idleHelp, offScript, sticker, media, inProgress, staleButton, doubleTap, beforeStep, ended,
 	expired, nothingToCancel, cancelled, group, unlinked, unlinkedStopped, notLinked,
 	hello, welcome, langSet string
+	// cantAnswer: a question none of the topics answers; a person can.
+	cantAnswer string
 
 	// Linking.
 	linkPrompt, linkButton, linkRetry, linkFailed, linked, linkNotFound, linkInvalidKept,
@@ -28,7 +30,8 @@ type catalog struct {
 	// Checking and blockers. blockedHead takes the name and the count.
 	// blockedSame takes the count: a check found the blockers it found before.
 	// checkLimit takes the seconds to wait.
-	checkPending, checkUnavailable, checkLimit, blockedHead, blockedHeadOne, blockedFoot, blockedFootWait, blockedAtFiling, blockedSame, moreItems string
+	checkPending, checkUnavailable, checkLimit, blockedHead, blockedHeadOne, blockedFoot, blockedFootOne, blockedFootWait, blockedAtFiling,
+	blockedSame, blockedSameOne, moreItems string
 
 	// A reservation: the reminder after a payout. blockedFootRemind (the
 	// blocked step's foot when a reminder is offered), reservedSet (the
@@ -51,10 +54,13 @@ type catalog struct {
 	purchaseFacts, deliveryFacts, payoutFacts                                  string
 	orderTitle, orderID, seller, buyer, requestedOn, expectedOn, openOrder     string
 
-	// The warning takes the name, the rating line and the orders line.
-	warning string
+	// The warning takes the name, the rating line and the orders line;
+	// warningNone, for an account with no rating and no orders, the name.
+	warning, warningNone string
 	// Reasons.
 	reasonPrompt, reasonTextPrompt, reasonTruncated, reasonUnclear, reasonTextUnclear, reasonWithText string
+	// reasonNotGiven is the reason in the summary when none was given.
+	reasonNotGiven string
 
 	// Advice per reason; each takes what it names.
 	adviceNotUsing, adviceHardToEarn, adviceHardToEarnURL, adviceResetHigh, adviceResetLow string
@@ -68,7 +74,9 @@ type catalog struct {
 	askWarning, askHelp, askConfirm string
 
 	// Staff. staffAskedClosed and staffWaitClosed take the next opening.
-	staffAsked, staffAskedClosed, staffWait, staffWaitClosed, staffLeft, staffUnavailable, backUnavailable, paused, resumed string
+	// staffGot acknowledges the first message to staff (staffGotClosed
+	// outside staff hours, with the next opening).
+	staffAsked, staffAskedClosed, staffWait, staffWaitClosed, staffGot, staffGotClosed, staffLeft, staffUnavailable, backUnavailable, paused, resumed string
 
 	// How things are written. yen takes the grouped digits; rating the
 	// stars and the count; orders the count; opening the day, the weekday
@@ -82,6 +90,9 @@ type catalog struct {
 	remind map[Step]string
 	// faq answers each topic; faqShort answers it again, in one line.
 	faq, faqShort map[Topic]string
+	// faqPayoutOn answers the payout question with the payout's amount
+	// and expected date.
+	faqPayoutOn string
 
 	labels  map[action]string
 	reasons map[taikai.Reason]string
@@ -201,6 +212,9 @@ func (c *catalog) reasonLabel(r taikai.Reason, text string) string {
 		r = taikai.ReasonNone
 	}
 	l := c.reasons[r]
+	if r == taikai.ReasonNone {
+		l = c.reasonNotGiven
+	}
 	if text != "" {
 		l = fmt.Sprintf(c.reasonWithText, l, clip(text, 100))
 	}

@@ -45,7 +45,7 @@ func diagram(t *testing.T) string {
 				// What a typed message does, when it moves the conversation
 				// (a typed button label does what the button does).
 				for _, i := range Intents() {
-					s, _ := drive(t, base, text("intent:"+string(i)), env(t0), &fake{status: st})
+					s, _ := drive(t, base, typedIntent(i), env(t0), &fake{status: st})
 					if to := shown(s); to != step {
 						add(step, to, "«"+string(i)+"»")
 					}

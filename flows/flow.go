@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -48,6 +49,10 @@ func Next(s State, in Input, env Env) (State, Output) {
 	} else {
 		t.input(in)
 	}
+	if n := len(t.out.Replies); n > 0 {
+		// The summary's question stays open only while it is the last thing said.
+		t.s.SummaryLast = t.summary == n && t.s.Step == StepConfirm
+	}
 	return t.s, t.out
 }
 
@@ -62,6 +67,12 @@ type turn struct {
 	sent time.Time
 	// opts backs options, so that listing a step's buttons allocates nothing.
 	opts [12]press
+	// asked: the summary's yes/no question was the last thing the user was
+	// told before this input (State.SummaryLast, as it was).
+	asked bool
+	// summary is the number of the reply (from 1) that is the confirm
+	// step's summary, if one was said in this turn; 0 if none.
+	summary int
 }
 
 func (t *turn) say(text string, choices ...Choice) {
@@ -106,7 +117,7 @@ func (t *turn) early() bool {
 // the language, the handoff and the memory of a filing.
 func (t *turn) reset() {
 	t.s = State{Step: StepIdle, AccountID: t.s.AccountID, Lang: t.s.Lang, Handoff: t.s.Handoff, Filed: t.s.Filed, StaffNote: t.s.StaffNote,
-		Checks: t.recentChecks()}
+		StaffHeard: t.s.StaffHeard, Pressed: t.s.Pressed, PressedAt: t.s.PressedAt, Checks: t.recentChecks()}
 }
 
 // recentChecks are the lookups within CheckWindow, in a new slice (the
@@ -257,21 +268,21 @@ func (t *turn) view() {
 	case StepIdle:
 		t.say(c.idleHelp, t.choices()...)
 	case StepLinking:
-		// Shown again: the user came back without linking (LINE tells a bot
-		// nothing when a link token expired), so say why it may have failed.
-		// A link token is single-use and short-lived: every showing gets a new one.
-		t.say(c.linkRetry)
+		// The link prompt again, with a fresh link: a link token is
+		// single-use and short-lived, so every showing gets a new one.
+		// (Why a link may have failed is said where the user asks or comes
+		// back from it: linkRetry.)
 		t.effect(Effect{Kind: EffIssueLink})
 	case StepChecking:
 		t.say(c.checkPending, t.choices()...)
 	case StepBlocked:
 		st := t.status()
 		n, cards := c.blockers(st)
-		head := c.blockedHead
+		head := fmt.Sprintf(c.blockedHead, st.DisplayName, n)
 		if n == 1 {
-			head = c.blockedHeadOne
+			head = fmt.Sprintf(c.blockedHeadOne, st.DisplayName)
 		}
-		t.out.Replies = append(t.out.Replies, Reply{Text: fmt.Sprintf(head, st.DisplayName, n), Cards: cards})
+		t.out.Replies = append(t.out.Replies, Reply{Text: head, Cards: cards})
 		t.say(t.blockedFoot(), t.choices()...)
 	case StepReserved:
 		t.viewReserved()
@@ -280,6 +291,10 @@ func (t *turn) view() {
 	case StepWarning:
 		st := t.status()
 		text := fmt.Sprintf(c.warning, st.DisplayName, c.ratingLine(st.Rating), c.ordersLine(st.CompletedOrders))
+		if st.Rating.Count == 0 && st.CompletedOrders == 0 {
+			// Nothing rated, nothing sold: no "rating (none yet) and 0 orders".
+			text = fmt.Sprintf(c.warningNone, st.DisplayName)
+		}
 		t.say(text, t.choices()...)
 		// What was shown, for the consent record; a new showing needs a new
 		// acknowledgement.
@@ -307,6 +322,7 @@ func (t *turn) view() {
 		}
 		text := fmt.Sprintf(c.confirm, st.DisplayName, c.reasonLabel(t.s.Reason, t.s.ReasonText), loss)
 		t.say(text, t.choices()...)
+		t.summary = len(t.out.Replies)
 		t.s.Consent.Confirm = taikai.ConsentConfirm{Shown: t.shown(versions[c][1], text)}
 	}
 }
@@ -317,8 +333,16 @@ func (t *turn) blockedFoot() string {
 		// Nothing to do but wait for the payout: a reminder is offered.
 		return fmt.Sprintf(t.c.blockedFootRemind, t.c.openingAt(due))
 	}
-	if b := t.status().Blockers(); len(b) == 1 && b[taikai.BlockerPayout] > 0 {
+	b := t.status().Blockers()
+	if len(b) == 1 && b[taikai.BlockerPayout] > 0 {
 		return t.c.blockedFootWait // nothing to do but wait for the payout
+	}
+	n := 0
+	for _, k := range b {
+		n += k
+	}
+	if n == 1 {
+		return t.c.blockedFootOne
 	}
 	return t.c.blockedFoot
 }
@@ -401,6 +425,9 @@ func (t *turn) input(in Input) {
 		t.effect(Effect{Kind: EffProfile})
 		return
 	}
+	// Whatever the user did, the summary's question is no longer what they
+	// answer next, unless it is said again (see Next).
+	t.asked, t.s.SummaryLast = t.s.SummaryLast, false
 	switch in.Kind {
 	case InPaused:
 		t.say(t.c.paused)
@@ -453,8 +480,12 @@ func (t *turn) input(in Input) {
 }
 
 // waiting handles what the user sends while waiting for staff: the bot
-// stays quiet, but for a short note at most every StaffNoteEvery and the
-// way back to the bot. It reports whether it handled in.
+// stays quiet — the messages are for a person — but for an acknowledgement
+// of the first one, a short note at most every StaffNoteEvery, and the
+// ways out: back to the bot, stopping the procedure, unlinking (pressed,
+// or typed in any words: ボットに戻りたい, 退会やめます, 連携解除). A button
+// pressed while waiting always gets a line. It reports whether it handled
+// in.
 func (t *turn) waiting(in Input) bool {
 	if t.s.Handoff != taikai.HandoffRequested {
 		return false
@@ -468,10 +499,74 @@ func (t *turn) waiting(in Input) bool {
 		t.effect(Effect{Kind: EffLeaveStaff})
 		return true
 	}
-	if t.s.StaffNote.IsZero() || t.env.Now.Sub(t.s.StaffNote) >= StaffNoteEvery {
+	switch in.Kind {
+	case InPostback:
+		if p, ok := decodePress(in.Data); ok && (p.act == actCancel || p.act == actUnlink) {
+			t.leaveThen(p.act)
+			return true
+		}
+		// Any other button (an old 退会する among them) does nothing while a
+		// person has the conversation; say so rather than stay silent.
+		t.staffNote(false)
+		return true
+	case InText:
+		if !asks(in.Text) {
+			switch t.understand(in.Text) {
+			case IntentBack:
+				t.effect(Effect{Kind: EffLeaveStaff})
+				return true
+			case IntentCancel:
+				t.leaveThen(actCancel)
+				return true
+			case IntentUnlink:
+				t.leaveThen(actUnlink)
+				return true
+			}
+		}
+	}
+	switch {
+	case !t.s.StaffHeard:
+		// The first message to staff: say it arrived.
+		t.s.StaffHeard = true
+		t.staffGot()
+	case t.s.StaffNote.IsZero() || t.env.Now.Sub(t.s.StaffNote) >= StaffNoteEvery:
 		t.staffNote(false)
 	}
 	return true
+}
+
+// leaveThen leaves the staff queue, then does a (see result, InStaffLeft).
+func (t *turn) leaveThen(a action) {
+	t.s.then = a
+	t.effect(Effect{Kind: EffLeaveStaff})
+}
+
+// asks reports a message that asks something (a question mark, or a
+// question ending): while waiting for staff it is a question for them,
+// never a command to the bot (キャンセルできますか is no cancel).
+func asks(text string) bool {
+	if strings.ContainsAny(text, "?？؟❓❔") {
+		return true
+	}
+	s := strings.TrimRight(strings.TrimSpace(text), "。.!！")
+	for _, e := range []string{"か", "かな", "かね", "かしら"} {
+		if strings.HasSuffix(s, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// staffGot says that the user's message reached staff (and when they
+// answer, outside staff hours), with the way back to the bot.
+func (t *turn) staffGot() {
+	c := t.c
+	t.s.StaffNote = t.env.Now
+	text := c.staffGot
+	if !t.env.StaffHours.Open(t.env.Now) {
+		text = fmt.Sprintf(c.staffGotClosed, c.openingAt(t.env.StaffHours.NextOpening(t.env.Now)))
+	}
+	t.say(text, t.choice(actBack))
 }
 
 // isBack reports whether in is the "back to the bot" button, pressed (from
@@ -509,15 +604,6 @@ func (t *turn) staffNote(ack bool) {
 // shorter: after the first, only the reminder.
 func (t *turn) aside(text string) {
 	t.s.Strays++
-	if t.at() == StepLinking {
-		// The linking step's own note says enough, with a fresh link.
-		if t.s.Strays == 1 {
-			t.view()
-		} else {
-			t.remind()
-		}
-		return
-	}
 	if t.s.Strays == 1 && !t.expired {
 		// (After an expiry the note said why: the input answered a step
 		// that is gone, and is no stray.)
@@ -531,8 +617,20 @@ func (t *turn) postback(in Input) {
 	switch {
 	case !ok:
 		t.aside(t.c.offScript)
+	case p.conv == "" && (decisive(p.act) || p.act == actReason || p.act == actSkipText):
+		// A step toward the filing is only ever pressed on its own step's
+		// button, which names its conversation; one that names none was
+		// never sent by this bot (a=confirm alone must not file).
+		t.say(t.c.staleButton)
+		t.remind()
 	case p.conv == "":
-		t.act(p) // a rich-menu button belongs to no conversation
+		t.act(p) // a rich-menu button (start, a person) belongs to no conversation
+	case (!t.s.Active() || p.conv != t.s.Conv || p.seq != strconv.Itoa(t.s.Seq)) && t.doubleTap(in, p):
+		// The same button again, at once, after the first press moved on:
+		// it did what it does; one short line (with the buttons), not the
+		// step again. (A button still good for the step — a retry after a
+		// failure — acts as pressed.)
+		t.say(t.c.doubleTap, t.choices()...)
 	case !t.s.Active():
 		if !t.expired {
 			t.say(t.c.ended)
@@ -542,8 +640,23 @@ func (t *turn) postback(in Input) {
 		t.say(t.c.staleButton)
 		t.remind()
 	default:
+		t.s.Pressed, t.s.PressedAt = in.Data, t.env.Now
 		t.act(p)
 	}
+}
+
+// doubleTap reports a second press of the button just acted on, within
+// DoubleTap: the same button data again, or the confirm button of the
+// conversation whose withdrawal was just filed (its state is gone).
+func (t *turn) doubleTap(in Input, p press) bool {
+	if t.expired {
+		return false
+	}
+	if in.Data == t.s.Pressed && t.env.Now.Sub(t.s.PressedAt) < DoubleTap {
+		return true
+	}
+	f := t.s.Filed
+	return f != nil && !t.s.Active() && p.act == actConfirm && p.conv != "" && p.conv == f.Conv && t.env.Now.Sub(f.At) < DoubleTap
 }
 
 // text handles a typed message: the words of one of the step's buttons
@@ -599,7 +712,21 @@ func (t *turn) understood(i Intent, in Input) {
 	}
 	switch i {
 	case IntentStart:
+		if step == StepFiled {
+			// Filed lately: it was accepted; say so, with the receipt.
+			f := t.s.Filed
+			t.say(fmt.Sprintf(t.c.filedStatus, f.ID, t.c.when(f.At)), t.choices()...)
+			return
+		}
 		t.act(press{act: actStart})
+	case IntentBack:
+		t.act(press{act: actBack})
+	case IntentQuestion:
+		// Not one of the topics: say so, and offer a person (the step's
+		// buttons include one), rather than answer another question.
+		t.s.Strays++
+		t.say(t.c.cantAnswer)
+		t.remind()
 	case IntentCancel:
 		if step == StepFiled {
 			t.faq(TopicUndo) // nothing left to stop: say it can't be undone
@@ -651,7 +778,21 @@ func (t *turn) understood(i Intent, in Input) {
 				t.view()
 				return
 			}
-			t.act(press{act: actConfirm})
+			// The understanding read a yes; the words must also be a clean
+			// consent: in their own words, or a bare yes answering the
+			// summary's question right after it was asked.
+			switch ConsentOf(in.Text) {
+			case ConsentExplicit:
+				t.act(press{act: actConfirm})
+			case ConsentBare:
+				if t.asked {
+					t.act(press{act: actConfirm})
+					return
+				}
+				t.unclear()
+			default:
+				t.unclear()
+			}
 		case StepChecking, StepBlocked, StepReserved:
 			// "Check again", typed, or "done" said of the blockers.
 			t.act(press{act: actCheck})
@@ -731,7 +872,19 @@ func (t *turn) faq(topic Topic) {
 	case topic == TopicStatus && t.at() == StepLinking:
 		// Where things stand is the link: not made yet, why it may have
 		// failed, and a fresh one.
+		t.say(c.linkRetry)
 		t.view()
+		return
+	case topic == TopicStatus && (t.at() == StepBlocked || t.at() == StepChecking):
+		// What is left, can I go on now: look again, and show the list as
+		// it is (not the one line for "nothing changed").
+		t.s.listAsked = true
+		t.startCheck(true)
+		return
+	case topic == TopicPayout && len(t.status().PayoutsInProgress) > 0:
+		p := t.status().PayoutsInProgress[0]
+		t.say(fmt.Sprintf(c.faqPayoutOn, c.yen(p.AmountJPY), c.date(p.ExpectedAt)))
+		t.remind()
 		return
 	}
 	if slices.Contains(t.s.Asked, topic) {
@@ -892,6 +1045,12 @@ func (t *turn) startCheck(again bool) {
 		limit = MaxChecks
 	}
 	if wait := t.checkWait(limit); wait > 0 {
+		if t.s.listAsked && t.s.Step == StepBlocked {
+			// Asked what is left: the list of the last lookup, moments ago.
+			t.s.listAsked = false
+			t.view()
+			return
+		}
 		// Looked up too often lately: say when it can be done again. The
 		// blocked step keeps its list, a reservation its reminder; otherwise
 		// the user waits at checking.
@@ -1008,17 +1167,22 @@ func (t *turn) result(in Input) {
 			return
 		}
 		same := sameBlockers(t.s.Status, in.Status)
+		defer func() { t.s.listAsked = false }()
 		t.s.Status = in.Status
 		t.s.Failures = 0
 		t.event(EvChecked)
 		if in.Status.Blocked() {
 			t.event(EvBlocked)
 			t.goTo(StepBlocked)
-			if same {
+			if same && !t.s.listAsked {
 				// Checked again and nothing changed: the list the user was
 				// just sent is still true; say so rather than send it again.
 				n, _ := c.blockers(in.Status)
-				t.say(fmt.Sprintf(c.blockedSame, n))
+				if n == 1 {
+					t.say(c.blockedSameOne)
+				} else {
+					t.say(fmt.Sprintf(c.blockedSame, n))
+				}
 				t.say(t.blockedFoot(), t.choices()...)
 				return
 			}
@@ -1041,7 +1205,7 @@ func (t *turn) result(in Input) {
 			id = in.Receipt.WithdrawalID
 		}
 		t.s = State{Step: StepIdle, Lang: t.s.Lang, Handoff: t.s.Handoff,
-			Filed: &Filed{ID: id, At: t.env.Now, Lang: t.s.Lang}}
+			Filed: &Filed{ID: id, At: t.env.Now, Lang: t.s.Lang, Conv: t.s.Conv}}
 		t.say(fmt.Sprintf(c.filed, id))
 	case InNotFound:
 		t.s.Failures++
@@ -1075,12 +1239,18 @@ func (t *turn) result(in Input) {
 	case InReminderSet:
 		t.reserved(in)
 	case InStaffAsked:
-		t.s.Handoff = taikai.HandoffRequested
+		t.s.Handoff, t.s.StaffHeard = taikai.HandoffRequested, false
 		t.staffNote(true)
 	case InStaffLeft:
-		t.s.Handoff, t.s.StaffNote = "", time.Time{}
+		t.s.Handoff, t.s.StaffNote, t.s.StaffHeard = "", time.Time{}, false
+		then := t.s.then
+		t.s.then = ""
 		t.say(c.staffLeft)
 		t.touch()
+		if then != "" && !t.expired {
+			t.act(press{act: then}) // 退会やめます or 連携解除, said while waiting
+			return
+		}
 		t.view()
 	case InUnavailable:
 		t.s.Failures++
@@ -1090,6 +1260,7 @@ func (t *turn) result(in Input) {
 			t.remind()
 			return
 		case EffLeaveStaff:
+			t.s.then = ""
 			t.say(c.backUnavailable, t.choice(actBack))
 			return
 		case EffRemind:

@@ -30,7 +30,17 @@ var phrases = says{
 	"退会できましたか？": FAQIntent(TopicStatus), "English please": LangIntent(LangEn), "日本語で": LangIntent(LangJa),
 	"引っ越すので": ReasonIntent(taikai.ReasonOther), "仕事が忙しくなったので": ReasonIntent(taikai.ReasonNotUsing),
 	"評価をリセットしたいです": ReasonIntent(taikai.ReasonResetRating), "特になし": ReasonIntent(taikai.ReasonNone),
-	"理由を変えたい": IntentChangeReason,
+	"理由を変えたい": IntentChangeReason, "退会します": IntentYes,
+}
+
+// typedIntent is a text the fake Understander reads as i. A typed yes is
+// "退会します", consent in its own words: at the confirm step the flow also
+// checks the words (ConsentOf), and "intent:yes" is no consent.
+func typedIntent(i Intent) Input {
+	if i == IntentYes {
+		return text("退会します")
+	}
+	return text("intent:" + string(i))
 }
 
 func (m says) Understand(text string, step Step) Intent {
@@ -199,8 +209,12 @@ func TestCleanAccountFilesOnce(t *testing.T) {
 	if files != 1 {
 		t.Errorf("filed %d times; want 1", files)
 	}
-	if !strings.Contains(joined(r), "終了しています") {
-		t.Errorf("second tap: %q; want a note that it has ended", joined(r))
+	if joined(r) != ja.doubleTap+"\n" {
+		t.Errorf("second tap: %q; want the one line that it was received", joined(r))
+	}
+	// Pressed again later, it belongs to a procedure that has ended.
+	if _, r = drive(t, s, confirm, env(t0.Add(time.Minute)), f); !strings.Contains(joined(r), "終了しています") {
+		t.Errorf("a tap a minute later: %q; want a note that it has ended", joined(r))
 	}
 }
 
@@ -426,7 +440,7 @@ func TestUnavailableKeepsTheStep(t *testing.T) {
 		t.Errorf("want the failure explained with retry, change reason, stop and a person: %+v", out.Replies)
 	}
 	_, out = Next(s, Input{Kind: InUnavailable, Of: EffAskStaff}, env(t0))
-	if !strings.Contains(joined(out.Replies), "担当者にお繋ぎできません") {
+	if !strings.Contains(joined(out.Replies), "担当者におつなぎできません") {
 		t.Errorf("staff queue down: %q", joined(out.Replies))
 	}
 }

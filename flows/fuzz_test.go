@@ -18,7 +18,8 @@ import (
 //
 // A long run: go test ./flows -run '^$' -fuzz FuzzInput -fuzztime 10m
 func FuzzInput(f *testing.F) {
-	for _, s := range []string{"退会したい", "やめる", "a=confirm&c=c1&s=3", "a=reason&r=other&c=c1&s=3", "ｱｶｳﾝﾄ削除", "", "%", "a=start"} {
+	for _, s := range []string{"退会したい", "やめる", "a=confirm&c=c1&s=3", "a=reason&r=other&c=c1&s=3", "ｱｶｳﾝﾄ削除", "", "%", "a=start",
+		"a=confirm", "a=continue", "a=help_continue", "a=reason&r=none", "退会する", "はい"} {
 		f.Add(s, uint8(0))
 	}
 	f.Fuzz(func(t *testing.T, s string, which uint8) {

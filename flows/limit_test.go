@@ -76,7 +76,7 @@ func TestStartingOverIsLimitedToo(t *testing.T) {
 		switch {
 		case i < MaxLookups && s.Step != StepWarning:
 			t.Fatalf("start %d: step %s; want warning", i, s.Step)
-		case i >= MaxLookups && (s.Step != StepChecking || !strings.HasPrefix(joined(r), "申し訳ございません、アカウントの確認は短い間に")):
+		case i >= MaxLookups && (s.Step != StepChecking || !strings.HasPrefix(joined(r), "確認が続いたため、少し時間をおいてから")):
 			t.Errorf("start %d past the limit: step %s, %q; want waiting at checking, told when to try again", i, s.Step, joined(r))
 		}
 		s, _ = drive(t, s, text("intent:cancel"), env(now), f)
@@ -98,7 +98,7 @@ func TestTheCheckLimitSaysWhenInEnglishToo(t *testing.T) {
 	s.Lang = LangEn
 	s.Checks = []time.Time{t0, t0.Add(time.Second), t0.Add(2 * time.Second)}
 	_, out := Next(s, text("intent:yes"), env(t0.Add(58*time.Second)))
-	if want := "I'm sorry, I can't check your account again so soon. Please wait about 5 seconds"; out.Effect != nil || len(out.Replies) != 1 || !strings.HasPrefix(out.Replies[0].Text, want) {
+	if want := "I'm sorry, I've checked several times in a row. Please wait about 5 seconds"; out.Effect != nil || len(out.Replies) != 1 || !strings.HasPrefix(out.Replies[0].Text, want) {
 		t.Errorf("%+v, effect %+v; want %q… and no lookup", out.Replies, out.Effect, want)
 	}
 }

@@ -178,7 +178,7 @@ func copyVersion(l Lang, parts ...string) string {
 // warning and of the confirmation summary, in each catalog: everything
 // their text is made of.
 func (c *catalog) warningVersion(l Lang) string {
-	return copyVersion(l, c.warning, c.rating, c.ratingOne, c.noRating, c.orders, c.ordersOne)
+	return copyVersion(l, c.warning, c.warningNone, c.rating, c.ratingOne, c.noRating, c.orders, c.ordersOne)
 }
 
 func (c *catalog) confirmVersion(l Lang) string {

@@ -258,7 +258,7 @@ func TestCancelForgetsAReservation(t *testing.T) {
 		if s.Step != StepIdle || !s.Remind.IsZero() {
 			t.Errorf("%s: step %s, remind %v; want idle, no reminder", in, s.Step, s.Remind)
 		}
-		if in != "unfollow" && !strings.Contains(joined(r), "申請はしていません") {
+		if in != "unfollow" && !strings.Contains(joined(r), "申請は行っていません") {
 			t.Errorf("%s: said %q", in, joined(r))
 		}
 	}

@@ -73,6 +73,13 @@ type State struct {
 	// Declined: the user said no at the confirm step; a later "yes" shows
 	// the summary again rather than filing.
 	Declined bool `json:"declined,omitempty"`
+	// SummaryLast: the bot's last message was the confirm step's summary,
+	// which ends in the yes/no question 「退会しますか？」. Only then does a
+	// bare yes (はい, yes) answer it and file; any other message since — an
+	// answer to a question, a note on a sticker or a greeting, a re-ask, a
+	// stale button — clears it, and then only consent in its own words
+	// (退会します) or the button files (see ConsentOf).
+	SummaryLast bool `json:"summary_last,omitempty"`
 	// Shown is when the current step was entered (by the bot's clock, to
 	// the millisecond, as LINE stamps events): a decision — going on from
 	// the warning or the advice, confirming — sent before it (Input.At) was
@@ -88,6 +95,14 @@ type State struct {
 	// StaffNote is when the user was last told, while waiting for staff,
 	// that a person will answer (at most once per StaffNoteEvery).
 	StaffNote time.Time `json:"staff_note,omitzero"`
+	// StaffHeard: the user's first message to staff, while waiting, was
+	// acknowledged (once per wait).
+	StaffHeard bool `json:"staff_heard,omitempty"`
+	// Pressed is the data of the last button acted on, and PressedAt when:
+	// the same button again within DoubleTap is a double tap, answered in
+	// one short line.
+	Pressed   string    `json:"pressed,omitempty"`
+	PressedAt time.Time `json:"pressed_at,omitzero"`
 	// Checks are when the account's status was last looked up, within
 	// CheckWindow (at most MaxLookups of them); they outlive a
 	// conversation, so that starting over does not lift the limits.
@@ -110,6 +125,12 @@ type State struct {
 	// pending is a user input held while the LINE profile is read; it is
 	// handled when the profile comes back, within the same event.
 	pending *Input
+	// then is what to do once the user has left the staff queue (a cancel
+	// or an unlink asked for while waiting), within the same event.
+	then action
+	// listAsked: the user asked what is left (at blocked); the lookup that
+	// follows shows the list even if nothing changed, within the same event.
+	listAsked bool
 }
 
 // Filed is what is remembered of a filed withdrawal.
@@ -118,6 +139,9 @@ type Filed struct {
 	At time.Time `json:"at"`
 	// Lang is the language the user was spoken to in.
 	Lang Lang `json:"lang,omitempty"`
+	// Conv is the conversation that filed it, so that a second tap of its
+	// confirm button is known as a double tap.
+	Conv string `json:"conv,omitempty"`
 }
 
 // FiledMemory is how long a filing is remembered, so that "was it filed?"
@@ -127,6 +151,10 @@ const FiledMemory = 7 * 24 * time.Hour
 // StaffNoteEvery is how often, at most, a user waiting for staff is told
 // that a person will answer.
 const StaffNoteEvery = 30 * time.Minute
+
+// DoubleTap is how soon a second press of the same button counts as a
+// double tap rather than a press of an old button.
+const DoubleTap = 10 * time.Second
 
 // MaxChecks is how many lookups of a user's account at the marketplace,
 // at most, there may have been within CheckWindow for the user's asking to

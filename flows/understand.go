@@ -38,6 +38,13 @@ const (
 	IntentThanks Intent = "thanks"
 	// IntentChangeReason: at the confirm step, wants to change the reason.
 	IntentChangeReason Intent = "change_reason"
+	// IntentBack: while waiting for a person, wants the bot back
+	// (ボットに戻りたい, go back).
+	IntentBack Intent = "back"
+	// IntentQuestion: asks something none of the topics answers (coupons,
+	// points, fees, notifications…). The bot says so and offers a person,
+	// rather than give the answer to another question.
+	IntentQuestion Intent = "question"
 	// IntentUnknown: anything else, or anything unclear. The conversation
 	// asks (with buttons) rather than guess.
 	IntentUnknown Intent = "unknown"
@@ -161,7 +168,7 @@ func (i Intent) Lang() (Lang, bool) {
 func Intents() []Intent { return slices.Clone(allIntents) }
 
 func intents() []Intent {
-	is := []Intent{IntentStart, IntentCancel, IntentYes, IntentNo, IntentStaff, IntentUnlink, IntentHelp, IntentGreeting, IntentThanks, IntentChangeReason, IntentUnknown}
+	is := []Intent{IntentStart, IntentCancel, IntentYes, IntentNo, IntentStaff, IntentUnlink, IntentHelp, IntentGreeting, IntentThanks, IntentChangeReason, IntentBack, IntentQuestion, IntentUnknown}
 	for _, r := range taikai.Reasons {
 		is = append(is, ReasonIntent(r))
 	}

@@ -15,8 +15,12 @@ import (
 type tok uint8
 
 const (
-	tNeutral  tok = iota // politeness and connectives: ありがとう, では, です
-	tYes                 // agreement: はい, OK, 了解, 理解しました
+	tNeutral  tok = iota // politeness and connectives: では, です, よろしく
+	tYes                 // agreement: はい, うん, yes, sure
+	tAck                 // acknowledgement: わかりました, 理解しました, 了解, OK, got it
+	tAmbig               // fine or no thanks: 結構です
+	tFine                // fine: 大丈夫です
+	tThanks              // thanks: ありがとう, thank you
 	tNext                // go on: 進みます, 次へ, 続けます
 	tSkip                // skip a question: スキップ
 	tPlease              // please do: お願いします
@@ -32,15 +36,32 @@ type answerWord struct {
 }
 
 var answerWords = buildAnswers([]answerWord{
-	{tYes, "はい"}, {tYes, "うん"}, {tYes, "ええ"}, {tYes, "おk"}, {tYes, "おけ"}, {tYes, "おっけ"}, {tYes, "おけまる"}, {tYes, "ok"}, {tYes, "okay"},
-	{tYes, "okey"}, {tYes, "了解"}, {tYes, "了解しました"}, {tYes, "了解です"}, {tYes, "承知しました"}, {tYes, "承知いたしました"}, {tYes, "承知致しました"}, {tYes, "了解いたしました"}, {tYes, "承知です"}, {tYes, "了承しました"}, {tYes, "りょうかい"}, {tYes, "りょ"}, {tYes, "承知"}, {tYes, "了承"}, {tYes, "かしこまりました"},
-	{tYes, "わかりました"}, {tYes, "分かりました"}, {tYes, "わかった"}, {tYes, "分かった"}, {tYes, "理解しました"}, {tYes, "理解しています"}, {tYes, "理解してます"}, {tYes, "わかっています"}, {tYes, "わかってます"}, {tYes, "承知しています"}, {tYes, "理解した"},
-	{tYes, "理解"}, {tYes, "把握しました"}, {tYes, "把握"}, {tYes, "確認しました"}, {tYes, "確認した"}, {tYes, "問題ありません"},
-	{tYes, "問題ないです"}, {tYes, "問題ない"}, {tYes, "もちろん"},
-	{tYes, "yes"}, {tYes, "yeah"}, {tYes, "yep"}, {tYes, "yup"}, {tYes, "sure"}, {tYes, "alright"}, {tYes, "all right"},
-	{tYes, "understood"}, {tYes, "got it"}, {tYes, "i understand"}, {tYes, "agreed"}, {tYes, "i agree"}, {tYes, "sounds good"},
-	{tYes, "of course"}, {tYes, "im sure"}, {tYes, "i am sure"},
-	{tYes, "間違いないです"}, {tYes, "間違いない"}, {tYes, "間違いありません"}, {tYes, "間違いはありません"}, {tYes, "内容に間違いはありません"}, {tYes, "内容に間違いありません"},
+	{tYes, "はい"}, {tYes, "うん"}, {tYes, "ええ"}, {tYes, "もちろん"},
+	{tYes, "yes"}, {tYes, "yeah"}, {tYes, "yep"}, {tYes, "yup"}, {tYes, "sure"}, {tYes, "of course"}, {tYes, "im sure"}, {tYes, "i am sure"},
+	{tYes, "agreed"}, {tYes, "i agree"}, {tYes, "sounds good"},
+
+	// Acknowledgements say "I have read it": a yes to going on at the
+	// warning and the advice, but at the confirm step, alone, no consent to
+	// file (わかりました after an answer, 理解しました of what is lost).
+	{tAck, "おk"}, {tAck, "おけ"}, {tAck, "おっけ"}, {tAck, "おけまる"}, {tAck, "ok"}, {tAck, "okay"}, {tAck, "okey"},
+	{tAck, "了解"}, {tAck, "了解しました"}, {tAck, "了解です"}, {tAck, "承知しました"}, {tAck, "承知いたしました"}, {tAck, "承知致しました"}, {tAck, "了解いたしました"},
+	{tAck, "承知です"}, {tAck, "了承しました"}, {tAck, "りょうかい"}, {tAck, "りょ"}, {tAck, "承知"}, {tAck, "了承"}, {tAck, "かしこまりました"},
+	{tAck, "わかりました"}, {tAck, "分かりました"}, {tAck, "わかった"}, {tAck, "分かった"}, {tAck, "理解しました"}, {tAck, "理解しています"}, {tAck, "理解してます"},
+	{tAck, "わかっています"}, {tAck, "わかってます"}, {tAck, "承知しています"}, {tAck, "理解した"},
+	{tAck, "理解"}, {tAck, "把握しました"}, {tAck, "把握"}, {tAck, "確認しました"}, {tAck, "確認した"}, {tAck, "問題ありません"},
+	{tAck, "問題ないです"}, {tAck, "問題ない"}, {tAck, "alright"}, {tAck, "all right"},
+	{tAck, "understood"}, {tAck, "got it"}, {tAck, "i understand"}, {tAck, "noted"},
+	{tAck, "間違いないです"}, {tAck, "間違いない"}, {tAck, "間違いありません"}, {tAck, "間違いはありません"}, {tAck, "内容に間違いはありません"}, {tAck, "内容に間違いありません"},
+
+	// 結構です is as often "no, thank you" as "fine": with a bare yes
+	// (はい、結構です) it leaves the answer open. So does 大丈夫です at the
+	// confirm step (はい、大丈夫です), where only a plain yes files; at the
+	// warning it answers "shall we go on?" (はい、大丈夫です).
+	{tAmbig, "結構です"}, {tFine, "大丈夫"}, {tFine, "大丈夫です"},
+
+	// Thanks with a bare yes (はい、ありがとう, OK thanks) may close the
+	// conversation as well as agree.
+	{tThanks, "ありがとう"}, {tThanks, "ありがとうございます"}, {tThanks, "ありがとうございました"}, {tThanks, "thanks"}, {tThanks, "thank you"}, {tThanks, "ty"}, {tThanks, "thx"},
 
 	{tNext, "進みます"}, {tNext, "進む"}, {tNext, "進めます"}, {tNext, "進める"}, {tNext, "進めて"}, {tNext, "進めてください"}, {tNext, "進めてほしい"},
 	{tNext, "進んでください"}, {tNext, "次へ"}, {tNext, "次に進みたい"}, {tNext, "進みたい"}, {tNext, "進みたいです"}, {tNext, "次へ進む"}, {tNext, "次へ進みます"}, {tNext, "次に進む"}, {tNext, "次に進みます"},
@@ -67,17 +88,19 @@ var answerWords = buildAnswers([]answerWord{
 	{tFile, "退会手続きを進めます"}, {tFile, "退会手続きを進めて"}, {tFile, "退会手続きを進めてください"},
 	{tFile, "退会するで"}, {tFile, "退会の申請をお願いします"}, {tFile, "退会の申請をお願いいたします"}, {tFile, "退会申請をお願いします"},
 	{tFile, "confirm"}, {tFile, "confirmed"}, {tFile, "submit"}, {tFile, "withdraw please"}, {tFile, "please withdraw"},
+	// "Shall I close the account?" is answered in its own words.
+	{tFile, "confirm closure"}, {tFile, "close my account"}, {tFile, "close it"}, {tFile, "close the account"}, {tFile, "please close it"},
+	{tFile, "please close my account"},
 	// Alone, "withdraw" and "delete my account" start a withdrawal at any
 	// step; after a yes they file it.
 	{tFileWeak, "withdraw"}, {tFileWeak, "withdraw my account"}, {tFileWeak, "delete my account"}, {tFileWeak, "delete it"},
-	{tFileWeak, "close my account"},
 
 	{tNeutral, "では"}, {tNeutral, "じゃあ"}, {tNeutral, "じゃ"}, {tNeutral, "それでは"}, {tNeutral, "それで"}, {tNeutral, "なら"},
-	{tNeutral, "ありがとう"}, {tNeutral, "ありがとうございます"}, {tNeutral, "ありがとうございました"}, {tNeutral, "よろしく"},
-	{tNeutral, "よろしくお願いします"}, {tNeutral, "よろしくお願いいたします"}, {tNeutral, "よろしくです"}, {tNeutral, "大丈夫"},
-	{tNeutral, "大丈夫です"}, {tNeutral, "です"}, {tNeutral, "ですね"}, {tNeutral, "っす"}, {tNeutral, "ね"}, {tNeutral, "よ"}, {tNeutral, "本当に"},
-	{tNeutral, "ほんとに"}, {tNeutral, "すみません"}, {tNeutral, "ごめんなさい"}, {tNeutral, "申し訳ない"}, {tNeutral, "結構です"},
-	{tNeutral, "thanks"}, {tNeutral, "thank you"}, {tNeutral, "so"}, {tNeutral, "then"}, {tNeutral, "just"}, {tNeutral, "and"},
+	{tNeutral, "よろしく"},
+	{tNeutral, "よろしくお願いします"}, {tNeutral, "よろしくお願いいたします"}, {tNeutral, "よろしくです"},
+	{tNeutral, "です"}, {tNeutral, "ですね"}, {tNeutral, "っす"}, {tNeutral, "ね"}, {tNeutral, "よ"}, {tNeutral, "本当に"},
+	{tNeutral, "ほんとに"}, {tNeutral, "すみません"}, {tNeutral, "ごめんなさい"}, {tNeutral, "申し訳ない"},
+	{tNeutral, "so"}, {tNeutral, "then"}, {tNeutral, "just"}, {tNeutral, "and"},
 	{tNeutral, "sorry"}, {tNeutral, "i"}, {tNeutral, "ok so"},
 	// Connectives and courtesies: 大丈夫なので進めてください, yesで, 長い間お世話になりました.
 	{tNeutral, "で"}, {tNeutral, "ので"}, {tNeutral, "なので"}, {tNeutral, "ください"}, {tNeutral, "このまま"}, {tNeutral, "色々と"}, {tNeutral, "内容は"},
@@ -90,6 +113,7 @@ var answerWords = buildAnswers([]answerWord{
 	{tNo, "ちがう"}, {tNo, "違う"}, {tNo, "違います"}, {tNo, "ちがいます"}, {tNo, "ちゃう"}, {tNo, "ちゃいます"}, {tNo, "そうじゃない"},
 	{tNo, "そうではありません"}, {tNo, "そうじゃありません"}, {tNo, "ノー"}, {tNo, "no"}, {tNo, "nope"}, {tNo, "nah"}, {tNo, "not really"},
 	{tNo, "negative"}, {tNo, "wrong"}, {tNo, "incorrect"}, {tNo, "thats wrong"}, {tNo, "no way"},
+	{tNo, "definitely not"}, {tNo, "absolutely not"}, {tNo, "certainly not"}, {tNo, "of course not"}, {tNo, "no no"},
 })
 
 // answers finds answer words that start with a given rune, longest first.
@@ -109,8 +133,12 @@ func buildAnswers(ws []answerWord) answers {
 }
 
 // repeated is set in a kinds bit set when one agreement word comes twice in
-// a row: はいはい is as often "yeah, yeah" as yes.
+// a row: はいはい is as often "yeah, yeah" as yes, and 退会します退会します is
+// no calm decision.
 const repeated = 1 << 15
+
+// agreeing are the kinds a repeat makes doubtful.
+const agreeing = 1<<tYes | 1<<tAck | 1<<tNext | 1<<tFile | 1<<tFileWeak
 
 // consumes reports whether s, clause by clause, is made only of words of
 // as; it adds their kinds to kinds (a bit set of tok, and repeated) if not
@@ -135,7 +163,7 @@ func consumes(as answers, s string, kinds *uint16) bool {
 				}
 				if kinds != nil {
 					*kinds |= 1 << w.t
-					if w.t == tYes && w.text == prev {
+					if agreeing&(1<<w.t) != 0 && w.text == prev {
 						*kinds |= repeated
 					}
 				}
@@ -173,7 +201,7 @@ func (a *analysis) answerKinds() uint16 {
 
 // acknowledges reports a clause that acknowledges something said, in
 // words of its own, then in agreement only: 評価が消えるのは理解しました,
-// 引き継がれないのも承知しています. It adds tYes to kinds.
+// 引き継がれないのも承知しています. It adds tAck to kinds.
 func acknowledges(c string, kinds *uint16) bool {
 	for _, m := range ackMarkers {
 		i := strings.LastIndex(c, m)
@@ -181,7 +209,7 @@ func acknowledges(c string, kinds *uint16) bool {
 			continue
 		}
 		var k uint16
-		if consumes(answerWords, c[i+len(m):], &k) && k&(1<<tYes) != 0 && k&^(1<<tYes|1<<tNeutral) == 0 {
+		if consumes(answerWords, c[i+len(m):], &k) && k&(1<<tAck) != 0 && k&^(1<<tAck|1<<tNeutral) == 0 {
 			*kinds |= k
 			return true
 		}
@@ -203,35 +231,49 @@ const (
 // answer reads a message made of answer words at step.
 func (a *analysis) answer(step Step) ans {
 	k := a.answerKinds()
-	const agree = 1<<tYes | 1<<tNext | 1<<tSkip | 1<<tPlease | 1<<tFile | 1<<tFileWeak
+	const agree = 1<<tYes | 1<<tAck | 1<<tNext | 1<<tSkip | 1<<tPlease | 1<<tFile | 1<<tFileWeak
+	// What makes a bare yes more than a yes: a wish to go on, a please, a
+	// decision in its own words (大丈夫です、お願いします).
+	const more = 1<<tNext | 1<<tPlease | 1<<tFile | 1<<tFileWeak
 	switch {
-	case k&^(1<<tNeutral|1<<tConcede) == 0:
+	case k&^(1<<tNeutral|1<<tConcede|1<<tAmbig|1<<tFine|1<<tThanks) == 0:
 		return ansNone
 	case k&(1<<tNo) != 0:
 		if k&agree != 0 {
 			return ansUnclear // いいえ、退会します
 		}
 		return ansNo
-	case a.info.ellipsis || a.info.doubt || a.has[cHedge] || k&repeated != 0:
-		return ansUnclear // はい…, はい🤔, はいはい
+	case a.doubts() || k&repeated != 0:
+		return ansUnclear // はい…, はい🤔, はい❌, はい(;_;), ええー, はいw, はいはい
+	case k&(1<<tAmbig|1<<tThanks) != 0 && k&more == 0:
+		return ansUnclear // はい、結構です; はい、大丈夫です; はい、ありがとう
 	}
 	var allowed uint16
 	switch step {
 	case StepWarning, StepHelp:
-		allowed = 1<<tYes | 1<<tNext | 1<<tPlease | 1<<tConcede
-		if k&(1<<tYes|1<<tPlease|1<<tConcede) != 0 {
+		if a.info.odd {
+			return ansUnclear // はい🙃: only a glad sign goes with a yes
+		}
+		allowed = 1<<tYes | 1<<tAck | 1<<tNext | 1<<tPlease | 1<<tConcede
+		if k&(1<<tYes|1<<tAck|1<<tPlease|1<<tConcede) != 0 {
 			// はい、退会します; それでも退会します: going on, in withdraw
 			// words (alone they are start: the bot shows the step).
 			allowed |= 1<<tFile | 1<<tFileWeak
 		}
 	case StepConfirm:
-		allowed = 1<<tYes | 1<<tNext | 1<<tPlease | 1<<tFile
+		if a.info.symbols {
+			return ansUnclear // at the last step, words only: はい👍 is asked about
+		}
+		if k&(1<<tAck|1<<tFine) != 0 && k&more == 0 {
+			return ansUnclear // わかりました, OK: read, not "file it"; はい、大丈夫です
+		}
+		allowed = 1<<tYes | 1<<tAck | 1<<tNext | 1<<tPlease | 1<<tFile
 		if k&(1<<tYes|1<<tPlease) != 0 {
 			allowed |= 1 << tFileWeak // yes, withdraw
 		}
 	case StepReason, StepReasonText:
-		// Not tSkip: スキップ is "next" or "rather not say" (reason:none),
-		// so it is asked about.
+		// Not tSkip: スキップ is read as "rather not say" (reason:none)
+		// by the reason rules.
 		allowed = 1 << tNext
 		if k&allowed != 0 {
 			allowed |= 1 << tPlease // 次へお願いします
@@ -246,4 +288,11 @@ func (a *analysis) answer(step Step) ans {
 		return ansNone // 退会します before confirm: read on (start)
 	}
 	return ansUnclear
+}
+
+// doubts reports a sign that leaves an answer open: a hesitation (…, 、、、),
+// a sign of doubt or distress (🤔, ❌, 💦, (;_;)), a hedge (たぶん), a laugh
+// (はいw) or dismay (ええー).
+func (a *analysis) doubts() bool {
+	return a.info.ellipsis || a.info.doubt || a.has[cHedge] || a.info.laugh || a.info.dismay
 }

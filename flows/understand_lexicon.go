@@ -35,7 +35,11 @@ const (
 	cReasonWord // 理由, reason
 	cChange     // change, redo: 変え, 変更, 直
 	cRecheck    // check again: もう一度確認, check again
-	cDoneReport // dealt with it: 対応しました, 全部終わりました, done
+	cDoneReport // dealt with it: 対応しました, 承認しました, I delivered it
+	cLater      // not now: 来月, 明日また来ます, 夫に相談してから, not yet
+	cShowList   // what is left, the list again: あと何が残って, 一覧, what's left
+	cBack       // back to the bot: ボットに戻りたい, go back
+	cOffTopic   // a subject no topic answers: クーポン, ポイント, 通知, お気に入り
 
 	// Intents named by words.
 	cStaff     // a person
@@ -90,7 +94,7 @@ var lexiconSource = []struct {
 		"垢消し", "アカ消し", "垢削除", "アカウント停止", "削除"}},
 	{cWithdraw, godanS, []string{"アカウントけ", "アカウントをけ", "アカウントを消", "アカウント消", "アカウントも消", "垢を消", "垢消"}},
 	{cWithdraw, english, []string{"delete my account", "delete the account", "delete account", "delete this account", "delete my profile",
-		"delete it", "delete", "close it", "close my account", "close the account", "close account", "cancel my account", "cancel my membership", "cancel membership",
+		"delete it", "delete", "close it", "close", "close my account", "close the account", "close account", "cancel my account", "cancel my membership", "cancel membership",
 		"cancel the account", "deactivate", "terminate my account", "remove my account", "withdraw", "withdrawal", "unsubscribe",
 		"leave the site", "leave the service", "leave the platform", "leave this service", "leave this platform",
 		"quit the service", "quit the site", "quit the platform", "account deletion", "delete my data", "account closed", "account deleted"}},
@@ -100,7 +104,7 @@ var lexiconSource = []struct {
 	{cStop, suru, []string{"中止", "キャンセル", "取りやめ", "取り止め", "中断", "ストップ", "辞退"}},
 	{cStop, english, []string{"cancel", "stop", "abort"}},
 
-	{cRefuse, noVerb, []string{"先に進みたくな", "残す", "残しておく", "残しとく", "進みたくな", "進みたくありませ", "続けたくな", "think about it", "think it over"}},
+	{cRefuse, noVerb, []string{"進めないで", "進めなくて", "進めなくてい", "先に進みたくな", "残す", "残しておく", "残しとく", "進みたくな", "進みたくありませ", "続けたくな", "think about it", "think it over"}},
 	{cRefuse, noVerb, []string{"いいや", "やっぱなし", "やっぱりなし", "やっぱ無し", "やっぱり無し", "やっぱいい", "やっぱりいい", "もういい", "まだいい", "今はいい", "いまはいい", "今回はいい", "やっぱ大丈夫",
 		"まだ大丈夫", "今は大丈夫", "今回は大丈夫", "また今度", "今度にし", "時にします", "ときにします", "時にしま", "また後で", "またあとで", "あとにし", "後にし", "後日にし", "今度で", "今じゃな",
 		"考えます", "考えさせて", "考えてから", "考えさせ", "考え直", "考えてみ", "考えたい", "考えよう", "考えとき", "検討します", "検討したい", "保留", "見送",
@@ -108,6 +112,12 @@ var lexiconSource = []struct {
 		"進まな", "進みませ", "続けませ", "続けな", "結構です", "けっこうです", "いらないです", "ならいいです", "ならいいや", "ならもういい", "なら結構",
 		"never mind", "nevermind", "forget it", "changed my mind", "change my mind", "not now", "maybe later", "no thanks", "no thank you",
 		"keep my account", "keep the account", "keep it", "ill keep", "i will stay", "ill stay", "stay", "ill pass", "pass", "im good", "not anymore", "not today"}},
+	// Not now: at the decision steps, stopping for today (nothing is
+	// filed; they may come back).
+	{cLater, noVerb, []string{"来月", "来週", "明日", "あした", "明後日", "後日", "また来ます", "また来る", "また来よう", "出直", "時間をください", "時間ください", "時間くれ",
+		"時間をもらえ", "時間がほしい", "時間が欲しい", "少し時間を", "相談してから", "してからにし", "てからにし", "てから決め", "てからにす", "てからにさせ", "落ち着いてから",
+		"not yet", "later", "decide later", "next month", "next week", "tomorrow", "talk to my", "ask my", "check with my", "discuss it with",
+		"need some time", "need time", "give me some time", "some other time", "another time", "another day"}},
 	{cKeepUsing, noVerb, []string{"使い続け", "利用し続け", "続けてみ", "頑張ってみ", "がんばってみ", "頑張ります", "がんばります", "もう少し頑張", "もう少し続け", "もうちょっと続け", "続けようと",
 		"もうちょっと頑張", "まだ使", "これからも使", "もう少し使", "keep trying", "keep using", "give it another", "try a bit", "try again"}},
 	{cChangeMind, noVerb, []string{"やっぱ", "やっぱり", "やはり", "やっぱし", "気が変わ", "actually", "on second thought", "second thoughts"}},
@@ -126,7 +136,19 @@ var lexiconSource = []struct {
 	{cRecheck, noVerb, []string{"もう一度確認", "もう一回確認", "再確認", "再度確認", "確認お願い", "確認をお願い", "確認してください", "確認して",
 		"確認し直", "チェックして", "もう一度見て", "もう一回見て", "再チェック", "check again", "recheck", "check it again", "please check", "look again"}},
 	{cDoneReport, noVerb, []string{"終わりました", "終わらせました", "済みました", "済ませました", "対応しました", "対応済み", "完了しました", "解決しました",
-		"all done", "done", "finished", "fixed", "cleared", "resolved", "sorted it"}},
+		"承認しました", "承認済み", "承認しておきました", "承認しときました", "納品しました", "納品済", "納品しておきました", "申請しました", "申請済み", "申請しておきました",
+		"取引を完了しました", "取引完了しました", "振込申請しました", "振込申請済み", "振込申請しておきました", "振り込み申請しました", "出金申請しました", "完了させました", "受け取りました", "しておきました", "しときました", "出金しました",
+		"all done", "done", "finished", "fixed", "cleared", "resolved", "sorted it", "i delivered", "delivered it", "i requested", "requested a payout",
+		"requested the payout", "i did everything", "did everything", "i did it", "did it", "i approved", "approved it", "i completed", "completed it",
+		"ive done", "i have done", "i accepted", "accepted it", "i withdrew", "i paid", "ive approved", "i have approved", "ive delivered", "i have delivered",
+		"ive requested", "i have requested", "ive completed", "i have completed", "ive accepted", "done it"}},
+	// Asking what is left, or for the list again (at blocked: where things stand).
+	{cShowList, noVerb, []string{"何が残", "なにが残", "あと何", "あとなに", "残りは", "リスト", "一覧", "whats left", "what is left", "what else is left", "is still left", "left to do", "what remains", "the list", "list again"}},
+	{cBack, noVerb, []string{"ボットに戻", "ボットにもど", "ボットへ戻", "botに戻", "自動応答に戻", "戻る", "戻ります", "戻りたい", "もどる", "もどりたい", "もどります",
+		"back to bot", "back to the bot", "go back", "back to the chatbot", "talk to the bot"}},
+	{cOffTopic, noVerb, []string{"クーポン", "ポイント", "お気に入り", "フォロー", "フォロワー", "通知", "知られ", "メルマガ", "メール配信", "領収書", "請求書",
+		"税金", "確定申告", "本人確認", "身分証", "ブロック", "coupon", "points", "favorites", "favourites", "follower", "followers", "notified", "notify", "notification",
+		"newsletter", "invoice", "tax"}},
 	{cWh, noVerb, []string{"どうすれば", "どうしたら", "どう", "なぜ", "なんで", "何で", "何故", "いつ", "どこ", "どれ", "どの", "どんな", "何を", "なにを", "何が", "なにが",
 		"何の", "何ですか", "なんですか", "何日", "何時", "何円", "いくら", "何って", "なにって", "何ができ", "なにができ", "何すれば", "何したら",
 		"what", "why", "when", "where", "how", "which", "who"}},
@@ -142,7 +164,7 @@ var lexiconSource = []struct {
 	{cWait, noVerb, []string{"待って", "まって", "待ってください", "ちょっと待", "お待ち", "後で", "あとで", "入力します", "書きます", "考え中", "wait", "hold on", "later"}},
 	{cMoney, noVerb, []string{"earnings", "money", "balance", "sales", "funds", "proceeds", "cash", "payment", "income", "revenue", "payout", "売上", "売り上げ", "残高", "お金"}},
 	{cReasonWord, noVerb, []string{"理由", "reason"}},
-	{cChange, noVerb, []string{"変え", "変更", "直し", "直す", "修正", "訂正", "間違", "選び直", "選びなお", "もう一度選", "もう一回選", "選びたい", "にしたい", "にして", "にします", "change", "different", "wrong"}},
+	{cChange, noVerb, []string{"変え", "変更", "直し", "直す", "修正", "訂正", "間違", "選び直", "選びなお", "もう一度選", "もう一回選", "選びたい", "にしたい", "にして", "にします", "戻りたい", "戻る", "戻って", "change", "different", "wrong"}},
 
 	{cStaff, noVerb, []string{"人に代わ", "人に替わ", "人と代わ", "人に確認"}},
 	{cStaff, noVerb, []string{"担当者", "担当の方", "担当の人", "担当さん", "人間", "人と話", "人に相談", "人に聞", "中の人", "有人", "オペレーター", "オペレータ",
@@ -182,7 +204,7 @@ var lexiconSource = []struct {
 	{cTopicPayout, noVerb, []string{"振込依頼", "振込申請中", "振り込み依頼", "振込予定", "振り込み予定", "振込日", "振り込まれ", "振込まれ", "振込はいつ", "振り込みはいつ",
 		"いつ振り込", "入金", "着金", "振込待ち", "振り込み待ち", "振込", "振り込み", "依頼中", "支払いはいつ",
 		"payout", "transfer", "pending payment", "get paid", "be paid", "paid out", "receive my money", "money arrive", "payment arrive"}},
-	{cTopicBalance, noVerb, []string{"売上金", "売り上げ金", "売上", "残高", "出金", "引き出", "換金", "0円", "ゼロ円", "報酬", "振込申請", "ポイント",
+	{cTopicBalance, noVerb, []string{"売上金", "売り上げ金", "売上", "残高", "出金", "引き出", "換金", "0円", "ゼロ円", "報酬", "振込申請",
 		"earnings", "balance", "withdraw my money", "my money", "funds", "sales money", "proceeds", "cash out"}},
 	{cTopicPurchase, noVerb, []string{"purchased", "finish an order", "finish my order", "finish the order", "complete an order", "complete my order", "complete the order"}},
 	{cTopicPurchase, noVerb, []string{"購入", "買った", "買い物", "承認", "受け取り", "受取", "出品者", "取引を完了", "取引の完了", "取引完了", "完了させ",
@@ -190,7 +212,7 @@ var lexiconSource = []struct {
 	{cTopicDelivery, noVerb, []string{"納品", "正式な納品", "購入者", "販売した", "売った", "お届け", "deliver", "delivered", "delivering", "delivery", "buyer"}},
 	{cTopicLink, noVerb, []string{"連携", "ログイン", "リンク", "link", "linking", "log in", "login", "connect"}},
 	{cTopicStatus, noVerb, []string{"通りました", "通った", "still checking", "still processing", "account closed", "been closed", "is it closed", "was it closed", "closed yet", "it closed", "状況", "進捗", "状態", "完了", "できてな", "できていな", "確認中", "処理中", "手続き中", "できてますか", "できていますか", "できてる", "時間がかか", "時間かか", "how long", "受付番号", "受付", "受理", "完了しました", "完了した", "終わりました", "終わった", "終わって", "終わり", "かかりますか", "まだかか", "済んで", "済み",
-		"どうなって", "今どこ", "どの段階", "反映", "できましたか", "できたか", "まだですか", "まだかな", "まだ終わ", "まだなの",
+		"どうなって", "今どこ", "どの段階", "反映", "まだダメ", "まだだめ", "できましたか", "できたか", "まだですか", "まだかな", "まだ終わ", "まだなの",
 		"go through", "went through", "any update", "update", "any news", "progress", "is it done", "status", "processed", "completed", "done", "finished", "deleted now", "been deleted", "account deleted", "was it deleted", "receipt"}},
 	{cTopicRatings, noVerb, []string{"購入履歴", "取引履歴", "購入した履歴"}},
 	{cTopicRatings, noVerb, []string{"評価", "実績", "レビュー", "口コミ", "クチコミ", "履歴", "データ", "個人情報", "情報", "メッセージ", "星",
@@ -215,11 +237,11 @@ var lexiconSource = []struct {
 		"悪い評価", "悪評", "星1", "星１", "評価を下げ", "悪いレビュー", "悪い口コミ", "アカウントを作り直", "作り直した", "一からやり直", "イチからやり直", "1からやり直",
 		"新しいアカウントで", "評価をつけられ", "評価がつい", "reset my rating", "reset rating", "reset my ratings", "bad rating", "low rating", "bad review",
 		"negative review", "fresh start", "start over", "start fresh", "clean slate"}},
-	{cNoReason, noVerb, []string{"答えない", "答えません", "回答しません", "言いません", "書きません", "答えたくな", "言いたくな", "書きたくな", "言いたくありませ", "書くことな", "書くことがな", "言うことな", "特に書くこと", "答えたくありませ", "書きたくありませ", "特に無し", "回答しな", "回答したくな", "無回答", "回答なし", "特になし", "とくになし", "特にない",
+	{cNoReason, noVerb, []string{"答えない", "答えません", "回答しません", "言いません", "書きません", "答えたくな", "言いたくな", "書きたくな", "言いたくありませ", "書くことな", "書くことがな", "言うことな", "特に書くこと", "答えたくありませ", "書きたくありませ", "特に無し", "回答しな", "回答したくな", "無回答", "回答なし", "特になし", "特にない",
 		"特にありません", "特に理由", "特には", "理由はない", "理由はな", "理由なし", "理由は特に", "秘密", "ひみつ", "内緒", "ないしょ", "ノーコメント", "ノーコメ", "控えます",
 		"言えない", "伏せ", "教えたくな", "プライベート",
 		"prefer not", "rather not", "no comment", "no reason", "none", "nothing", "n/a", "no particular"}},
-	{cReasonOther, noVerb, []string{"人間関係"}},
+	{cReasonOther, noVerb, []string{"人間関係", "気に入らな", "気に入りませ", "乗っ取", "不正ログイン", "不正アクセス", "ハッキング", "心配", "hacked", "compromised"}},
 	{cReasonOther, noVerb, []string{"その他", "うまくいかなかった", "うまくいかなくな", "引っ越", "引越", "移住", "海外", "転職", "就職", "退職", "結婚", "出産", "育児", "子育て", "介護", "病気", "体調", "入院", "留学", "受験",
 		"学業", "仕事", "本業", "家族", "家庭", "事情", "都合", "会社", "副業", "トラブル", "嫌がらせ", "迷惑", "怖", "不安", "不満", "使いにく", "使いづら", "使い勝手", "不便",
 		"わかりにく", "分かりにく", "面倒", "めんどう", "めんどくさ", "うんざり", "疲れ", "つかれ", "嫌に", "いやに", "嫌だ", "合わな", "運営", "サポート", "対応が", "規約", "整理",

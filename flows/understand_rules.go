@@ -2,6 +2,7 @@ package flows
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
@@ -127,7 +128,7 @@ var (
 		"れんけい", "連携", "りゆう", "理由", "かいじょ", "解除", "さくじょ", "削除", "しんせい", "申請", "てつづき", "手続き",
 		"たんとうしゃ", "担当者", "たんとう", "担当", "じかん", "時間", "ひつよう", "必要", "とりけし", "取り消し", "もどせ", "戻せ", "じっせき", "実績",
 		"しょうち", "承知", "りかい", "理解", "下さい", "ください", "こたえ", "答え", "へんこう", "変更", "つづけ", "続け",
-		"すすみ", "進み", "すすむ", "進む",
+		"すすみ", "進み", "すすむ", "進む", "とくに", "特に", "あきた", "飽きた", "あきちゃ", "飽きちゃ", "あきて", "飽きて",
 	}
 	kanaToKanji = strings.NewReplacer(kanaPairs...)
 	// kanaWords indexes the kana spellings by their first rune, so that a
@@ -433,7 +434,16 @@ func (a *analysis) decide(step Step) Intent {
 		}
 		return IntentUnlink
 	}
+	if a.backToBot(v) {
+		return IntentBack // ボットに戻りたい, go back
+	}
+	if reasonStep && a.skips() {
+		return ReasonIntent(taikai.ReasonNone) // スキップ, パス: the reason is optional
+	}
 	reason, isReason := a.reason(step)
+	if (step == StepBlocked || step == StepChecking) && a.has[cShowList] && !v.withdrawFound {
+		return FAQIntent(TopicStatus) // あと何が残ってますか, 一覧をもう一度: the list as it stands
+	}
 	if q && (step == StepBlocked || step == StepChecking) && a.has[cRecheck] && a.requests() && a.rechecks(v) {
 		return IntentYes // 振込申請しました。確認してもらえますか
 	}
@@ -468,8 +478,11 @@ func (a *analysis) decide(step Step) Intent {
 	case ansNo:
 		return IntentNo
 	case ansUnclear:
-		if a.has[cThanks] && a.answerKinds()&^(1<<tYes|1<<tNeutral) == 0 {
-			return IntentThanks // 了解です、ありがとうございます, where no yes is asked
+		const thankful = 1<<tYes | 1<<tAck | 1<<tNeutral | 1<<tThanks
+		if a.has[cThanks] && a.answerKinds()&^thankful == 0 && !decision(step) {
+			// 了解です、ありがとうございます, where no yes is asked; where one
+			// is, はい、ありがとう may agree or close, and is asked about.
+			return IntentThanks
 		}
 		return IntentUnknown
 	}
@@ -500,9 +513,17 @@ func (a *analysis) decide(step Step) Intent {
 	return IntentUnknown
 }
 
+// decision reports a step that asks the user to decide (go on, file).
+func decision(step Step) bool {
+	return step == StepWarning || step == StepHelp || step == StepConfirm
+}
+
 // asked answers a question: a topic the bot knows, else what the question
 // is about; never yes, never a reason.
 func (a *analysis) asked(step Step, v verb) Intent {
+	if a.offTopic(step) {
+		return IntentQuestion // クーポンは消えますか: not the ratings' answer
+	}
 	t, ok := a.topic(step, v)
 	if v.withdrawDone && (!ok || t == TopicLink || t == TopicRatings) {
 		return FAQIntent(TopicStatus) // 本当に退会できているのか確認してもらえますか
@@ -512,6 +533,12 @@ func (a *analysis) asked(step Step, v verb) Intent {
 	}
 	if ok {
 		return FAQIntent(t)
+	}
+	if (step == StepBlocked || step == StepChecking) && v.withdrawFound && v.withdraw == mPotential && !a.has[cHelp] && !a.has[cWh] {
+		return FAQIntent(TopicStatus) // これで退会できる？: where things stand now
+	}
+	if step == StepConfirm && v.withdrawFound && v.withdraw == mPlain && a.info.question {
+		return IntentUnknown // 退会しますか？, close my account?: the question echoed
 	}
 	if v.withdrawFound {
 		switch {
@@ -546,8 +573,79 @@ func (a *analysis) asked(step Step, v verb) Intent {
 	if a.has[cGreeting] && !a.info.question {
 		return IntentGreeting
 	}
+	if a.asksAbout() {
+		return IntentQuestion // お気に入りは？: a question none of the topics answers
+	}
 	return IntentUnknown
 }
+
+// offTopic: a question about something the bot has no answer for (coupons,
+// points, notifications; fees, outside the reason steps), even when it also
+// names a topic word (クーポンは消えますか, 振込手数料はかかりますか).
+func (a *analysis) offTopic(step Step) bool {
+	return a.has[cOffTopic] || a.has[cFees] && step != StepReason && step != StepReasonText
+}
+
+// asksAbout: a question with a subject of its own — two kanji, or three
+// English words, outside the words the lexicon knows (お気に入りは？) — and
+// no doubt in it: not a reaction (え、もう？, ほんとに？, はい？).
+func (a *analysis) asksAbout() bool {
+	if a.has[cHedge] || a.info.ellipsis || a.info.doubt || a.answerKinds() != 0 {
+		return false
+	}
+	han := a.info.han
+	for i := 0; i < a.n; i++ {
+		h := a.hits[i]
+		for _, r := range a.s[h.start:h.end] {
+			if unicode.Is(unicode.Han, r) {
+				han--
+			}
+		}
+	}
+	words := 0
+	if a.info.latin > 0 {
+		words = strings.Count(strings.Trim(a.s, ",?"), " ") + 1
+	}
+	return han >= 2 || words >= 3 && a.n == 0
+}
+
+// skips: the message only skips the question (スキップ, パス, skip).
+func (a *analysis) skips() bool {
+	for _, w := range skipWords {
+		if a.s == w {
+			return true
+		}
+	}
+	return false
+}
+
+var skipWords = foldWords([]string{"スキップ", "スキップで", "スキップします", "スキップでお願いします", "パス", "パスで", "パスします", "パスでお願いします",
+	"skip", "skip it", "skip this", "skip please", "pass"})
+
+// backToBot: asking for the bot back, and nothing else (ボットに戻りたい,
+// 戻る, go back); not 元に戻す (undo) or 戻るつもりはない.
+func (a *analysis) backToBot(v verb) bool {
+	if !a.has[cBack] || v.withdrawFound || a.has[cTopicUndo] || a.has[cReasonWord] {
+		return false
+	}
+	rest := a.s
+	for i := a.n - 1; i >= 0; i-- {
+		if h := a.hits[i]; h.c == cBack {
+			rest = rest[:h.start] + "," + rest[h.end:]
+		}
+	}
+	return consumes(backFiller, rest, nil)
+}
+
+var backFiller = buildAnswers([]answerWord{
+	{tNeutral, "ボット"}, {tNeutral, "bot"}, {tNeutral, "the bot"}, {tNeutral, "に"}, {tNeutral, "へ"}, {tNeutral, "を"}, {tNeutral, "ください"},
+	{tNeutral, "下さい"}, {tNeutral, "お願いします"}, {tNeutral, "お願い"}, {tNeutral, "です"}, {tNeutral, "ます"}, {tNeutral, "もう"}, {tNeutral, "一旦"},
+	{tNeutral, "いったん"}, {tNeutral, "やっぱり"}, {tNeutral, "やっぱ"}, {tNeutral, "please"}, {tNeutral, "i want to"}, {tNeutral, "i wanna"},
+	{tNeutral, "id like to"}, {tNeutral, "let me"}, {tNeutral, "can i"}, {tNeutral, "can we"}, {tNeutral, "ok"}, {tNeutral, "i"}, {tNeutral, "to"},
+	{tNeutral, "the"}, {tNeutral, "chatbot"}, {tNeutral, "ok so"}, {tNeutral, "すみません"}, {tNeutral, "はい"},
+	// The endings of 戻: ボットに戻りたい, ボットにもどる.
+	{tNeutral, "りたい"}, {tNeutral, "りたいです"}, {tNeutral, "ります"}, {tNeutral, "る"}, {tNeutral, "って"}, {tNeutral, "してください"}, {tNeutral, "して"},
+})
 
 // topic is the FAQ topic a question names, the first in precedence.
 func (a *analysis) topic(step Step, v verb) (Topic, bool) {
@@ -625,12 +723,15 @@ func (a *analysis) cancels(step Step, v verb, isReason, asked bool) bool {
 	if v.stopProc {
 		return true // 退会やめます, キャンセル
 	}
-	affirmed := a.answerKinds()&(1<<tYes|1<<tNext|1<<tFile) != 0
+	affirmed := a.answerKinds()&(1<<tYes|1<<tAck|1<<tNext|1<<tFile) != 0
 	if a.has[cRefuse] && !affirmed && !a.resigned() {
 		return true // やっぱいいや, まだ大丈夫, 考えます
 	}
 	if a.has[cKeepUsing] && step != StepIdle {
 		return true // もう少し頑張ってみます
+	}
+	if a.has[cLater] && decision(step) && !asked {
+		return true // 来月退会します, 夫に相談してからにします: not now
 	}
 	if a.has[cTopicUndo] && step != StepFiled && !asked && !a.undoPotential() {
 		return true // 取り消し (before filing, cancelling is stopping)
@@ -754,7 +855,7 @@ func (a *analysis) reason(step Step) (Intent, bool) {
 }
 
 // noneWords are whole messages that say "no reason".
-var noneWords = foldWords([]string{"なし", "無し", "ない", "ないです", "ありません", "特に", "とくに", "none", "na", "nothing", "nope nothing", "no reason", "なしで", "なしです",
+var noneWords = foldWords([]string{"なし", "無し", "ない", "ないです", "ありません", "特に", "none", "na", "nothing", "nope nothing", "no reason", "なしで", "なしです",
 	"なんとなく", "何となく"})
 
 func (a *analysis) noneWord() bool {

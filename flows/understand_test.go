@@ -256,7 +256,48 @@ func TestNegationAndHedges(t *testing.T) {
 		{StepConfirm, "理由は変えなくていいです", IntentUnknown},
 		{StepConfirm, "理由を変えたい", IntentChangeReason},
 		// Width, case, emoji.
-		{StepConfirm, "ＯＫ👍", IntentYes},
+		{StepConfirm, "ＯＫ👍", IntentUnknown}, // at confirm, words only; and OK acknowledges
+		{StepWarning, "ＯＫ👍", IntentYes},
+		{StepWarning, "はい🙃", IntentUnknown}, // only a glad sign goes with a yes
+		// Signs of doubt, a question in any script, trailing off, a laugh, dismay.
+		{StepConfirm, "はい❓", IntentUnknown},
+		{StepWarning, "はい؟", IntentUnknown},
+		{StepWarning, "はい❌", IntentUnknown},
+		{StepHelp, "はい💦", IntentUnknown},
+		{StepWarning, "はい(;_;)", IntentUnknown},
+		{StepWarning, "はい(´・ω・`)", IntentUnknown},
+		{StepWarning, "はい(^^)", IntentYes},
+		{StepWarning, "はい・・・", IntentUnknown},
+		{StepWarning, "はい、、、", IntentUnknown},
+		{StepConfirm, "ok,,,", IntentUnknown},
+		{StepConfirm, "退会しますw", IntentUnknown},
+		{StepConfirm, "ええー", IntentUnknown},
+		{StepConfirm, "ええ", IntentYes},
+		{StepConfirm, "退会します退会します", IntentUnknown},
+		// Acknowledging is going on at the warning, not filing at confirm.
+		{StepWarning, "わかりました", IntentYes},
+		{StepConfirm, "わかりました", IntentUnknown},
+		{StepConfirm, "評価が消えるのは理解しました", IntentUnknown},
+		{StepConfirm, "わかりました、退会します", IntentYes},
+		// "Fine" and "no, thanks" alike; thanks with a yes.
+		{StepConfirm, "はい、結構です", IntentUnknown},
+		{StepWarning, "はい、結構です", IntentUnknown},
+		{StepConfirm, "はい、大丈夫です", IntentUnknown},
+		{StepWarning, "はい、大丈夫です", IntentYes},
+		{StepConfirm, "はい、ありがとう", IntentUnknown},
+		{StepBlocked, "了解、ありがとう", IntentThanks},
+		// Not now, no intention, not yet: stop.
+		{StepConfirm, "夫に相談してからにします", IntentCancel},
+		{StepConfirm, "退会するつもりはない", IntentCancel},
+		{StepConfirm, "進めないでください", IntentCancel},
+		{StepConfirm, "don't close", IntentCancel},
+		{StepConfirm, "not yet", IntentCancel},
+		{StepReason, "来月引っ越すので", ReasonIntent("other")}, // a reason, not "not now"
+		// A question none of the topics answers.
+		{StepConfirm, "クーポンは消えますか？", IntentQuestion},
+		{StepConfirm, "評価は消えますか？", FAQIntent(TopicRatings)},
+		{StepConfirm, "お気に入りは？", IntentQuestion},
+		{StepConfirm, "ほんとに？", IntentUnknown},
 		{StepConfirm, "はい🤔", IntentUnknown},
 		{StepConfirm, "はい😭", IntentUnknown},
 		{StepWarning, "ｷｬﾝｾﾙ", IntentCancel},
@@ -360,13 +401,33 @@ func BenchmarkTypedStep(b *testing.B) {
 	}
 }
 
+// BenchmarkTypedConfirm is BenchmarkTypedStep at the confirm step, where a
+// typed yes is also read for consent (ConsentOf): the same budget.
+//
+//	go test ./flows -run '^$' -bench TypedConfirm -benchmem
+func BenchmarkTypedConfirm(b *testing.B) {
+	st := State{Step: StepConfirm, Conv: "c1", Seq: 3, AccountID: "acc", Status: clean, Lang: LangJa, Reason: "not_using", Started: t0, Updated: t0}
+	texts := []string{"はい、退会します", "はい", "わかりました", "はい❓", "クーポンは消えますか？", "夫に相談してからにします"}
+	e := env(t0)
+	e.Understander = nil // the real one
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		x := texts[i%len(texts)]
+		if _, out := Next(st, Input{Kind: InText, Text: x}, e); len(out.Replies) == 0 && out.Effect == nil {
+			b.Fatalf("%q: no answer", x)
+		}
+	}
+}
+
 // FuzzUnderstand: any text, at any step, yields a valid intent; a text
 // with a question mark is never a yes or a reason; a reason is read only
 // at the reason steps, and a yes only where the step asks for one.
 //
 // A long run: go test ./flows -run '^$' -fuzz FuzzUnderstand -fuzztime 10m
 func FuzzUnderstand(f *testing.F) {
-	for _, s := range []string{"はい", "はい？", "退会したい", "使わなくなった", "ｷｬﾝｾﾙ", "yes, withdraw", "うーん", "", "?", "はいはい", "次へ"} {
+	for _, s := range []string{"はい", "はい？", "退会したい", "使わなくなった", "ｷｬﾝｾﾙ", "yes, withdraw", "うーん", "", "?", "はいはい", "次へ",
+		"はい(;_;)", "(", "はい(", "()", "退会する、、、", "はい❓", "ええー"} {
 		f.Add(s, uint8(0))
 	}
 	steps := UnderstoodSteps()
@@ -377,7 +438,10 @@ func FuzzUnderstand(f *testing.F) {
 			t.Fatalf("%s %q: invalid intent %q", step, s, got)
 		}
 		_, isReason := got.Reason()
-		if (got == IntentYes || isReason) && strings.ContainsAny(s, "?？") {
+		// (At checking and blocked a yes only looks the account up again:
+		// もう一度確認してもらえますか？ is one.)
+		asks := strings.ContainsAny(s, "?？؟❓❔")
+		if (got == IntentYes && step != StepChecking && step != StepBlocked || isReason) && asks {
 			t.Fatalf("%s %q: a question read as %s", step, s, got)
 		}
 		if isReason && step != StepReason && step != StepReasonText {

@@ -41,6 +41,10 @@ type ending struct {
 }
 
 var suruEndings = foldEndings([]ending{
+	// No intention of it: 退会するつもりはない, 退会する気はない.
+	{"するつもりはな", mNeg}, {"するつもりもな", mNeg}, {"するつもりはありませ", mNeg}, {"するつもりない", mNeg}, {"するつもりありませ", mNeg},
+	{"する気はな", mNeg}, {"する気もな", mNeg}, {"する気はありませ", mNeg}, {"する気ない", mNeg}, {"する気になれ", mNeg},
+	{"お願いしませ", mNeg}, {"お願いしな", mNeg}, {"おねがいしませ", mNeg},
 	// Obligation reads as wanting it; "if I don't" as a condition.
 	{"しなきゃ", mDesire}, {"しなければ", mDesire}, {"しなくちゃ", mDesire}, {"しないと", mCond},
 	{"したくな", mNegDesire}, {"したくありませ", mNegDesire}, {"したくね", mNegDesire}, {"したくは", mNegDesire},

@@ -338,7 +338,7 @@ func (e *Emulator) handleAccountLink(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if !valid {
 		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, page("このリンクは無効です", "有効期限が切れたか、すでに使われています。トークに戻ってもう一度お試しください。"))
+		fmt.Fprint(w, page("このリンクは無効です", "有効期限が切れたか、すでに使われています。LINEのトークに戻り、新しいリンクを受け取ってからもう一度お試しください。"))
 		return
 	}
 	ok := as == "" || as == user

@@ -338,8 +338,17 @@ var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 {{range .Accounts}}<p><button type="submit" name="account" value="{{.ID}}">{{.Name}}</button> <small>{{.ID}}</small></p>
 {{end}}</form>
 <p><small>連携はいつでも解除できます（トークで「連携解除」と送ってください）。</small></p>
-{{else}}<p>リンクが正しくありません。LINEのトークからもう一度お試しください。</p>{{end}}
+{{else}}<p>リンクが正しくありません。LINEのトークに戻り、「ログイン用リンクを表示」と送って、新しいリンクからもう一度お試しください。</p>{{end}}
 </body></html>`))
+
+// loginFailedPage is shown when a login cannot be completed.
+const loginFailedPage = `<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>ログインできませんでした</title></head>
+<body>
+<h1>ログインできませんでした</h1>
+<p>リンクの有効期限が切れたか、すでに使われた可能性があります。LINEのトークに戻り、「ログイン用リンクを表示」と送って、新しいリンクからもう一度お試しください。</p>
+</body></html>`
 
 func (s *Server) handleLinkPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
@@ -372,7 +381,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if !ok {
-		http.Error(w, "ログインできませんでした。", http.StatusBadRequest)
+		// Most often the link is old (its token expired, or the page was
+		// left open): say how to get a new one.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, loginFailedPage)
 		return
 	}
 	q := url.Values{"linkToken": {token}, "nonce": {n}}

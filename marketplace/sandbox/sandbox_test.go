@@ -41,3 +41,19 @@ func TestExpiredNoncesAreDropped(t *testing.T) {
 		t.Errorf("%d nonces kept after 1,000 expired; want only the live one", n)
 	}
 }
+
+// TestAFailedLoginSaysHowToGetANewLink: a login that cannot be completed
+// (no link token: the page was opened without one, or left open) tells the
+// user to go back to LINE for a new link, not just that it failed.
+func TestAFailedLoginSaysHowToGetANewLink(t *testing.T) {
+	h := New(Options{Token: "t"}).Handler()
+	for _, form := range []url.Values{{"account": {"acc_clean"}}, {"linkToken": {"lt"}, "account": {"acc_nobody"}}} {
+		r := httptest.NewRequest(http.MethodPost, "/link", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if body := w.Body.String(); w.Code != http.StatusBadRequest || !strings.Contains(body, "LINEのトークに戻り") || !strings.Contains(body, "新しいリンク") {
+			t.Errorf("%v: %d %q; want 400 saying to go back to LINE for a new link", form, w.Code, body)
+		}
+	}
+}

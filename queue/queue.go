@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -293,8 +294,8 @@ type acker struct {
 	ch   chan ack
 	done chan struct{}
 
-	mu     sync.Mutex
-	closed bool
+	mu     sync.Mutex // held while sending, so that close never races a send
+	closed atomic.Bool
 }
 
 // add queues an ack; after close it is dropped (the entry stays pending and
@@ -302,14 +303,14 @@ type acker struct {
 func (a *acker) add(x ack) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.closed {
+	if !a.closed.Load() {
 		a.ch <- x
 	}
 }
 
 func (a *acker) close() {
 	a.mu.Lock()
-	a.closed = true
+	a.closed.Store(true)
 	close(a.ch)
 	a.mu.Unlock()
 	<-a.done
@@ -349,10 +350,9 @@ func (a *acker) flush(batch map[string][]string) {
 		if err == nil {
 			return nil
 		}
-		a.mu.Lock()
-		closed := a.closed
-		a.mu.Unlock()
-		if closed && attempt >= 3 {
+		// Not a.mu: an add blocked on a full channel holds it while this
+		// flush is what would make room.
+		if a.closed.Load() && attempt >= 3 {
 			// Left pending: the next owner re-processes these entries, and
 			// the store recognises them as applied.
 			a.q.log.Error("acks dropped at shutdown", "err", err)
@@ -516,9 +516,21 @@ func (c *consumer) start(ctx context.Context, p int, fence int64) {
 	c.q.log.Info("partition taken", "partition", p, "fence", fence)
 	go func() {
 		defer close(l.done)
-		if err := c.read(rctx, l); err != nil && !errors.Is(err, context.Canceled) {
-			c.q.log.Warn("partition reader stopped", "partition", p, "err", err)
+		err := c.read(rctx, l)
+		if err == nil || rctx.Err() != nil {
+			return
 		}
+		// The reader stopped on its own (Redis refused its group or its
+		// claim): holding on to the lease would leave the partition unread
+		// for good. Give it up; the next balance takes it again, with a new
+		// fence, and claims what this reader left pending.
+		c.q.log.Warn("partition reader stopped; lease given up", "partition", p, "err", err)
+		c.mu.Lock()
+		if c.owned[p] == l {
+			delete(c.owned, p)
+		}
+		c.mu.Unlock()
+		c.release(l)
 	}()
 }
 

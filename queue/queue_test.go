@@ -141,3 +141,37 @@ func TestUnackedEventsGoToTheNextOwner(t *testing.T) {
 		}
 	}
 }
+
+// TestAReaderThatStopsGivesItsPartitionUp: when a partition's reader stops on
+// an error of Redis's (here the stream's key holds a string, so the group
+// cannot be made), the partition is not left owned and unread: it is taken
+// again and its events are delivered once Redis allows.
+func TestAReaderThatStopsGivesItsPartitionUp(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	ctx := context.Background()
+	stream := prefix + "{p0}:stream"
+	if err := rdb.Set(ctx, stream, "not a stream", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	q := queue.New(rdb, queue.Options{Prefix: prefix, Partitions: 1, LeaseTTL: 600 * time.Millisecond, Block: 50 * time.Millisecond})
+	rec := &recorder{seen: map[string][]string{}, ack: true}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { q.Run(rctx, rec, nil); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	time.Sleep(300 * time.Millisecond) // the first reader has stopped by now
+	if err := rdb.Del(ctx, stream).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.Add(ctx, events(1, 1)); err != nil || n != 1 {
+		t.Fatalf("add: %d, %v", n, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for rec.count() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the partition was never read again after its reader stopped")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

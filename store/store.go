@@ -145,6 +145,7 @@ local mine = tonumber(ARGV[8])
 if mine >= 0 and mine < fence then return -2 end
 local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
+local fresh = v == 0 -- no version: no applied events either (written together, same TTL)
 v = v + 1
 local ttl = ARGV[4]
 local erase = ARGV[12] == 'erase'
@@ -161,7 +162,8 @@ else redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[11]) end
 redis.call('SET', KEYS[1], v, 'PX', ttl)
 if ARGV[5] ~= '' then
   local ids = {ARGV[5]}
-  local old = redis.call('GET', KEYS[4]) or ''
+  local old = ''
+  if not fresh then old = redis.call('GET', KEYS[4]) or '' end
   for id in string.gmatch(old, '%S+') do
     if #ids >= tonumber(ARGV[9]) then break end
     table.insert(ids, id)

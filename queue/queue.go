@@ -389,8 +389,12 @@ type ack struct {
 	stream, id string
 }
 
-// acker acknowledges processed entries in batches: whatever has piled up
-// goes in one pipeline.
+// acker acknowledges processed entries in batches: what piles up within
+// ackLinger of the first (or maxAckBatch entries) goes in one pipeline, one
+// XACK and one XDEL per stream, so that under load a partition's acks cost
+// two commands per ackLinger rather than two per read. An ack held back
+// only delays the entry's deletion: a worker that dies meanwhile leaves it
+// pending, and the next owner's re-processing is recognised by the store.
 type acker struct {
 	q    *Queue
 	ch   chan ack
@@ -418,22 +422,34 @@ func (a *acker) close() {
 	<-a.done
 }
 
+// ackLinger is how long acks wait for company; maxAckBatch caps a batch.
+const (
+	ackLinger   = 100 * time.Millisecond
+	maxAckBatch = 1024
+)
+
 func (a *acker) run() {
 	defer close(a.done)
+	linger := time.NewTimer(ackLinger)
+	linger.Stop()
 	for first := range a.ch {
 		batch := map[string][]string{first.stream: {first.id}}
+		n := 1
+		linger.Reset(ackLinger)
 	drain:
-		for {
+		for n < maxAckBatch {
 			select {
 			case x, ok := <-a.ch:
 				if !ok {
-					break drain
+					break drain // closing: flush now
 				}
 				batch[x.stream] = append(batch[x.stream], x.id)
-			default:
+				n++
+			case <-linger.C:
 				break drain
 			}
 		}
+		linger.Stop()
 		a.flush(batch)
 	}
 }

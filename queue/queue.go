@@ -37,7 +37,7 @@ type Options struct {
 	// Prefix starts every key; default "taikai:".
 	Prefix string
 	// Partitions is the number of streams; every replica must use the same
-	// number. Default 16.
+	// number. Default 16; below 9999 (see intakeScript).
 	Partitions int
 	// Consumer names this worker; default host-pid-random.
 	Consumer string
@@ -139,7 +139,7 @@ func (q *Queue) stream(p int) string { return q.tag(p) + "stream" }
 // id was bound to a partition beyond QUEUE_PARTITIONS, after it shrank).
 var claimScript = redis.NewScript(`
 local p = redis.call('GET', KEYS[1])
-if p == 's' then return -2 end
+if p == '9999' then return -2 end
 if p then return tonumber(p) end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return tonumber(ARGV[1])
@@ -155,27 +155,29 @@ return 0
 
 // intakeScript is the intake on one node (not Cluster), where one script
 // may touch any key: it binds the id and stores the event in one step, so
-// the binding means stored (evt:<id> holds "s"). Steady path: EVALSHA, SET,
-// XADD as Redis counts them. An id bound by the two-step intake (a number:
-// a Cluster-era or older replica's binding) is stored where it was bound,
+// the binding means stored: evt:<id> holds 9999 (no partition:
+// QUEUE_PARTITIONS is at most 1024; a small integer, which Redis keeps
+// without an allocation of its own). Steady path: EVALSHA, SET, XADD as
+// Redis counts them. An id bound by the two-step intake (a partition: a
+// Cluster-era or older replica's binding) is stored where it was bound,
 // unless that partition's mark says it already is. The keys of that
 // fallback are built in the script: on one node there are no slots.
 // KEYS[1] evt:<id>, KEYS[2] the stream of the event's own partition; ARGV
 // 1 the TTL (s), 2-6 the entry's id, key, raw, at, rid, 7 the prefix, 8 the
 // number of partitions.
 var intakeScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], 's', 'NX', 'EX', ARGV[1]) then
+if redis.call('SET', KEYS[1], '9999', 'NX', 'EX', ARGV[1]) then
   redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5], 'rid', ARGV[6])
   return 1
 end
 local p = tonumber(redis.call('GET', KEYS[1]) or '')
-if p == nil then return 0 end
+if p == nil or p == 9999 then return 0 end
 local tag = ARGV[7] .. '{p' .. p .. '}:'
 if redis.call('EXISTS', tag .. 'evt:' .. ARGV[2]) == 1 then return 0 end
 local stream = KEYS[2]
 if p >= 0 and p < tonumber(ARGV[8]) then stream = tag .. 'stream' end
 redis.call('XADD', stream, '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5], 'rid', ARGV[6])
-redis.call('SET', KEYS[1], 's', 'KEEPTTL')
+redis.call('SET', KEYS[1], '9999', 'KEEPTTL')
 return 1
 `)
 

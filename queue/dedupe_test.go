@@ -3,6 +3,8 @@ package queue_test
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +47,7 @@ func TestAnEventIDIsSeenOnceWhateverItsPartition(t *testing.T) {
 // TestOneNodeIntakeHonoursTwoStepBindings: on one node the intake is one
 // script; an id bound by the two-step intake (Cluster's, or an earlier
 // replica's) is stored where it was bound unless marked stored there, and
-// a Redis that lost its scripts (restarted) still takes a batch.
+// a Redis that lost its scripts (restarted) still takes a batch, in order.
 func TestOneNodeIntakeHonoursTwoStepBindings(t *testing.T) {
 	rdb, prefix, _ := redistest.Redis(t)
 	ctx := context.Background()
@@ -75,5 +77,23 @@ func TestOneNodeIntakeHonoursTwoStepBindings(t *testing.T) {
 	}
 	if b, _ := q.Backlog(ctx); b != 3 {
 		t.Errorf("backlog %d; want 3", b)
+	}
+	// A user's events in one batch, the script missing: stored in order.
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.Add(ctx, []taikai.Event{ev("O1", "Uorder"), ev("O2", "Uorder"), ev("O3", "Uorder")}); err != nil || n != 3 {
+		t.Fatalf("in order: %d stored (%v); want 3", n, err)
+	}
+	var got []string
+	for p := 0; p < 4; p++ {
+		for _, m := range rdb.XRange(ctx, prefix+"{p"+strconv.Itoa(p)+"}:stream", "-", "+").Val() {
+			if m.Values["key"] == "Uorder" {
+				got = append(got, m.Values["id"].(string))
+			}
+		}
+	}
+	if strings.Join(got, " ") != "O1 O2 O3" {
+		t.Errorf("stored %v; want O1 O2 O3", got)
 	}
 }

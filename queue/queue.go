@@ -217,24 +217,15 @@ func (q *Queue) Add(ctx context.Context, evs []taikai.Event) (int, error) {
 		ev := evs[0]
 		cmds[0] = intakeScript.Run(ctx, q.opts.Intake, q.intakeKeys(ev), q.intakeArgs(ev, ttl)...)
 	} else {
+		// EVAL, not EVALSHA: in a pipeline, a script missing for the first
+		// event and loaded (by another client) before the second would store
+		// the second first, and a user's events must stay in order.
 		_, err := q.opts.Intake.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, ev := range evs {
-				cmds[i] = intakeScript.EvalSha(ctx, p, q.intakeKeys(ev), q.intakeArgs(ev, ttl)...)
+				cmds[i] = intakeScript.Eval(ctx, p, q.intakeKeys(ev), q.intakeArgs(ev, ttl)...)
 			}
 			return nil
 		})
-		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			// A restarted Redis: load the script, then the same again (what
-			// ran is deduped).
-			if err = intakeScript.Load(ctx, q.opts.Intake).Err(); err == nil {
-				_, err = q.opts.Intake.Pipelined(ctx, func(p redis.Pipeliner) error {
-					for i, ev := range evs {
-						cmds[i] = intakeScript.EvalSha(ctx, p, q.intakeKeys(ev), q.intakeArgs(ev, ttl)...)
-					}
-					return nil
-				})
-			}
-		}
 		if err != nil {
 			return 0, fmt.Errorf("queue: add: %w", err)
 		}

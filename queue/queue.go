@@ -2,12 +2,13 @@
 // event to one of N partition streams (by user, so one user's events share a
 // partition) in one script with its dedupe mark (two on Cluster), and
 // answers LINE only after Redis has taken it. An event id is deduped across
-// all partitions (see intakeScript and claimScript). Workers in every replica share the partitions through
-// leases: a partition is read by one worker at a time, in order, and each
-// lease carries a fencing token that grows with every new owner, so a worker
-// that lost its lease cannot overwrite a newer owner's work. A new owner
-// first claims what the previous one left pending (XAUTOCLAIM), then reads
-// new entries. Processed entries are acknowledged and deleted.
+// all partitions (see intakeScript and claimScript). Workers in every
+// replica share the partitions through leases: a partition is read by one
+// worker at a time, in order, and each lease carries a fencing token that
+// grows with every new owner, so a worker that lost its lease cannot
+// overwrite a newer owner's work. A new owner first claims what the
+// previous one left pending (XAUTOCLAIM), then reads new entries. Processed
+// entries are acknowledged and deleted.
 package queue
 
 import (

@@ -213,6 +213,10 @@ type Record struct {
 	// again), > 0 once the user has blocked the bot (it expires after),
 	// KeepTTL to leave its expiry as it is (a staff action).
 	LinkTTL time.Duration
+	// NoLink is, when saving, that the record this one follows had no link
+	// when loaded: a save without a link then need not delete one (the
+	// version's compare-and-set stands for no link written since).
+	NoLink bool
 	// ConvTTL is, when saving, how long the conversation is kept at least:
 	// the store keeps it for the longer of this and its own default. A
 	// conversation waiting for a reminder must outlive the wait.

@@ -187,7 +187,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			}
 		}
 
-		next := taikai.Record{Link: s.AccountID, Version: rec.Version, ConvTTL: b.keep(s)}
+		next := taikai.Record{Link: s.AccountID, Version: rec.Version, ConvTTL: b.keep(s), NoLink: rec.Link == ""}
 		switch {
 		case in.Kind == flows.InUnfollow:
 			next.LinkTTL = UnfollowedLinkTTL

@@ -58,8 +58,8 @@ import (
 // pipelined alongside when a withdrawal was filed (XADD; DEL instead of
 // SET). Counters and index changes are added up in memory and written by
 // Flush, once a second, in one pipeline per replica: under load, the
-// events of a second share each counter's HINCRBY, and an index is written
-// only when a user's place in it changes (or every 5 minutes, or daily for
+// events of a second share each counter's HINCRBY and each index's ZADD
+// (and ZREM), and an index is written only when a user's place in it changes (or every 5 minutes, or daily for
 // search). Every figure the pages show is read from counters and indexes,
 // never from a walk over conversations.
 
@@ -689,12 +689,56 @@ func (j *Journal) Flush(ctx context.Context) error {
 		}
 		pipe.Expire(ctx, k, j.ret.Days)
 	}
+	// A sorted set's changes go in one ZADD and one ZREM per key: each
+	// member ends as its last change left it, whatever the others' order.
+	type zset struct {
+		add  map[string]float64
+		rem  map[string]bool
+		keep []string // members in the order first changed, for a stable command
+	}
+	zsets := map[string]*zset{}
+	var zkeys []string
+	for _, o := range b.ops {
+		if o.kind != opZAdd && o.kind != opZRem {
+			continue
+		}
+		z := zsets[o.key]
+		if z == nil {
+			z = &zset{add: map[string]float64{}, rem: map[string]bool{}}
+			zsets[o.key] = z
+			zkeys = append(zkeys, o.key)
+		}
+		if _, seen := z.add[o.member]; !seen && !z.rem[o.member] {
+			z.keep = append(z.keep, o.member)
+		}
+		if o.kind == opZAdd {
+			z.add[o.member] = o.score
+			delete(z.rem, o.member)
+		} else {
+			z.rem[o.member] = true
+			delete(z.add, o.member)
+		}
+	}
+	for _, k := range zkeys {
+		z := zsets[k]
+		var add []redis.Z
+		var rem []any
+		for _, m := range z.keep {
+			if sc, ok := z.add[m]; ok {
+				add = append(add, redis.Z{Score: sc, Member: m})
+			} else {
+				rem = append(rem, m)
+			}
+		}
+		if len(add) > 0 {
+			pipe.ZAdd(ctx, k, add...)
+		}
+		if len(rem) > 0 {
+			pipe.ZRem(ctx, k, rem...)
+		}
+	}
 	for _, o := range b.ops {
 		switch o.kind {
-		case opZAdd:
-			pipe.ZAdd(ctx, o.key, redis.Z{Score: o.score, Member: o.member})
-		case opZRem:
-			pipe.ZRem(ctx, o.key, o.member)
 		case opSet:
 			pipe.Set(ctx, o.key, o.member, o.ttl)
 		case opDel:

@@ -361,3 +361,60 @@ func TestComputeTheOverview(t *testing.T) {
 		t.Errorf("%d reason columns (weeks), %d trend points", len(f.Reasons.X), len(f.Trend.X))
 	}
 }
+
+// zCommands counts the ZADD and ZREM commands sent in pipelines.
+type zCommands struct{ n atomic.Int64 }
+
+func (z *zCommands) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (z *zCommands) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (z *zCommands) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			if c.Name() == "zadd" || c.Name() == "zrem" {
+				z.n.Add(1)
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestFlushWritesEachIndexInOneCommand: a flush changes each sorted set
+// with one ZADD and one ZREM at most, and every member ends as its last
+// change in the batch left it.
+func TestFlushWritesEachIndexInOneCommand(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	ctx := context.Background()
+	j := NewJournal(rdb, prefix, Retention{})
+	rdb.ZAdd(ctx, j.convsKey(), redis.Z{Score: 1, Member: "Uold"})
+	zc := &zCommands{}
+	rdb.AddHook(zc)
+	q := j.queueKey(qWaiting)
+	for _, o := range []op{
+		{kind: opZAdd, key: j.convsKey(), member: "U1", score: 10},
+		{kind: opZAdd, key: j.convsKey(), member: "U2", score: 20},
+		{kind: opZAdd, key: q, member: "U3", score: 5},
+		{kind: opZRem, key: j.convsKey(), member: "U1"},
+		{kind: opZRem, key: j.convsKey(), member: "Uold"},
+		{kind: opZRem, key: q, member: "U3"},
+		{kind: opZAdd, key: j.convsKey(), member: "U2", score: 30},
+		{kind: opZAdd, key: q, member: "U3", score: 7},
+		{kind: opZAdd, key: j.convsKey(), member: "U4", score: 40},
+	} {
+		j.pending.op(o)
+	}
+	if err := j.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := zc.n.Load(); got != 3 {
+		t.Errorf("%d ZADD/ZREM commands; want 3 (convs: one of each; waiting: one ZADD)", got)
+	}
+	convs, _ := rdb.ZRangeWithScores(ctx, j.convsKey(), 0, -1).Result()
+	want := []redis.Z{{Score: 30, Member: "U2"}, {Score: 40, Member: "U4"}}
+	if fmt.Sprint(convs) != fmt.Sprint(want) {
+		t.Errorf("convs %v; want %v", convs, want)
+	}
+	waiting, _ := rdb.ZRangeWithScores(ctx, q, 0, -1).Result()
+	if fmt.Sprint(waiting) != fmt.Sprint([]redis.Z{{Score: 7, Member: "U3"}}) {
+		t.Errorf("waiting %v; want U3 at 7", waiting)
+	}
+}

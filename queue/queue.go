@@ -1,13 +1,14 @@
 // Package queue is durable intake on Redis Streams. The webhook adds each
 // event to one of N partition streams (by user, so one user's events share a
-// partition) in one script with its dedupe mark, and answers LINE only after
-// Redis has taken it. An event id is deduped across all partitions (see
-// claimScript). Workers in every replica share the partitions through
-// leases: a partition is read by one worker at a time, in order, and each
-// lease carries a fencing token that grows with every new owner, so a worker
-// that lost its lease cannot overwrite a newer owner's work. A new owner
-// first claims what the previous one left pending (XAUTOCLAIM), then reads
-// new entries. Processed entries are acknowledged and deleted.
+// partition) in one script with its dedupe mark (two on Cluster), and
+// answers LINE only after Redis has taken it. An event id is deduped across
+// all partitions (see intakeScript and claimScript). Workers in every
+// replica share the partitions through leases: a partition is read by one
+// worker at a time, in order, and each lease carries a fencing token that
+// grows with every new owner, so a worker that lost its lease cannot
+// overwrite a newer owner's work. A new owner first claims what the
+// previous one left pending (XAUTOCLAIM), then reads new entries. Processed
+// entries are acknowledged and deleted.
 package queue
 
 import (
@@ -38,7 +39,7 @@ type Options struct {
 	// Prefix starts every key; default "taikai:".
 	Prefix string
 	// Partitions is the number of streams; every replica must use the same
-	// number. Default 16.
+	// number. Default 16; below 9999 (see intakeScript).
 	Partitions int
 	// Consumer names this worker; default host-pid-random.
 	Consumer string
@@ -63,9 +64,10 @@ type Options struct {
 // Queue is the Redis Streams intake and its consumer. It is safe for
 // concurrent use.
 type Queue struct {
-	rdb  redis.UniversalClient
-	opts Options
-	log  *slog.Logger
+	rdb     redis.UniversalClient
+	opts    Options
+	log     *slog.Logger
+	cluster bool // the intake is on Redis Cluster: two steps (see claimScript)
 }
 
 // Group is the consumer group every replica reads through.
@@ -104,7 +106,7 @@ func New(rdb redis.UniversalClient, opts Options) *Queue {
 	if opts.Intake == nil {
 		opts.Intake = rdb
 	}
-	return &Queue{rdb: rdb, opts: opts, log: opts.Log}
+	return &Queue{rdb: rdb, opts: opts, log: opts.Log, cluster: isCluster(opts.Intake)}
 }
 
 // partition maps an ordering key (a user) to its partition.
@@ -131,6 +133,7 @@ func (q *Queue) stream(p int) string { return q.tag(p) + "stream" }
 //  2. addScript, on that partition's slot, marks the id stored there and
 //     appends the event to the stream, atomically: the mark means stored.
 //
+// (-2 is an id stored by intakeScript, the one-node intake: skipped.)
 // If step 2 fails the webhook answers 503; the redelivery finds the id bound
 // and not marked in its partition, and stores it. Once stored there, any
 // delivery of the id finds the mark and is skipped. Two pipelined round
@@ -138,6 +141,7 @@ func (q *Queue) stream(p int) string { return q.tag(p) + "stream" }
 // id was bound to a partition beyond QUEUE_PARTITIONS, after it shrank).
 var claimScript = redis.NewScript(`
 local p = redis.call('GET', KEYS[1])
+if p == '9999' then return -2 end
 if p then return tonumber(p) end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return tonumber(ARGV[1])
@@ -151,14 +155,104 @@ end
 return 0
 `)
 
+// intakeScript is the intake on one node (not Cluster), where one script
+// may touch any key: it binds the id and stores the event in one step, so
+// the binding means stored: evt:<id> holds 9999 (no partition:
+// QUEUE_PARTITIONS is at most 1024; a small integer, which Redis keeps
+// without an allocation of its own). Steady path: EVALSHA, SET, XADD as
+// Redis counts them. An id bound by the two-step intake (a partition: a
+// Cluster-era or older replica's binding) is stored where it was bound,
+// unless that partition's mark says it already is. The keys of that
+// fallback are built in the script: on one node there are no slots.
+// KEYS[1] evt:<id>, KEYS[2] the stream of the event's own partition; ARGV
+// 1 the TTL (s), 2-6 the entry's id, key, raw, at, rid, 7 the prefix, 8 the
+// number of partitions.
+var intakeScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], '9999', 'NX', 'EX', ARGV[1]) then
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5], 'rid', ARGV[6])
+  return 1
+end
+local p = tonumber(redis.call('GET', KEYS[1]) or '')
+if p == nil or p == 9999 then return 0 end
+local tag = ARGV[7] .. '{p' .. p .. '}:'
+if redis.call('EXISTS', tag .. 'evt:' .. ARGV[2]) == 1 then return 0 end
+local stream = KEYS[2]
+if p >= 0 and p < tonumber(ARGV[8]) then stream = tag .. 'stream' end
+redis.call('XADD', stream, '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5], 'rid', ARGV[6])
+redis.call('SET', KEYS[1], '9999', 'KEEPTTL')
+return 1
+`)
+
+// isCluster reports whether rdb is a Cluster client (or wraps one), where
+// the intake takes two steps.
+func isCluster(rdb redis.UniversalClient) bool {
+	for i := 0; i < 4; i++ {
+		switch c := rdb.(type) {
+		case *redis.ClusterClient:
+			return true
+		case interface{ Unwrap() redis.UniversalClient }:
+			rdb = c.Unwrap()
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // Add stores events durably, skipping ids already seen, and reports how many
-// were new. All events go in two pipelined round trips (see claimScript). An
-// error means some may not be stored: the caller must ask LINE to send them
-// again. Event ids must be safe in a key (the webhook makes them so).
+// were new. On one node every event is one script (intakeScript), all in one
+// pipelined round trip; on Cluster, two (see claimScript). An error means
+// some may not be stored: the caller must ask LINE to send them again. Event
+// ids must be safe in a key (the webhook makes them so).
 func (q *Queue) Add(ctx context.Context, evs []taikai.Event) (int, error) {
 	if len(evs) == 0 {
 		return 0, nil
 	}
+	if q.cluster {
+		return q.addTwoStep(ctx, evs)
+	}
+	ttl := int(q.opts.EventTTL.Seconds())
+	cmds := make([]*redis.Cmd, len(evs))
+	if len(evs) == 1 {
+		// Script.Run: EVALSHA, and EVAL when the script is missing (a
+		// restarted Redis).
+		ev := evs[0]
+		cmds[0] = intakeScript.Run(ctx, q.opts.Intake, q.intakeKeys(ev), q.intakeArgs(ev, ttl)...)
+	} else {
+		// EVAL, not EVALSHA: in a pipeline, a script missing for the first
+		// event and loaded (by another client) before the second would store
+		// the second first, and a user's events must stay in order.
+		_, err := q.opts.Intake.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, ev := range evs {
+				cmds[i] = intakeScript.Eval(ctx, p, q.intakeKeys(ev), q.intakeArgs(ev, ttl)...)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("queue: add: %w", err)
+		}
+	}
+	n := 0
+	for _, c := range cmds {
+		v, err := c.Int()
+		if err != nil {
+			return 0, fmt.Errorf("queue: add: %w", err)
+		}
+		n += v
+	}
+	return n, nil
+}
+
+func (q *Queue) intakeKeys(ev taikai.Event) []string {
+	return []string{q.opts.Prefix + "evt:" + ev.ID, q.stream(q.partition(ev.Key))}
+}
+
+func (q *Queue) intakeArgs(ev taikai.Event, ttl int) []any {
+	return []any{ttl, ev.ID, ev.Key, ev.Raw, ev.Received.UnixMilli(), ev.Request, q.opts.Prefix, q.opts.Partitions}
+}
+
+// addTwoStep is Add on Cluster: two pipelined round trips (see claimScript).
+func (q *Queue) addTwoStep(ctx context.Context, evs []taikai.Event) (int, error) {
 	ttl := int(q.opts.EventTTL.Seconds())
 	claims := make([]*redis.Cmd, len(evs))
 	_, err := q.opts.Intake.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -177,6 +271,9 @@ func (q *Queue) Add(ctx context.Context, evs []taikai.Event) (int, error) {
 	_, err = q.opts.Intake.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, ev := range evs {
 			parts[i], _ = claims[i].Int()
+			if parts[i] == -2 {
+				continue // stored by the one-node intake
+			}
 			if parts[i] < 0 || parts[i] >= q.opts.Partitions {
 				// Bound when there were more partitions: stored there if
 				// marked there; else it goes to its own partition below.
@@ -287,8 +384,12 @@ type ack struct {
 	stream, id string
 }
 
-// acker acknowledges processed entries in batches: whatever has piled up
-// goes in one pipeline.
+// acker acknowledges processed entries in batches: what piles up within
+// ackLinger of the first (or maxAckBatch entries) goes in one pipeline, one
+// XACK and one XDEL per stream, so that under load a partition's acks cost
+// two commands per ackLinger rather than two per read. An ack held back
+// only delays the entry's deletion: a worker that dies meanwhile leaves it
+// pending, and the next owner's re-processing is recognised by the store.
 type acker struct {
 	q    *Queue
 	ch   chan ack
@@ -316,22 +417,34 @@ func (a *acker) close() {
 	<-a.done
 }
 
+// ackLinger is how long acks wait for company; maxAckBatch caps a batch.
+const (
+	ackLinger   = 100 * time.Millisecond
+	maxAckBatch = 1024
+)
+
 func (a *acker) run() {
 	defer close(a.done)
+	linger := time.NewTimer(ackLinger)
+	linger.Stop()
 	for first := range a.ch {
 		batch := map[string][]string{first.stream: {first.id}}
+		n := 1
+		linger.Reset(ackLinger)
 	drain:
-		for {
+		for n < maxAckBatch {
 			select {
 			case x, ok := <-a.ch:
 				if !ok {
-					break drain
+					break drain // closing: flush now
 				}
 				batch[x.stream] = append(batch[x.stream], x.id)
-			default:
+				n++
+			case <-linger.C:
 				break drain
 			}
 		}
+		linger.Stop()
 		a.flush(batch)
 	}
 }

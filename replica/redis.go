@@ -22,6 +22,11 @@ type Redis struct {
 	// PoolSize is the connections per node; each owned queue partition
 	// holds one in a blocking read, so it should exceed 4 × partitions.
 	PoolSize int
+	// MinIdle is the connections per node dialled ahead and kept open
+	// (go-redis MinIdleConns), so load does not open new ones: the queue's
+	// blocking reads plus the workers'. The intake's client keeps
+	// min(MinIdle, 16). 0: dialled as needed.
+	MinIdle int
 }
 
 // OpenRedis connects to the Redis cfg names, or starts the embedded one. The
@@ -39,9 +44,11 @@ func OpenRedis(cfg Redis, log *slog.Logger) (redis.UniversalClient, func(), erro
 			opts := &redis.UniversalOptions{
 				Addrs: cfg.ClusterAddrs, Password: cfg.Password, ContextTimeoutEnabled: true,
 				PoolSize: cfg.PoolSize, IsClusterMode: len(cfg.ClusterAddrs) > 0, MaxRetries: retries,
+				MinIdleConns: cfg.MinIdle,
 			}
 			if retries < 0 {
 				opts.DialerRetries = 1 // one dial: go-redis tries 5 by default
+				opts.MinIdleConns = intakeIdle(cfg.MinIdle)
 			}
 			if len(cfg.SentinelAddrs) > 0 {
 				opts.Addrs, opts.MasterName = cfg.SentinelAddrs, cfg.SentinelMaster
@@ -59,8 +66,9 @@ func OpenRedis(cfg Redis, log *slog.Logger) (redis.UniversalClient, func(), erro
 			log.Warn("REDIS_URL not set: using an embedded in-process Redis (state is lost on exit)")
 		}
 		rdb := &clients{
-			UniversalClient: redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: cfg.PoolSize}),
-			intake:          redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: cfg.PoolSize, MaxRetries: -1, DialerRetries: 1}),
+			UniversalClient: redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: cfg.PoolSize, MinIdleConns: cfg.MinIdle}),
+			intake: redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: cfg.PoolSize, MaxRetries: -1, DialerRetries: 1,
+				MinIdleConns: intakeIdle(cfg.MinIdle)}),
 		}
 		return rdb, func() { rdb.close(); mr.Close() }, nil
 	}
@@ -72,8 +80,10 @@ func OpenRedis(cfg Redis, log *slog.Logger) (redis.UniversalClient, func(), erro
 		}
 		opts.ContextTimeoutEnabled = true
 		opts.PoolSize = cfg.PoolSize
+		opts.MinIdleConns = cfg.MinIdle
 		if retries < 0 {
 			opts.MaxRetries, opts.DialerRetries = retries, 1
+			opts.MinIdleConns = intakeIdle(cfg.MinIdle)
 		}
 		return redis.NewClient(opts), nil
 	}
@@ -85,6 +95,10 @@ func OpenRedis(cfg Redis, log *slog.Logger) (redis.UniversalClient, func(), erro
 	rdb := &clients{UniversalClient: main, intake: intake}
 	return rdb, rdb.close, nil
 }
+
+// intakeIdle is the idle connections the intake's client keeps: a few
+// webhooks at once.
+func intakeIdle(n int) int { return min(n, 16) }
 
 // clients is what OpenRedis returns: the shared client, and the intake's.
 type clients struct {

@@ -7,7 +7,8 @@
 // A save is a compare-and-set on the version that also refuses a worker whose
 // fencing token is older than one already seen.
 //
-// Loading costs one round trip (MGET), saving one (a script).
+// Loading costs one round trip (MGET), saving one (a script). The outbox,
+// the largest of them, is stored deflated (see pack).
 package store
 
 import (
@@ -78,7 +79,8 @@ func (s *Store) Load(ctx context.Context, user string) (taikai.Record, error) {
 		r.Done = strings.Fields(v)
 	}
 	if v, ok := vals[4].(string); ok {
-		r.Outbox = []byte(v)
+		// An unreadable outbox is none: it only spares a resend.
+		r.Outbox, _ = unpack(v)
 	}
 	if v, ok := vals[5].(string); ok {
 		r.Handoff = v
@@ -138,12 +140,14 @@ const fenceTTL = 7 * 24 * time.Hour
 // link, 4 the conversation's TTL, 5 the event id, 6 the outbox, 7 its TTL,
 // 8 the fencing token, 9 how many event ids to keep, 10 the fence's TTL,
 // 11 the link's TTL ("" none, "keep" as it is, else milliseconds), 12
-// "erase" or "".
+// "erase" or "", 13 "1" when there was no link to delete (Record.NoLink).
 var saveScript = redis.NewScript(`
-local fence = tonumber(redis.call('GET', KEYS[6]) or '0')
+-- One read: the fence, the version, the applied events.
+local got = redis.call('MGET', KEYS[6], KEYS[1], KEYS[4])
+local fence = tonumber(got[1] or '0')
 local mine = tonumber(ARGV[8])
 if mine >= 0 and mine < fence then return -2 end
-local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+local v = tonumber(got[2] or '0')
 if v ~= tonumber(ARGV[1]) then return -1 end
 v = v + 1
 local ttl = ARGV[4]
@@ -154,14 +158,15 @@ if erase then
   redis.call('DEL', KEYS[7])
 end
 if ARGV[2] == '' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl) end
-if ARGV[3] == '' then redis.call('DEL', KEYS[3])
+if ARGV[3] == '' then
+  if ARGV[13] ~= '1' then redis.call('DEL', KEYS[3]) end
 elseif ARGV[11] == '' then redis.call('SET', KEYS[3], ARGV[3])
 elseif ARGV[11] == 'keep' then redis.call('SET', KEYS[3], ARGV[3], 'KEEPTTL')
 else redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[11]) end
 redis.call('SET', KEYS[1], v, 'PX', ttl)
 if ARGV[5] ~= '' then
   local ids = {ARGV[5]}
-  local old = redis.call('GET', KEYS[4]) or ''
+  local old = got[3] or ''
   for id in string.gmatch(old, '%S+') do
     if #ids >= tonumber(ARGV[9]) then break end
     table.insert(ids, id)
@@ -192,14 +197,18 @@ func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai
 	case r.LinkTTL > 0:
 		linkTTL = strconv.FormatInt(r.LinkTTL.Milliseconds(), 10)
 	}
+	noLink := ""
+	if r.NoLink {
+		noLink = "1"
+	}
 	erase := ""
 	if c.Erase {
 		erase = "erase"
 	}
 	v, err := saveScript.Run(ctx, s.rdb, s.keys(user),
 		r.Version, r.Conv, r.Link, s.convTTL(r).Milliseconds(),
-		c.EventID, c.Outbox, outboxTTL.Milliseconds(), c.Fence, maxDone, fenceTTL.Milliseconds(),
-		linkTTL, erase).Int64()
+		c.EventID, pack(c.Outbox), outboxTTL.Milliseconds(), c.Fence, maxDone, fenceTTL.Milliseconds(),
+		linkTTL, erase, noLink).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("store: save: %w", err)
 	}

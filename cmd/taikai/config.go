@@ -277,6 +277,9 @@ func parseConfig(getenv func(string) string) (config, problems) {
 	ps = append(ps, redisProblems(cfg.Redis)...)
 	// Each owned partition holds a connection in a blocking read.
 	cfg.Redis.PoolSize = 4*c.Partitions + 32
+	// Dialled ahead, so that load opens no connection: the blocking reads,
+	// and the workers' commands.
+	cfg.Redis.MinIdle = min(c.Partitions+c.Workers, cfg.Redis.PoolSize)
 	return cfg, ps
 }
 

@@ -289,11 +289,13 @@ func TestRenderEncodesEachMessage(t *testing.T) {
 	if err != nil || len(raw) != 2 {
 		t.Fatalf("Render: %d messages, %v; want 2", len(raw), err)
 	}
-	if got := rawMessage(raw[0]).GetType(); got != "text" {
-		t.Errorf("rawMessage.GetType() = %q; want text", got)
-	}
-	if got := rawMessage(raw[1]).GetType(); got != "flex" {
-		t.Errorf("rawMessage.GetType() = %q; want flex", got)
+	for i, want := range []string{"text", "flex"} {
+		var m struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(raw[i], &m); err != nil || m.Type != want {
+			t.Errorf("message %d: type %q, %v; want %s", i, m.Type, err, want)
+		}
 	}
 	if raw, err := Render(nil); err != nil || len(raw) != 0 {
 		t.Errorf("Render(nil) = %d messages, %v; want none", len(raw), err)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/chat"
@@ -83,6 +85,50 @@ type outbox struct {
 	Received   int64             `json:"received"`
 	Saved      int64             `json:"saved"`
 	Messages   []json.RawMessage `json:"messages,omitempty"`
+}
+
+// encode is the outbox's JSON, as encoding/json writes it but for the
+// messages, which are copied as the channel rendered them (valid, compact
+// JSON) instead of being checked, compacted and HTML-escaped again.
+func (ob outbox) encode() []byte {
+	n := 96 + len(ob.Event) + len(ob.ReplyToken) + len(ob.Chat)
+	for _, m := range ob.Messages {
+		n += len(m) + 1
+	}
+	b := make([]byte, 0, n)
+	b = appendString(append(b, `{"event":`...), ob.Event)
+	if ob.ReplyToken != "" {
+		b = appendString(append(b, `,"reply_token":`...), ob.ReplyToken)
+	}
+	if ob.Chat != "" {
+		b = appendString(append(b, `,"chat":`...), ob.Chat)
+	}
+	b = strconv.AppendInt(append(b, `,"received":`...), ob.Received, 10)
+	b = strconv.AppendInt(append(b, `,"saved":`...), ob.Saved, 10)
+	if len(ob.Messages) > 0 {
+		b = append(b, `,"messages":[`...)
+		for i, m := range ob.Messages {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, m...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string, as encoding/json writes it.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			enc, _ := json.Marshal(s)
+			return append(b, enc...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // resumeGrace is how old an outbox must be before a worker that finds it
@@ -211,9 +257,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		ob := b.outbox(log, ev, inc, replies)
 		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence, Erase: tr.Erased}
 		if len(ob.Messages) > 0 {
-			if commit.Outbox, err = json.Marshal(ob); err != nil {
-				return err
-			}
+			commit.Outbox = ob.encode()
 		}
 		if _, err := b.opts.Store.Save(ctx, user, next, commit); err != nil {
 			if errors.Is(err, taikai.ErrConflict) && attempt+1 < maxSaves {

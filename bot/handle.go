@@ -91,7 +91,7 @@ type outbox struct {
 // messages, which are copied as the channel rendered them (valid, compact
 // JSON) instead of being checked, compacted and HTML-escaped again.
 func (ob outbox) encode() []byte {
-	n := 96 + len(ob.Event) + len(ob.ReplyToken) + len(ob.Chat)
+	n := 160 + len(ob.Event) + len(ob.ReplyToken) + len(ob.Chat)
 	for _, m := range ob.Messages {
 		n += len(m) + 1
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/taikaibot/taikai/flows"
 )
@@ -314,20 +315,45 @@ func quickReplies(cs []flows.Choice) *quickReply {
 }
 
 // encode is JSON without HTML escaping: URLs keep their "&", and a Flex
-// container's size is what LINE measures.
+// container's size is what LINE measures. It is encoded in a pooled buffer
+// and copied out at its size.
 func encode(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	b, err := e.encode(v)
+	if err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return bytes.Clone(b), nil
+}
+
+// An encoder is a buffer with a JSON encoder writing into it.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+// encode returns v's JSON, valid until the next call.
+func (e *encoder) encode(v any) ([]byte, error) {
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil
 }
 
 // size is the length of v's JSON.
 func size(v any) int {
-	b, err := encode(v)
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	b, err := e.encode(v)
 	if err != nil {
 		return 0
 	}

@@ -129,10 +129,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid signature", http.StatusBadRequest)
 		return
 	}
-	var cb struct {
-		Events []json.RawMessage `json:"events"`
-	}
-	if err := json.Unmarshal(body, &cb); err != nil {
+	events, err := parse(body)
+	if err != nil {
 		// Signed but unreadable: answering an error would only make LINE
 		// send the same bytes again. The body is not logged (it may hold
 		// what a user wrote).
@@ -150,10 +148,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
-	evs := make([]taikai.Event, 0, len(cb.Events))
-	for _, raw := range cb.Events {
-		var l lean
-		if err := json.Unmarshal(raw, &l); err != nil {
+	evs := make([]taikai.Event, 0, len(events))
+	for _, e := range events {
+		raw, l := e.raw, e.l
+		if e.err != nil {
 			log.Warn("malformed event dropped", "request", rid, "bytes", len(raw))
 			continue
 		}

@@ -263,7 +263,7 @@ func (b *Bot) process(ev taikai.Event) bool {
 		cancel()
 		switch {
 		case err == nil:
-			m.report(b.log.With("event", ev.ID))
+			m.report(b.log, "event", ev.ID) // not a logger With it: formatted for every event, logged for few
 			return nil
 		case errors.Is(err, taikai.ErrFenced):
 			b.log.Warn("another worker owns this event now; leaving it", "event", ev.ID)

@@ -53,11 +53,13 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event, m *memo) (err error) 
 		b.track(ctx, chat.Turn{Type: "malformed", At: b.opts.Now()})
 		return nil
 	}
-	log := b.log.With("event", ev.ID, "type", inc.Type, "request", ev.Request)
 	var hu string // the user's keyed hash, computed once per event
+	var log *slog.Logger
 	if inc.User != "" {
 		hu = b.hash(inc.User)
-		log = log.With("user", hu[:12])
+		log = b.log.With("event", ev.ID, "type", inc.Type, "request", ev.Request, "user", hu[:12])
+	} else {
+		log = b.log.With("event", ev.ID, "type", inc.Type, "request", ev.Request)
 	}
 	if inc.Input.Kind == "" {
 		log.Info("event ignored")

@@ -70,7 +70,7 @@ func (m *memo) run(e flows.Effect, do func() flows.Input) flows.Input {
 // took it over, say) so that the flow no longer asked for it. A filing is
 // not lost (confirming again replays its receipt, by its idempotency key);
 // a link is, and the user links again.
-func (m *memo) report(log *slog.Logger) {
+func (m *memo) report(log *slog.Logger, attrs ...any) {
 	for c, res := range m.results {
 		if c.n < m.calls[c.e] {
 			continue
@@ -78,7 +78,7 @@ func (m *memo) report(log *slog.Logger) {
 		switch {
 		case c.e.Kind == flows.EffResolveLink && res.Kind == flows.InLinked,
 			c.e.Kind == flows.EffFile && res.Kind == flows.InFiled:
-			log.Warn("an effect's result was not applied: the conversation changed meanwhile", "effect", string(c.e.Kind))
+			log.Warn("an effect's result was not applied: the conversation changed meanwhile", append(attrs, "effect", string(c.e.Kind))...)
 		}
 	}
 }

@@ -10,7 +10,6 @@ package taikai
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 )
 
@@ -168,9 +167,19 @@ var (
 // ValidUserID reports whether id is a LINE user id ("U" and 32 hex digits).
 // Users are LINE users; an id checked here is safe to put in a URL path or
 // a Redis key.
-func ValidUserID(id string) bool { return userIDRe.MatchString(id) }
-
-var userIDRe = regexp.MustCompile(`^U[0-9a-f]{32}$`)
+// It is `^U[0-9a-f]{32}$` (checked on every event and call: a loop is a
+// tenth of the regexp's cost).
+func ValidUserID(id string) bool {
+	if len(id) != 33 || id[0] != 'U' {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Event is one webhook event on its way from the webhook through the queue
 // to the bot: its id, the key that orders it (the user, group or room), its

@@ -101,17 +101,28 @@ type Options struct {
 }
 
 // Bot is the runtime. It is safe for concurrent use.
+//
+// Events are processed by at most Workers goroutines, which stay while
+// there is work (and workerIdle after): a goroutine per event would start
+// with a small stack and grow it, copying it each time, on every event (5 %
+// of the process's CPU under load).
 type Bot struct {
 	opts Options
 	log  *slog.Logger
-	sem  chan struct{}
 
-	mu      sync.Mutex
-	queues  map[string][]taikai.Event // per key, in arrival order
-	pending int                       // events enqueued and not yet done
-	idle    *sync.Cond
-	closed  bool
+	mu       sync.Mutex
+	queues   map[string][]taikai.Event // per key, in arrival order; a key is here while it has events or one is being processed
+	runnable []string                  // keys with events and none being processed, in the order they became so
+	pending  int                       // events enqueued and not yet done
+	idle     *sync.Cond
+	closed   bool
+	workers  int           // worker goroutines
+	waiting  int           // of them, those idle and not yet woken
+	wake     chan struct{} // one token per waiting worker woken
 }
+
+// workerIdle is how long a worker waits for work before it ends.
+const workerIdle = 2 * time.Second
 
 // ErrClosed is returned by Enqueue once Close was called.
 var ErrClosed = errors.New("bot: closed")
@@ -139,7 +150,7 @@ func New(opts Options) *Bot {
 	if opts.Retry.MaxBackoff <= 0 {
 		opts.Retry = retry.Default()
 	}
-	b := &Bot{opts: opts, log: opts.Log, sem: make(chan struct{}, opts.Workers), queues: map[string][]taikai.Event{}}
+	b := &Bot{opts: opts, log: opts.Log, queues: map[string][]taikai.Event{}, wake: make(chan struct{}, opts.Workers)}
 	b.idle = sync.NewCond(&b.mu)
 	return b
 }
@@ -153,43 +164,90 @@ func (b *Bot) Enqueue(ctx context.Context, evs []taikai.Event) error {
 		return ErrClosed
 	}
 	for _, ev := range evs {
-		q, running := b.queues[ev.Key]
+		q, known := b.queues[ev.Key]
 		b.queues[ev.Key] = append(q, ev)
 		b.pending++
-		if !running {
-			go b.drain(ev.Key)
+		if !known {
+			b.ready(ev.Key)
 		}
 	}
 	return nil
 }
 
-// drain processes key's queue until it is empty.
-func (b *Bot) drain(key string) {
+// ready queues key, which has events and none being processed, for a
+// worker: a waiting one, else a new one if there are fewer than Workers
+// (else the next to finish takes it). b.mu is held.
+func (b *Bot) ready(key string) {
+	b.runnable = append(b.runnable, key)
+	switch {
+	case b.waiting > 0:
+		b.waiting--
+		b.wake <- struct{}{} // never blocks: one token per waiting worker, fewer than Workers
+	case b.workers < b.opts.Workers:
+		b.workers++
+		go b.work()
+	}
+}
+
+// work processes events, one key's at a time and one event of it at a
+// time: a key with more is queued again behind the others, so that one
+// user's backlog does not hold back the rest. It ends when there has been
+// nothing to do for workerIdle, or at once when the bot is closed.
+func (b *Bot) work() {
+	t := time.NewTimer(workerIdle)
+	defer t.Stop()
+	b.mu.Lock()
 	for {
-		b.mu.Lock()
-		q := b.queues[key]
-		if len(q) == 0 {
-			delete(b.queues, key)
+		if len(b.runnable) == 0 {
+			if b.closed {
+				b.workers--
+				b.mu.Unlock()
+				return
+			}
+			b.waiting++
+			b.mu.Unlock()
+			t.Reset(workerIdle)
+			select {
+			case <-b.wake: // woken by ready, which counted it out of waiting
+				b.mu.Lock()
+				continue
+			case <-t.C:
+			}
+			b.mu.Lock()
+			select {
+			case <-b.wake: // woken just as the wait ended
+				continue
+			default:
+			}
+			b.waiting--
+			b.workers--
 			b.mu.Unlock()
 			return
 		}
+		key := b.runnable[0]
+		b.runnable[0] = ""
+		b.runnable = b.runnable[1:]
+		q := b.queues[key]
 		ev := q[0]
+		q[0] = taikai.Event{}
 		b.queues[key] = q[1:]
 		b.mu.Unlock()
 
-		b.sem <- struct{}{}
 		done := b.process(ev)
-		<-b.sem
 		if ev.Ack != nil {
 			ev.Ack(done)
 		}
 
 		b.mu.Lock()
+		if len(b.queues[key]) == 0 {
+			delete(b.queues, key)
+		} else {
+			b.runnable = append(b.runnable, key)
+		}
 		b.pending--
 		if b.pending == 0 {
 			b.idle.Broadcast()
 		}
-		b.mu.Unlock()
 	}
 }
 
@@ -205,7 +263,7 @@ func (b *Bot) process(ev taikai.Event) bool {
 		cancel()
 		switch {
 		case err == nil:
-			m.report(b.log.With("event", ev.ID))
+			m.report(b.log, "event", ev.ID) // not a logger With it: formatted for every event, logged for few
 			return nil
 		case errors.Is(err, taikai.ErrFenced):
 			b.log.Warn("another worker owns this event now; leaving it", "event", ev.ID)
@@ -237,6 +295,9 @@ func (b *Bot) Wait() {
 func (b *Bot) Close(ctx context.Context) error {
 	b.mu.Lock()
 	b.closed = true
+	for ; b.waiting > 0; b.waiting-- {
+		b.wake <- struct{}{} // they find nothing to do, and end
+	}
 	b.mu.Unlock()
 	done := make(chan struct{})
 	go func() { b.Wait(); close(done) }()

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/chat"
@@ -51,9 +53,13 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event, m *memo) (err error) 
 		b.track(ctx, chat.Turn{Type: "malformed", At: b.opts.Now()})
 		return nil
 	}
-	log := b.log.With("event", ev.ID, "type", inc.Type, "request", ev.Request)
+	var hu string // the user's keyed hash, computed once per event
+	var log *slog.Logger
 	if inc.User != "" {
-		log = log.With("user", b.pseudonym(inc.User))
+		hu = b.hash(inc.User)
+		log = b.log.With("event", ev.ID, "type", inc.Type, "request", ev.Request, "user", hu[:12])
+	} else {
+		log = b.log.With("event", ev.ID, "type", inc.Type, "request", ev.Request)
 	}
 	if inc.Input.Kind == "" {
 		log.Info("event ignored")
@@ -65,7 +71,10 @@ func (b *Bot) handle(ctx context.Context, ev taikai.Event, m *memo) (err error) 
 		b.deliver(ctx, log, b.outbox(log, ev, inc, out.Replies), false)
 		return nil
 	}
-	return b.step(ctx, log, ev, inc, m)
+	if hu == "" {
+		hu = b.hash(inc.User)
+	}
+	return b.step(ctx, log, ev, inc, m, hu)
 }
 
 func (b *Bot) env() flows.Env {
@@ -83,6 +92,50 @@ type outbox struct {
 	Received   int64             `json:"received"`
 	Saved      int64             `json:"saved"`
 	Messages   []json.RawMessage `json:"messages,omitempty"`
+}
+
+// encode is the outbox's JSON, as encoding/json writes it but for the
+// messages, which are copied as the channel rendered them (valid, compact
+// JSON) instead of being checked, compacted and HTML-escaped again.
+func (ob outbox) encode() []byte {
+	n := 160 + len(ob.Event) + len(ob.ReplyToken) + len(ob.Chat)
+	for _, m := range ob.Messages {
+		n += len(m) + 1
+	}
+	b := make([]byte, 0, n)
+	b = appendString(append(b, `{"event":`...), ob.Event)
+	if ob.ReplyToken != "" {
+		b = appendString(append(b, `,"reply_token":`...), ob.ReplyToken)
+	}
+	if ob.Chat != "" {
+		b = appendString(append(b, `,"chat":`...), ob.Chat)
+	}
+	b = strconv.AppendInt(append(b, `,"received":`...), ob.Received, 10)
+	b = strconv.AppendInt(append(b, `,"saved":`...), ob.Saved, 10)
+	if len(ob.Messages) > 0 {
+		b = append(b, `,"messages":[`...)
+		for i, m := range ob.Messages {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, m...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string, as encoding/json writes it.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			enc, _ := json.Marshal(s)
+			return append(b, enc...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // resumeGrace is how old an outbox must be before a worker that finds it
@@ -106,7 +159,9 @@ func (b *Bot) outbox(log *slog.Logger, ev taikai.Event, inc chat.Incoming, repli
 // starts over on fresh state, and the effects the flow asks for again are
 // answered from m, not run again (see memo). An event applied before is not
 // applied again: its outbox is sent if it may not have been.
-func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc chat.Incoming, m *memo) error {
+//
+// hu is b.hash(inc.User).
+func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc chat.Incoming, m *memo, hu string) error {
 	user, in := inc.User, inc.Input
 	for attempt := 0; ; attempt++ {
 		m.begin()
@@ -126,7 +181,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		if !s.Active() && in.Kind != flows.InUnfollow && in.Kind != flows.InUnsend {
 			// No conversation: the user may have withdrawn lately and ask
 			// about it (one more read, only for users not in a conversation).
-			b.recallFiling(ctx, log, user, &s)
+			b.recallFiling(ctx, log, user, hu, &s)
 		}
 		if rec.Handoff == taikai.HandoffPaused && flows.IsBack(in) {
 			// The way back to the bot (the button on what staff sent, or
@@ -140,7 +195,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			// Staff have this conversation: the bot stays silent.
 			log.Info("staff have the conversation; the bot stays silent")
 			b.track(ctx, chat.Turn{User: user, Type: inc.Type, At: b.opts.Now(), State: s, Handoff: rec.Handoff, Events: []flows.Transition{evWhilePaused},
-				Pseudonym: b.pseudonym(user)})
+				Pseudonym: hu[:12]})
 			return nil
 		}
 		if rec.Applied(ev.ID) {
@@ -156,7 +211,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 
 		env := b.env()
 		var replies []flows.Reply
-		tr := chat.Turn{User: user, Type: inc.Type, Pseudonym: b.pseudonym(user)}
+		tr := chat.Turn{User: user, Type: inc.Type, Pseudonym: hu[:12]}
 		cur := in
 		for i := 0; i < maxSteps; i++ {
 			var out flows.Output
@@ -211,9 +266,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		ob := b.outbox(log, ev, inc, replies)
 		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence, Erase: tr.Erased}
 		if len(ob.Messages) > 0 {
-			if commit.Outbox, err = json.Marshal(ob); err != nil {
-				return err
-			}
+			commit.Outbox = ob.encode()
 		}
 		if _, err := b.opts.Store.Save(ctx, user, next, commit); err != nil {
 			if errors.Is(err, taikai.ErrConflict) && attempt+1 < maxSaves {
@@ -223,7 +276,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			return err
 		}
 		if filed && s.Filed != nil {
-			b.rememberFiling(ctx, log, user, s.Filed)
+			b.rememberFiling(ctx, log, user, hu, s.Filed)
 		}
 		// (Nothing is filed while the user waits for staff: the flow keeps
 		// quiet until they go back to the bot, which ends the wait.)
@@ -242,21 +295,21 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 // flows.FiledMemory, under the user's pseudonym: the conversation and the
 // link are erased, and "was it filed?" must still be answered. Losing it
 // costs only that answer, so a failure is logged, not retried.
-func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string, f *flows.Filed) {
+func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user, hu string, f *flows.Filed) {
 	data, err := json.Marshal(f)
 	if err == nil {
-		err = b.opts.Store.Remember(ctx, "filed:"+b.hash(user), data, flows.FiledMemory)
+		err = b.opts.Store.Remember(ctx, "filed:"+hu, data, flows.FiledMemory)
 	}
 	if err != nil {
-		log.Warn("filing not remembered", "err", b.scrub(err, user, b.hash(user)))
+		log.Warn("filing not remembered", "err", b.scrub(err, user, hu))
 	}
 }
 
 // recallFiling puts what is remembered of the user's latest filing into s.
-func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user string, s *flows.State) {
-	data, err := b.opts.Store.Recall(ctx, "filed:"+b.hash(user))
+func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user, hu string, s *flows.State) {
+	data, err := b.opts.Store.Recall(ctx, "filed:"+hu)
 	if err != nil {
-		log.Warn("filing not recalled", "err", b.scrub(err, user, b.hash(user)))
+		log.Warn("filing not recalled", "err", b.scrub(err, user, hu))
 		return
 	}
 	if data == nil {
@@ -433,9 +486,10 @@ func (b *Bot) staffEvent(ctx context.Context, user, typ, handoff string, in flow
 	}
 	ev := taikai.Event{ID: fmt.Sprintf("%s-%d", typ, b.opts.Now().UnixNano()), Key: user, Fence: taikai.NoFence}
 	inc := chat.Incoming{Type: typ, Input: in, User: user, Chat: user}
-	log := b.log.With("user", b.pseudonym(user), "type", typ)
+	hu := b.hash(user)
+	log := b.log.With("user", hu[:12], "type", typ)
 	m := &memo{}
-	err := b.step(ctx, log, ev, inc, m)
+	err := b.step(ctx, log, ev, inc, m, hu)
 	if err == nil {
 		m.report(log)
 	}

@@ -21,10 +21,34 @@ import (
 //
 // A memo lives as long as its event's processing, which is short, so a
 // result reused is never stale by more than the retries took.
+//
+// An event asks for a few effects at most: they are kept in slices, looked
+// through in order (a map of each, made per event, cost more).
 type memo struct {
-	results map[call]flows.Input
+	results []result
 	// calls counts, per effect, how often the current attempt asked for it.
-	calls map[flows.Effect]int
+	calls []count
+}
+
+type result struct {
+	c  call
+	in flows.Input
+}
+
+type count struct {
+	e flows.Effect
+	n int
+}
+
+// count is how often the current attempt asked for e.
+func (m *memo) count(e flows.Effect) *int {
+	for i := range m.calls {
+		if m.calls[i].e == e {
+			return &m.calls[i].n
+		}
+	}
+	m.calls = append(m.calls, count{e: e})
+	return &m.calls[len(m.calls)-1].n
 }
 
 // call is the n-th request of an effect within an attempt: an attempt
@@ -44,24 +68,23 @@ func memoised(k flows.EffectKind) bool {
 }
 
 // begin starts an attempt.
-func (m *memo) begin() { clear(m.calls) }
+func (m *memo) begin() { m.calls = m.calls[:0] }
 
 // run returns e's result: the one kept, or do's, which is then kept.
 func (m *memo) run(e flows.Effect, do func() flows.Input) flows.Input {
 	if !memoised(e.Kind) {
 		return do()
 	}
-	if m.calls == nil {
-		m.calls = map[flows.Effect]int{}
-		m.results = map[call]flows.Input{}
-	}
-	c := call{e, m.calls[e]}
-	m.calls[e]++
-	if res, ok := m.results[c]; ok {
-		return res
+	n := m.count(e)
+	c := call{e, *n}
+	*n++
+	for _, r := range m.results {
+		if r.c == c {
+			return r.in
+		}
 	}
 	res := do()
-	m.results[c] = res
+	m.results = append(m.results, result{c, res})
 	return res
 }
 
@@ -70,15 +93,16 @@ func (m *memo) run(e flows.Effect, do func() flows.Input) flows.Input {
 // took it over, say) so that the flow no longer asked for it. A filing is
 // not lost (confirming again replays its receipt, by its idempotency key);
 // a link is, and the user links again.
-func (m *memo) report(log *slog.Logger) {
-	for c, res := range m.results {
-		if c.n < m.calls[c.e] {
+func (m *memo) report(log *slog.Logger, attrs ...any) {
+	for _, r := range m.results {
+		c, res := r.c, r.in
+		if c.n < *m.count(c.e) {
 			continue
 		}
 		switch {
 		case c.e.Kind == flows.EffResolveLink && res.Kind == flows.InLinked,
 			c.e.Kind == flows.EffFile && res.Kind == flows.InFiled:
-			log.Warn("an effect's result was not applied: the conversation changed meanwhile", "effect", string(c.e.Kind))
+			log.Warn("an effect's result was not applied: the conversation changed meanwhile", append(attrs, "effect", string(c.e.Kind))...)
 		}
 	}
 }

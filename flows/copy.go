@@ -133,20 +133,19 @@ var japan = time.FixedZone("JST", 9*60*60)
 
 // yen formats an amount: 12000 → "12,000円" (or "¥12,000").
 func (c *catalog) yen(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
+	var digits, grouped [32]byte
+	s := strconv.AppendInt(digits[:0], n, 10)
+	b := grouped[:0]
+	if s[0] == '-' {
+		b, s = append(b, '-'), s[1:]
 	}
-	for i, r := range s {
+	for i, d := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteRune(r)
+		b = append(b, d)
 	}
-	return fmt.Sprintf(c.yenFormat, b.String())
+	return fill(c.yenFormat, string(b))
 }
 
 // date formats a YYYY-MM-DD date; anything else is shown as given.
@@ -233,15 +232,18 @@ func (c *catalog) blockers(st *taikai.Status) (n int, cards []Card) {
 		name, party := clip(o.Title, 40), clip(o.Counterparty, 30)
 		card := Card{
 			Title: title,
-			Lines: []string{fmt.Sprintf(c.orderTitle, name), fmt.Sprintf(c.orderID, o.OrderID), fmt.Sprintf(who, party)},
+			Lines: []string{fill(c.orderTitle, name), fill(c.orderID, o.OrderID), fill(who, party)},
 			Note:  todo,
-			Text:  fmt.Sprintf(c.blockerText, title, fmt.Sprintf(facts, name, o.OrderID, party), todo),
+			Text:  fill(c.blockerText, title, fill(facts, name, o.OrderID, party), todo),
 		}
 		if o.URL != "" {
 			card.Link = &Link{Label: c.openOrder, URL: o.URL}
 			card.Text += "\n" + o.URL
 		}
 		return card
+	}
+	if k := len(st.PurchasesInProgress) + len(st.SalesAwaitingDelivery) + len(st.PayoutsInProgress) + 1; k > 1 || st.SalesBalanceJPY != 0 {
+		cards = make([]Card, 0, k)
 	}
 	for _, o := range st.PurchasesInProgress {
 		todo := c.purchaseTodo
@@ -257,14 +259,14 @@ func (c *catalog) blockers(st *taikai.Status) (n int, cards []Card) {
 		amount, requested, expected := c.yen(p.AmountJPY), c.date(p.RequestedAt), c.date(p.ExpectedAt)
 		cards = append(cards, Card{
 			Title: c.payoutTitle,
-			Lines: []string{amount, fmt.Sprintf(c.requestedOn, requested), fmt.Sprintf(c.expectedOn, expected)},
+			Lines: []string{amount, fill(c.requestedOn, requested), fill(c.expectedOn, expected)},
 			Note:  c.payoutTodo,
-			Text:  fmt.Sprintf(c.blockerText, c.payoutTitle, fmt.Sprintf(c.payoutFacts, amount, requested, expected), c.payoutTodo),
+			Text:  fill(c.blockerText, c.payoutTitle, fill(c.payoutFacts, amount, requested, expected), c.payoutTodo),
 		})
 	}
 	if st.SalesBalanceJPY != 0 {
-		title := fmt.Sprintf(c.balanceTitle, c.yen(st.SalesBalanceJPY))
-		cards = append(cards, Card{Title: title, Note: c.balanceTodo, Text: fmt.Sprintf(c.blockerTextBare, title, c.balanceTodo)})
+		title := fill(c.balanceTitle, c.yen(st.SalesBalanceJPY))
+		cards = append(cards, Card{Title: title, Note: c.balanceTodo, Text: fill(c.blockerTextBare, title, c.balanceTodo)})
 	}
 	n = len(cards)
 	if n > maxItems {
@@ -272,4 +274,47 @@ func (c *catalog) blockers(st *taikai.Status) (n int, cards []Card) {
 		cards = append(cards[:maxItems], Card{Title: more, Text: more})
 	}
 	return n, cards
+}
+
+// fill is fmt.Sprintf(format, args...) for a format whose verbs are all %s
+// and as many as args, without boxing each argument in an interface; any
+// other format goes to fmt.Sprintf.
+func fill(format string, args ...string) string {
+	n, verbs := len(format), 0
+	for i := 0; i < len(format); i++ {
+		if format[i] == '%' {
+			if i+1 == len(format) || format[i+1] != 's' {
+				return sprintf(format, args)
+			}
+			verbs++
+			i++
+		}
+	}
+	if verbs != len(args) {
+		return sprintf(format, args)
+	}
+	for _, a := range args {
+		n += len(a)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	k := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] == '%' {
+			b.WriteString(args[k])
+			k++
+			i++
+			continue
+		}
+		b.WriteByte(format[i])
+	}
+	return b.String()
+}
+
+func sprintf(format string, args []string) string {
+	as := make([]any, len(args))
+	for i, a := range args {
+		as[i] = a
+	}
+	return fmt.Sprintf(format, as...)
 }

@@ -1,6 +1,10 @@
 package line
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,4 +56,34 @@ func BenchmarkRender(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkDecode is an event decoded for the flow, off the webhook's path:
+// a text and a postback from a user (decoded in one pass), and a sticker
+// (through the SDK).
+func BenchmarkDecode(b *testing.B) {
+	for _, name := range []string{"message_text_taikai.json", "postback_withdraw_reason.json", "message_sticker.json"} {
+		raw := readEvent(b, name)
+		b.Run(strings.TrimSuffix(name, ".json"), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				if inc, err := Decode(raw); err != nil || inc.Input.Kind == "" {
+					b.Fatal(inc, err)
+				}
+			}
+		})
+	}
+}
+
+func readEvent(b *testing.B, name string) []byte {
+	body, err := os.ReadFile(filepath.Join("../testdata/webhook", name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cb struct{ Events []json.RawMessage }
+	if err := json.Unmarshal(body, &cb); err != nil || len(cb.Events) == 0 {
+		b.Fatal(name, err)
+	}
+	return cb.Events[0]
 }

@@ -4,15 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/chat"
+	"github.com/taikaibot/taikai/flows"
 	"github.com/taikaibot/taikai/retry"
 )
 
@@ -171,3 +176,67 @@ func TestLinkTokenLoadingAndProfile(t *testing.T) {
 		t.Error("a malformed user id reached the profile path")
 	}
 }
+
+// TestBodiesAreTheSDKs checks that the requests written here carry what the
+// SDK's MessagingApiAPI would send for the same call (the same JSON, once
+// decoded), with headers it sets.
+func TestBodiesAreTheSDKs(t *testing.T) {
+	ctx := context.Background()
+	type got struct {
+		path, ctype, auth string
+		body              []byte
+	}
+	seen := make(chan got, 1)
+	c, _ := api(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		seen <- got{r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Authorization"), b}
+		reply(w, 200, `{}`)
+	})
+	rendered, err := Render([]flows.Reply{{Text: "一 <&> \"引用\"", Choices: []flows.Choice{{Label: "はい", Data: "a=yes&b=<1>"}}}, {Text: "二"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdkMsgs := make([]messaging_api.MessageInterface, len(rendered))
+	for i, m := range rendered {
+		sdkMsgs[i] = sdkRaw(m)
+	}
+	token := "tok\"\\<weird>\u3042"
+	for _, tc := range []struct {
+		name, path string
+		call       func() error
+		sdk        any
+	}{
+		{"reply", "/v2/bot/message/reply", func() error { return c.Reply(ctx, token, rendered) },
+			&messaging_api.ReplyMessageRequest{ReplyToken: token, Messages: sdkMsgs}},
+		{"push", "/v2/bot/message/push", func() error { return c.Push(ctx, demoUser, rendered, "k") },
+			&messaging_api.PushMessageRequest{To: demoUser, Messages: sdkMsgs}},
+		{"loading", "/v2/bot/chat/loading/start", func() error { return c.ShowLoading(ctx, demoUser, 10) },
+			&messaging_api.ShowLoadingAnimationRequest{ChatId: demoUser, LoadingSeconds: 10}},
+	} {
+		if err := tc.call(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		g := <-seen
+		want, err := json.Marshal(tc.sdk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b map[string]any
+		if err := json.Unmarshal(g.body, &a); err != nil {
+			t.Fatalf("%s: body %s: %v", tc.name, g.body, err)
+		}
+		json.Unmarshal(want, &b)
+		if b["customAggregationUnits"] == nil {
+			delete(b, "customAggregationUnits") // the SDK sends null: the same as none
+		}
+		if !reflect.DeepEqual(a, b) || g.path != tc.path || g.ctype != "application/json; charset=UTF-8" || g.auth != "Bearer token" {
+			t.Errorf("%s: %s %s (%s, %s)\nwant %s %s", tc.name, g.path, g.body, g.ctype, g.auth, tc.path, want)
+		}
+	}
+}
+
+// sdkRaw is a rendered message handed to the SDK as it is.
+type sdkRaw json.RawMessage
+
+func (m sdkRaw) GetType() string              { return "" }
+func (m sdkRaw) MarshalJSON() ([]byte, error) { return m, nil }

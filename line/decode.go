@@ -18,6 +18,14 @@ func (c *Client) Decode(raw []byte) (chat.Incoming, error) { return Decode(raw) 
 
 // Decode is Client.Decode, which needs no client.
 func Decode(raw []byte) (chat.Incoming, error) {
+	if inc, ok := decodeFast(raw); ok {
+		return inc, nil
+	}
+	return decodeSDK(raw)
+}
+
+// decodeSDK is Decode through the SDK's UnmarshalEvent, for every event.
+func decodeSDK(raw []byte) (chat.Incoming, error) {
 	e, err := webhook.UnmarshalEvent(raw)
 	if err != nil {
 		return chat.Incoming{}, err
@@ -75,7 +83,7 @@ func Decode(raw []byte) (chat.Incoming, error) {
 	if ts > 0 {
 		// When the user acted: the flow refuses a decision older than the
 		// step it would answer.
-		in.At = time.UnixMilli(ts)
+		in.At = timeOf(ts)
 	}
 	if mode == webhook.EventMode_STANDBY {
 		// Another channel holds the chat: the bot must not send anything.
@@ -98,6 +106,9 @@ func Decode(raw []byte) (chat.Incoming, error) {
 	inc.Input = in
 	return inc, nil
 }
+
+// timeOf is a LINE timestamp (milliseconds) as a time.
+func timeOf(ms int64) time.Time { return time.UnixMilli(ms) }
 
 // group is an event in a group or room: answered (with one line saying the
 // bot works in 1:1 chats only) when a person said or pressed something.

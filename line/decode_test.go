@@ -90,3 +90,54 @@ func TestDecodeRefusesMalformedEvents(t *testing.T) {
 		t.Errorf("the well-formed event beside it: %+v, %v", got, err)
 	}
 }
+
+// FuzzDecodeFast holds the one-pass decoding of common events to the SDK's:
+// whatever it decodes, the SDK decodes the same.
+//
+//	go test ./line -run '^$' -fuzz FuzzDecodeFast -fuzztime 1m
+func FuzzDecodeFast(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/webhook/*.json")
+	for _, name := range files {
+		b, _ := os.ReadFile(name)
+		var cb struct{ Events []json.RawMessage }
+		json.Unmarshal(b, &cb)
+		for _, ev := range cb.Events {
+			f.Add([]byte(ev))
+		}
+	}
+	for _, s := range fastSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		fast, ok := decodeFast(raw)
+		if !ok {
+			return
+		}
+		slow, err := decodeSDK(raw)
+		if err != nil {
+			t.Fatalf("decoded here, the SDK fails: %v\n%s", err, raw)
+		}
+		if diff := cmp.Diff(slow, fast); diff != "" {
+			t.Fatalf("(-sdk +here)\n%s\n%s", diff, raw)
+		}
+	})
+}
+
+// fastSeeds are events on the edge of what decodeFast takes.
+var fastSeeds = []string{
+	`{"type":"message","mode":"active","timestamp":1,"source":{"type":"user","userId":"U1"},"replyToken":"r","message":{"type":"text","id":"1","text":"a"}}`,
+	// The SDK reads the event's own keys exactly, and the last of two.
+	`{"type":"message","source":{"type":"user","userId":"U1"},"message":{"type":"text","text":"a"},"message":{"type":"text","id":"2"}}`,
+	`{"type":"message","source":{"type":"user","userId":"U1"},"Message":{"type":"text","text":"a"}}`,
+	`{"type":"message","source":{"type":"user","userId":"U1"},"message":{"type":"text","text":"a"},"replyToken":"x","REPLYTOKEN":"y"}`,
+	`{"type":"message","source":{"type":"user","userId":"U1"},"message":{"type":"text","Text":"a","text":"b"}}`,
+	`{"type":"message","source":{"type":"user"},"mode":"standby","message":{"type":"text","text":"a"}}`,
+	`{"type":"message","source":null,"message":{"type":"text","text":"a"}}`,
+	`{"type":"postback","source":{"type":"user","userId":"U1"},"postback":null,"deliveryContext":null}`,
+	`{"type":"postback","source":{"type":"user","userId":"U1"},"postback":{"data":"a=1"},"timestamp":-5}`,
+	`{"type":"postback","source":{"type":"user","userId":"U1"},"postback":{"data":"a=1","params":{"date":"2026-01-01"}}}`,
+	`{"type":"message","source":{"type":"user","userId":"U1"},"message":{"type":"text","text":"a","emojis":[{"index":0}]}}`,
+	`{"type":"message","source":{"type":"user","userId":"U1"},"message":{"type":"text","text":"a"},"postback":{"data":"x"}}`,
+	`{"type":"message","source":{"type":"user","userId":"U1"},"message":{"type":"text","text":"a"},"timestamp":1e3}`,
+	`{"type":"message","sou\u0072ce":{"type":"user","userId":"U1"},"message":{"type":"text","text":"a"}}`,
+}

@@ -14,7 +14,8 @@ import (
 // per recipient. Both are reads, retried by the policy.
 func (c *Client) MessageQuota(ctx context.Context) (limit, used int64, err error) {
 	err = c.do(ctx, c.Retry, func(int) (*http.Response, error) {
-		res, q, err := c.call(ctx).GetMessageQuotaWithHttpInfo()
+		var q messaging_api.MessageQuotaResponse
+		res, err := c.send(ctx, http.MethodGet, c.url("/v2/bot/message/quota"), nil, "", &q)
 		if err == nil {
 			limit = -1
 			if q.Type == messaging_api.QuotaType_LIMITED {
@@ -27,7 +28,8 @@ func (c *Client) MessageQuota(ctx context.Context) (limit, used int64, err error
 		return 0, 0, err
 	}
 	err = c.do(ctx, c.Retry, func(int) (*http.Response, error) {
-		res, u, err := c.call(ctx).GetMessageQuotaConsumptionWithHttpInfo()
+		var u messaging_api.QuotaConsumptionResponse
+		res, err := c.send(ctx, http.MethodGet, c.url("/v2/bot/message/quota/consumption"), nil, "", &u)
 		if err == nil {
 			used = u.TotalUsage
 		}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/taikaibot/taikai/flows"
 )
@@ -214,7 +216,7 @@ func bubbleMessage(s string, link *flows.Link, choices []flows.Choice) message {
 	if len(buttons) > 0 {
 		b.Footer = &box{Type: "box", Layout: "vertical", Spacing: "sm", Contents: buttons}
 	}
-	if size(b) > maxBubbleBytes {
+	if bound(b) > maxBubbleBytes && size(b) > maxBubbleBytes {
 		return textMessage(s)
 	}
 	return message{Type: "flex", AltText: clipUnits(s, maxAltText), Contents: b}
@@ -236,7 +238,11 @@ func cardsMessage(cards []flows.Card) message {
 	for _, card := range cards {
 		c.Contents = append(c.Contents, cardBubble(card))
 	}
-	switch n := size(c); {
+	n := 0 // past maxBubbleBytes only if its bound is
+	if bound(c) > maxBubbleBytes {
+		n = size(c)
+	}
+	switch {
 	case n > maxCarouselBytes:
 		return textMessage(plain)
 	case n > maxBubbleBytes:
@@ -314,20 +320,111 @@ func quickReplies(cs []flows.Choice) *quickReply {
 }
 
 // encode is JSON without HTML escaping: URLs keep their "&", and a Flex
-// container's size is what LINE measures.
+// container's size is what LINE measures. It is encoded in a pooled buffer
+// and copied out at its size.
 func encode(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	b, err := e.encode(v)
+	if err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return bytes.Clone(b), nil
 }
+
+// An encoder is a buffer with a JSON encoder writing into it.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+// encode returns v's JSON, valid until the next call.
+func (e *encoder) encode(v any) ([]byte, error) {
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil
+}
+
+// bound is at least the length of v's JSON (a bubble's, or of what it is
+// made of), found without encoding it: a string is at most 6 bytes per
+// byte (\u00XX) and its quotes, the rest of an object (its keys, the
+// punctuation) less than objectBytes. A bubble whose bound fits need not be
+// measured. A type it does not know is bounded by nothing (math.MaxInt).
+func bound(v any) int {
+	switch v := v.(type) {
+	case carousel:
+		n := objectBytes + strBound(v.Type)
+		for _, b := range v.Contents {
+			n = add(n, bubbleBound(b)+1)
+		}
+		return n
+	case bubble:
+		return bubbleBound(v)
+	case box:
+		return boxBound(&v)
+	case text:
+		return objectBytes + strBound(v.Type) + strBound(v.Text) + strBound(v.Weight) + strBound(v.Size) + strBound(v.Color) + strBound(v.Margin)
+	case button:
+		return objectBytes + strBound(v.Type) + strBound(v.Style) + strBound(v.Height) + actionBound(v.Action)
+	case action:
+		return actionBound(v)
+	}
+	return math.MaxInt
+}
+
+func bubbleBound(b bubble) int {
+	n := objectBytes + strBound(b.Type)
+	if b.Body != nil {
+		n = add(n, boxBound(b.Body))
+	}
+	if b.Footer != nil {
+		n = add(n, boxBound(b.Footer))
+	}
+	return n
+}
+
+func boxBound(b *box) int {
+	n := objectBytes + strBound(b.Type) + strBound(b.Layout) + strBound(b.Spacing)
+	for _, c := range b.Contents {
+		n = add(n, bound(c)+1)
+	}
+	return n
+}
+
+func actionBound(a action) int {
+	return objectBytes + strBound(a.Type) + strBound(a.Label) + strBound(a.Data) + strBound(a.DisplayText) + strBound(a.URI)
+}
+
+func strBound(s string) int { return 6*len(s) + 2 }
+
+// add is a + b, or math.MaxInt past a quarter of it (b may be MaxInt+1:
+// an unknown type's bound plus one wraps around).
+func add(a, b int) int {
+	if b < 0 || b >= math.MaxInt/4 || a >= math.MaxInt/4 {
+		return math.MaxInt
+	}
+	return a + b
+}
+
+// objectBytes bounds what an object of render's types holds besides its
+// strings and objects: at most 7 keys of at most 11 letters, quoted, with
+// colons and commas, braces, and a true (wrap).
+const objectBytes = 7*(11+2+1+1) + 2 + 4
 
 // size is the length of v's JSON.
 func size(v any) int {
-	b, err := encode(v)
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	b, err := e.encode(v)
 	if err != nil {
 		return 0
 	}

@@ -3,6 +3,7 @@ package line
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -289,11 +290,13 @@ func TestRenderEncodesEachMessage(t *testing.T) {
 	if err != nil || len(raw) != 2 {
 		t.Fatalf("Render: %d messages, %v; want 2", len(raw), err)
 	}
-	if got := rawMessage(raw[0]).GetType(); got != "text" {
-		t.Errorf("rawMessage.GetType() = %q; want text", got)
-	}
-	if got := rawMessage(raw[1]).GetType(); got != "flex" {
-		t.Errorf("rawMessage.GetType() = %q; want flex", got)
+	for i, want := range []string{"text", "flex"} {
+		var m struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(raw[i], &m); err != nil || m.Type != want {
+			t.Errorf("message %d: type %q, %v; want %s", i, m.Type, err, want)
+		}
 	}
 	if raw, err := Render(nil); err != nil || len(raw) != 0 {
 		t.Errorf("Render(nil) = %d messages, %v; want none", len(raw), err)
@@ -344,5 +347,33 @@ func TestWorstBlockedViewFits(t *testing.T) {
 		if carousels != 1 || len(raw) > maxMessages {
 			t.Errorf("%s: %d messages, %d carousels; want the blockers as one carousel", lang, len(raw), carousels)
 		}
+	}
+}
+
+// TestBoundIsAtLeastTheSize holds bound to what it promises: never less
+// than the JSON's length, for the strings that encode longest (control
+// characters, invalid UTF-8, quotes and backslashes) and for the longest
+// field values render makes; and MaxInt for what it does not know.
+func TestBoundIsAtLeastTheSize(t *testing.T) {
+	worst := []string{"", "a", "\x00\x01\x1f", "\xff\xfe", "\"\\", "<&>", "日本語", "\u2028\u2029", "👨‍👩‍👧", strings.Repeat("\x01", 5000), strings.Repeat("長", 5000)}
+	var vs []any
+	for _, s := range worst {
+		a := action{Type: "postback", Label: s, Data: s, DisplayText: s, URI: s}
+		tx := text{Type: "text", Text: s, Wrap: true, Weight: s, Size: s, Color: s, Margin: s}
+		btn := button{Type: "button", Style: s, Height: s, Action: a}
+		bx := box{Type: "box", Layout: s, Spacing: s, Contents: []any{tx, btn, tx}}
+		bb := bubble{Type: "bubble", Body: &bx, Footer: &bx}
+		vs = append(vs, a, tx, btn, bx, bb, carousel{Type: "carousel", Contents: []bubble{bb, {Type: s}}})
+	}
+	for _, c := range []flows.Card{{Title: "t", Lines: []string{"\x00", "\xff"}, Note: "\"", Link: &flows.Link{Label: "\\", URL: "https://x.example/?a=1&b=2"}}} {
+		vs = append(vs, cardBubble(c))
+	}
+	for _, v := range vs {
+		if b, s := bound(v), size(v); b < s {
+			t.Errorf("%T: bound %d < size %d", v, b, s)
+		}
+	}
+	if bound(message{}) != math.MaxInt || bound(box{Contents: []any{message{}}}) != math.MaxInt || bound(bubble{Body: &box{Contents: []any{1}}}) != math.MaxInt {
+		t.Error("a type bound does not know is bounded")
 	}
 }

@@ -3,6 +3,7 @@ package line
 import (
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
 )
@@ -35,7 +36,9 @@ func clipUnits(s string, n int) string {
 
 // clipGraphemes shortens s to at most n grapheme clusters, marking the cut.
 func clipGraphemes(s string, n int) string {
-	if uniseg.GraphemeClusterCount(s) <= n {
+	// A grapheme cluster is one rune or more: no more runes than n, no
+	// more clusters (and no need to count them).
+	if utf8.RuneCountInString(s) <= n || uniseg.GraphemeClusterCount(s) <= n {
 		return s
 	}
 	return clip(s, n, func(string) int { return 1 })

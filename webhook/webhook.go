@@ -7,18 +7,21 @@ package webhook
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	linewebhook "github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/internal/random"
 )
@@ -65,6 +68,8 @@ type Handler struct {
 	// does not take them) reaches LINE within a second. Default
 	// DefaultTimeout.
 	Timeout time.Duration
+
+	macs sync.Pool // of *keyedMAC
 }
 
 func (h *Handler) reject(reason string) {
@@ -100,14 +105,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// A request id ties the logs of this webhook and of its events together.
+	// A request id ties the logs of this webhook and of its events together
+	// (each log line names it: a logger With it would format it for every
+	// request, logged or not).
 	rid := random.Hex(8)
-	log = log.With("request", rid)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			log.Warn("webhook body too large", "limit", MaxBody)
+			log.Warn("webhook body too large", "request", rid, "limit", MaxBody)
 			h.count("too_large")
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
@@ -117,20 +123,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sig := r.Header.Get("x-line-signature")
-	if sig == "" || !linewebhook.ValidateSignature(h.Secret, sig, body) {
-		log.Warn("webhook signature invalid", "present", sig != "")
+	if sig == "" || !h.validSignature(sig, body) {
+		log.Warn("webhook signature invalid", "request", rid, "present", sig != "")
 		h.count("bad_signature")
 		http.Error(w, "invalid signature", http.StatusBadRequest)
 		return
 	}
-	var cb struct {
-		Events []json.RawMessage `json:"events"`
-	}
-	if err := json.Unmarshal(body, &cb); err != nil {
+	events, err := parse(body)
+	if err != nil {
 		// Signed but unreadable: answering an error would only make LINE
 		// send the same bytes again. The body is not logged (it may hold
 		// what a user wrote).
-		log.Error("webhook body undecodable; dropped", "bytes", len(body))
+		log.Error("webhook body undecodable; dropped", "request", rid, "bytes", len(body))
 		h.count("undecodable")
 		ok(w)
 		return
@@ -144,24 +148,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
-	evs := make([]taikai.Event, 0, len(cb.Events))
-	for _, raw := range cb.Events {
-		var l lean
-		if err := json.Unmarshal(raw, &l); err != nil {
-			log.Warn("malformed event dropped", "bytes", len(raw))
+	evs := make([]taikai.Event, 0, len(events))
+	for _, e := range events {
+		raw, l := e.raw, e.l
+		if e.err != nil {
+			log.Warn("malformed event dropped", "request", rid, "bytes", len(raw))
 			continue
 		}
 		id := eventID(l.WebhookEventID, raw)
 		if l.Source.UserID != "" && !taikai.ValidUserID(l.Source.UserID) {
 			// Not LINE's: never let it reach a key (a '}' would break the
 			// hash tag) or a log line (it may be of any size).
-			log.Warn("event with a malformed user id dropped", "event", id, "user_sha256", digest(l.Source.UserID), "bytes", len(l.Source.UserID))
+			log.Warn("event with a malformed user id dropped", "request", rid, "event", id, "user_sha256", digest(l.Source.UserID), "bytes", len(l.Source.UserID))
 			h.reject("bad_user_id")
 			continue
 		}
 		if ms, err := strconv.ParseInt(string(l.Timestamp), 10, 64); err == nil && received.Sub(time.UnixMilli(ms)) > maxAge {
 			// Its dedupe mark may be gone: a replayed body would run again.
-			log.Warn("event older than the replay window skipped", "event", id, "age", received.Sub(time.UnixMilli(ms)).Round(time.Second).String())
+			log.Warn("event older than the replay window skipped", "request", rid, "event", id, "age", received.Sub(time.UnixMilli(ms)).Round(time.Second).String())
 			h.reject("stale")
 			continue
 		}
@@ -181,16 +185,74 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n, err := h.Intake.Add(ctx, evs)
 	if err != nil {
 		// Never 200 for an event not stored: a 5xx makes LINE redeliver.
-		log.Error("events not stored; asking LINE to redeliver", "err", err)
+		log.Error("events not stored; asking LINE to redeliver", "request", rid, "err", err)
 		h.count("unavailable")
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	if n < len(evs) {
-		log.Debug("duplicate events skipped", "count", len(evs)-n)
+		log.Debug("duplicate events skipped", "request", rid, "count", len(evs)-n)
 	}
 	h.count("ok")
 	ok(w)
+}
+
+// readBody reads the body, up to MaxBody (a *http.MaxBytesError past it),
+// into a buffer of its announced length when it has one.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, MaxBody)
+	if n := r.ContentLength; n > 0 && n <= MaxBody {
+		// Then one byte more, to see the end (net/http ends a body at its
+		// announced length; another reader may not).
+		body := make([]byte, n)
+		if _, err := io.ReadFull(rd, body); err != nil {
+			return nil, err
+		}
+		var one [1]byte
+		switch k, err := io.ReadFull(rd, one[:]); {
+		case err == io.EOF:
+			return body, nil
+		case err != nil:
+			return nil, err
+		default:
+			rest, err := io.ReadAll(rd)
+			if err != nil {
+				return nil, err
+			}
+			return append(append(body, one[:k]...), rest...), nil
+		}
+	}
+	return io.ReadAll(rd)
+}
+
+// validSignature says whether sig (x-line-signature) is the base64 of the
+// HMAC-SHA256 of body under the channel secret, as the SDK's
+// ValidateSignature does, with a MAC from a pool instead of a new one.
+func (h *Handler) validSignature(sig string, body []byte) bool {
+	var want [64]byte
+	if base64.StdEncoding.DecodedLen(len(sig)) > len(want) {
+		return false // longer than any HMAC-SHA256
+	}
+	n, err := base64.StdEncoding.Decode(want[:], []byte(sig))
+	if err != nil {
+		return false
+	}
+	m := h.macs.Get()
+	if m == nil || m.(*keyedMAC).secret != h.Secret {
+		m = &keyedMAC{secret: h.Secret, mac: hmac.New(sha256.New, []byte(h.Secret))}
+	}
+	km := m.(*keyedMAC)
+	defer h.macs.Put(km)
+	km.mac.Reset()
+	km.mac.Write(body)
+	var sum [sha256.Size]byte
+	return hmac.Equal(km.mac.Sum(sum[:0]), want[:n])
+}
+
+// keyedMAC is an HMAC-SHA256 under secret.
+type keyedMAC struct {
+	secret string
+	mac    hash.Hash
 }
 
 // eventID is the id an event is deduped by: LINE's webhookEventId (a

@@ -57,7 +57,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, slog.New(slog.NewJSONHandler(stdout, nil)))
+		log := slog.New(slog.NewJSONHandler(stdout, nil))
+		tuneGC(getenv, cfg.Redis, log)
+		return serve(ctx, cfg, log)
 	case "check":
 		return check(ctx, getenv, stdout)
 	case "setup":

@@ -124,3 +124,42 @@ func intakeClient(rdb redis.UniversalClient) redis.UniversalClient {
 	}
 	return rdb
 }
+
+// autoPipelined is c behind go-redis's (blocking) autopipeliner: commands
+// that concurrent callers issue one at a time — events' loads, saves and
+// journal writes — go to Redis together in one pipeline, each caller still
+// waiting for its own answer, so a busy replica makes one round trip (one
+// write and one read, for it and for Redis) where it made many. A caller's
+// own commands keep their order; blocking reads and transactions go around
+// it. A command's context no longer bounds it once queued (the client's
+// read and write timeouts do). The autopipeliner is the client's own (cached
+// by go-redis, stopped when the client closes).
+func autoPipelined(c redis.UniversalClient) redis.UniversalClient {
+	under := c
+	if cs, ok := c.(*clients); ok {
+		under = cs.UniversalClient
+	}
+	var ap *redis.AutoPipeliner
+	var err error
+	switch u := under.(type) {
+	case *redis.Client:
+		ap, err = u.AutoPipeline()
+	case *redis.ClusterClient:
+		ap, err = u.AutoPipeline()
+	default:
+		return c
+	}
+	if err != nil {
+		return c
+	}
+	return pipelined{ap, under}
+}
+
+// pipelined is a client's autopipeliner; Unwrap gives the client, for
+// callers that need its concrete type (is it a Cluster?).
+type pipelined struct {
+	*redis.AutoPipeliner
+	base redis.UniversalClient
+}
+
+func (p pipelined) Unwrap() redis.UniversalClient { return p.base }

@@ -185,6 +185,11 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	if intake != deps.Redis {
 		intake.AddHook(m.RedisHook())
 	}
+	// The events' loads, saves and journal writes, issued one at a time by
+	// many events at once, go to Redis together (see autoPipelined). Not the
+	// intake's: the autopipeliner does not honour a command's own deadline,
+	// and the webhook's 800 ms one is what turns a hanging Redis into a 503.
+	rdb := autoPipelined(deps.Redis)
 
 	lc, err := line.NewClient(cfg.LineURL, cfg.AccessToken, httpClient(cfg.CallTimeout, m, "line"))
 	if err != nil {
@@ -199,8 +204,8 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	// Account ids appear in logs as user ids do: as a keyed hash.
 	mc.Pseudonym = pseudonym(PseudonymKey(cfg.ChannelSecret))
 
-	st := store.New(deps.Redis, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
-	journal := console.NewJournal(deps.Redis, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
+	st := store.New(rdb, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
+	journal := console.NewJournal(rdb, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
 	journal.SetLog(log)
 	if deps.Now != nil {
 		journal.SetClock(deps.Now)

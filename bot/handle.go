@@ -110,7 +110,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 	user, in := inc.User, inc.Input
 	for attempt := 0; ; attempt++ {
 		m.begin()
-		rec, err := b.opts.Store.Load(ctx, user)
+		rec, receipt, recalled, err := b.load(ctx, user)
 		if err != nil {
 			return err
 		}
@@ -125,8 +125,12 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		reminder := s.Remind // the reminder the conversation waits for, if any
 		if !s.Active() && in.Kind != flows.InUnfollow && in.Kind != flows.InUnsend {
 			// No conversation: the user may have withdrawn lately and ask
-			// about it (one more read, only for users not in a conversation).
-			b.recallFiling(ctx, log, user, &s)
+			// about it (read with the record when the store can, else one
+			// more read, only for users not in a conversation).
+			if !recalled {
+				receipt = b.recallFiling(ctx, log, user)
+			}
+			useFiling(receipt, &s)
 		}
 		if rec.Handoff == taikai.HandoffPaused && flows.IsBack(in) {
 			// The way back to the bot (the button on what staff sent, or
@@ -252,13 +256,37 @@ func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string,
 	}
 }
 
-// recallFiling puts what is remembered of the user's latest filing into s.
-func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user string, s *flows.State) {
+// recallLoader is a Store that reads a memo with the record (store.Store
+// does, in one MGET on one Redis).
+type recallLoader interface {
+	// LoadRecall is Load that also returns what Remember kept under id; ok
+	// is false when the memo was not read (call Recall if it is needed).
+	LoadRecall(ctx context.Context, user, id string) (r taikai.Record, memo []byte, ok bool, err error)
+}
+
+// load reads user's record and, when the store can in the same read, the
+// receipt of their latest filing (recalled reports whether it did).
+func (b *Bot) load(ctx context.Context, user string) (rec taikai.Record, filed []byte, recalled bool, err error) {
+	if lr, ok := b.opts.Store.(recallLoader); ok {
+		return lr.LoadRecall(ctx, user, "filed:"+b.hash(user))
+	}
+	rec, err = b.opts.Store.Load(ctx, user)
+	return rec, nil, false, err
+}
+
+// recallFiling reads what is remembered of the user's latest filing. A
+// failure costs only the answer to "was it filed?": it is logged.
+func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user string) []byte {
 	data, err := b.opts.Store.Recall(ctx, "filed:"+b.hash(user))
 	if err != nil {
 		log.Warn("filing not recalled", "err", b.scrub(err, user, b.hash(user)))
-		return
+		return nil
 	}
+	return data
+}
+
+// useFiling puts what is remembered of the user's latest filing into s.
+func useFiling(data []byte, s *flows.State) {
 	if data == nil {
 		return
 	}

@@ -69,7 +69,7 @@ func TestConversationHasTTL(t *testing.T) {
 	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Link: "acc"}, taikai.Commit{}); err != nil {
 		t.Fatal(err)
 	}
-	ttl := rdb.TTL(ctx, prefix+"{"+user+"}:conv").Val()
+	ttl := rdb.TTL(ctx, prefix+"{"+user+"}:rec").Val()
 	if ttl <= 59*time.Minute || ttl > time.Hour {
 		t.Errorf("conversation TTL %v; want about 1h", ttl)
 	}
@@ -158,5 +158,28 @@ func TestRememberAndRecall(t *testing.T) {
 		if b, _ := s.Recall(ctx, "0123abcd"); b != nil {
 			t.Errorf("recalled %q after its TTL", b)
 		}
+	}
+}
+
+// TestLoadRecallReadsTheMemoWithTheRecord: the record and a memo in one
+// read; a memo not kept is nil; the record is the one Load gives.
+func TestLoadRecallReadsTheMemoWithTheRecord(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	ctx := context.Background()
+	conv := "{\"step\":\"reason\",\"text\":\"line one\\nline two\"}\n"
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(conv), Link: "acc"}, taikai.Commit{EventID: "e1", Fence: 3}); err != nil {
+		t.Fatal(err)
+	}
+	r, memo, ok, err := s.LoadRecall(ctx, user, "0123abcd")
+	if err != nil || !ok || memo != nil || string(r.Conv) != conv || r.Link != "acc" || r.Version != 1 || !r.Applied("e1") {
+		t.Fatalf("LoadRecall = %+v, %q, %v, %v; want the record, no memo", r, memo, ok, err)
+	}
+	if err := s.Remember(ctx, "0123abcd", []byte(`{"id":"wd-1"}`), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	r2, memo, ok, err := s.LoadRecall(ctx, user, "0123abcd")
+	if err != nil || !ok || string(memo) != `{"id":"wd-1"}` || string(r2.Conv) != conv || r2.Version != r.Version {
+		t.Fatalf("LoadRecall = %+v, %q, %v, %v; want the record and the memo", r2, memo, ok, err)
 	}
 }

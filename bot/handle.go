@@ -214,6 +214,11 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		}
 		ob := b.outbox(log, ev, inc, replies)
 		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence, Erase: tr.Erased}
+		tr.At, tr.State, tr.Handoff, tr.Replies = b.opts.Now(), s, rec.Handoff, replies
+		// The console's record of the turn is written by the save, when the
+		// store can.
+		j, jw := b.prepare(tr)
+		commit.Journal = jw
 		if len(ob.Messages) > 0 {
 			if commit.Outbox, err = json.Marshal(ob); err != nil {
 				return err
@@ -233,11 +238,11 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		// quiet until they go back to the bot, which ends the wait.)
 		b.deliver(ctx, log, ob, false)
 		b.forgetReminder(ctx, log, user, reminder, s.Remind)
-		tr.At, tr.State, tr.Handoff, tr.Replies = b.opts.Now(), s, rec.Handoff, replies
+		tr.At = b.opts.Now()
 		if !ev.Received.IsZero() {
 			tr.Latency = b.opts.Now().Sub(ev.Received)
 		}
-		b.track(ctx, tr)
+		b.trackSaved(ctx, tr, j, jw)
 		return nil
 	}
 }
@@ -297,6 +302,37 @@ func useFiling(data []byte, s *flows.State) {
 	s.Filed = &f
 	if s.Lang == "" {
 		s.Lang = f.Lang
+	}
+}
+
+// savedTracker is a tracker whose record of a turn the store's save can
+// write in the same script (console.Journal, with its case card): Prepare
+// returns that write (nil: none), and Saved finishes once the save ran it.
+type savedTracker interface {
+	Prepare(t chat.Turn) *taikai.JournalWrite
+	Saved(ctx context.Context, t chat.Turn, w *taikai.JournalWrite)
+}
+
+// prepare has the first savedTracker among the trackers prepare its write
+// of t; it returns that tracker's index (-1: none) and the write.
+func (b *Bot) prepare(t chat.Turn) (int, *taikai.JournalWrite) {
+	for i, tk := range b.opts.Trackers {
+		if st, ok := tk.(savedTracker); ok {
+			return i, st.Prepare(t)
+		}
+	}
+	return -1, nil
+}
+
+// trackSaved tells the trackers of a saved turn: the j-th, whose write w
+// the save ran (or not: then it tracks it all itself), and the others.
+func (b *Bot) trackSaved(ctx context.Context, t chat.Turn, j int, w *taikai.JournalWrite) {
+	for i, tk := range b.opts.Trackers {
+		if i == j && w != nil {
+			tk.(savedTracker).Saved(ctx, t, w)
+			continue
+		}
+		tk.Track(ctx, t)
 	}
 }
 

@@ -53,10 +53,12 @@ import (
 //	audit        a stream of filings and staff actions
 //	demo         set when the data is simulated (`taikai demo -history`)
 //
-// Per event the journal makes one round trip: the card's script (three
-// commands as Redis counts them: EVALSHA, GET, SET), with the audit entry
-// pipelined alongside when a withdrawal was filed (XADD; DEL instead of
-// SET). Counters and index changes are added up in memory and written by
+// Per event the card is written by the store's save, in its script
+// (Prepare, Saved: the save's MGET reads the card with the record, and one
+// SET writes it back; DEL when a withdrawal was filed, and its audit entry
+// is one XADD after). A turn that saves nothing (staff have the
+// conversation) and a store that cannot have the journal's own round trip
+// (Track: the card's script, EVALSHA, GET, SET as Redis counts them). Counters and index changes are added up in memory and written by
 // Flush, once a second, in one pipeline per replica: under load, the
 // events of a second share each counter's HINCRBY and each index's ZADD
 // (and ZREM), and an index is written only when a user's place in it changes (or every 5 minutes, or daily for
@@ -164,12 +166,20 @@ var stages = []flows.Transition{flows.EvStarted, flows.EvLinked, flows.EvChecked
 // markBlocked marks a conversation that met blockers.
 const markBlocked = "blocked"
 
-// caseScript applies one event to a case card: KEYS[1] the card, KEYS[2]
+// CardScript applies one event to a case card: KEYS[1] the card, KEYS[2]
 // its notes; ARGV[1] the patch (JSON), ARGV[2] the card's TTL (ms), ARGV[3]
 // "1" to erase the card and its notes (a withdrawal was filed). It returns
-// what the card said before (JSON) for the counters and indexes.
-var caseScript = redis.NewScript(`
-local raw = redis.call('GET', KEYS[1])
+// what the card said before (JSON) for the counters and indexes. The
+// journal runs it on its own (Track), or the store's save runs it after
+// writing the record, in the same script (store.Options.Journal; Prepare
+// and Saved), which spares a round trip and two commands per event (the
+// save's MGET reads the card with the record).
+//
+// CARD is the card as the save read it with the record (false: none); nil,
+// the script reads it.
+const CardScript = `
+local raw = CARD
+if raw == nil then raw = redis.call('GET', KEYS[1]) end
 local c = {}
 if raw then c = cjson.decode(raw) end
 local p = cjson.decode(ARGV[1])
@@ -210,7 +220,9 @@ else
   if old.ix == 1 and c.nn then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 end
 return cjson.encode(old)
-`)
+`
+
+var caseScript = redis.NewScript("local CARD\n" + CardScript)
 
 // patch is what one event changes on a case card.
 type patch struct {
@@ -244,55 +256,105 @@ type before struct {
 // Track records one event (it makes Journal a chat.Tracker). The journal is
 // best effort: a failure is logged, and is not the user's problem.
 func (j *Journal) Track(ctx context.Context, t chat.Turn) {
+	w := j.Prepare(t)
+	if w == nil {
+		return
+	}
+	pr := w.Note.(prepared)
+	var err error
+	if f := t.Filing; f != nil && f.Outcome == taikai.OutcomeFiled {
+		// The audit entry goes in the same round trip.
+		entry := j.auditEntry(t)
+		pipe := j.rdb.Pipeline()
+		cmd := caseScript.EvalSha(ctx, pipe, w.Keys, w.Args...)
+		add := j.addAudit(ctx, pipe, pr.at, entry)
+		pipe.Exec(ctx)
+		w.Result, err = cmd.Text()
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			w.Result, err = caseScript.Eval(ctx, j.rdb, w.Keys, w.Args...).Text()
+		}
+		j.retryAudit(ctx, add, entry)
+	} else {
+		w.Result, err = caseScript.Run(ctx, j.rdb, w.Keys, w.Args...).Text()
+	}
+	if err != nil {
+		j.countEvent(t, pr.at)
+		j.log.Warn("console: journal not written", "err", err)
+		return
+	}
+	j.finish(t, pr, w.Result)
+}
+
+// prepared is what Prepare worked out for Saved.
+type prepared struct {
+	at    time.Time
+	p     patch
+	erase bool
+}
+
+// Prepare counts t and returns the card's write for t, for a save to run
+// with CardScript (nil if t has no user, or on an error, logged). Once the
+// save ran it, Saved finishes; if it did not, Track does it all.
+func (j *Journal) Prepare(t chat.Turn) *taikai.JournalWrite {
 	at := t.At
 	if at.IsZero() {
 		at = j.now()
 	}
-	j.countEvent(t, at)
 	if t.User == "" {
-		return
+		j.countEvent(t, at)
+		return nil
 	}
 	p, erase := j.patch(t, at)
 	b, err := json.Marshal(p)
 	if err != nil {
 		j.log.Error("console: journal", "err", err)
+		return nil
+	}
+	return &taikai.JournalWrite{
+		Keys: []string{j.caseKey(t.User), j.notesKey(t.User)},
+		Args: []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds(), findEvery.Milliseconds()},
+		Note: prepared{at: at, p: p, erase: erase},
+	}
+}
+
+// Saved records t once a save has run w, Prepare's write, with CardScript.
+func (j *Journal) Saved(ctx context.Context, t chat.Turn, w *taikai.JournalWrite) {
+	pr, ok := w.Note.(prepared)
+	if !ok || !w.Written {
+		j.Track(ctx, t)
 		return
 	}
-	keys := []string{j.caseKey(t.User), j.notesKey(t.User)}
-	args := []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds(), findEvery.Milliseconds()}
-	var res string
 	if f := t.Filing; f != nil && f.Outcome == taikai.OutcomeFiled {
-		// The audit entry goes in the same round trip.
-		entry := map[string]any{"kind": auditFiling, "user": t.Pseudonym, "account": f.AccountID,
-			"reason": string(f.Reason), "key": f.Key, "receipt": f.Receipt}
-		if f.Consent != (taikai.Consent{}) {
-			// What the user was shown and agreed to, as filed (no words of theirs).
-			if b, err := json.Marshal(f.Consent); err == nil {
-				entry["consent"] = string(b)
-			}
-		}
-		pipe := j.rdb.Pipeline()
-		cmd := caseScript.EvalSha(ctx, pipe, keys, args...)
-		add := j.addAudit(ctx, pipe, at, entry)
-		pipe.Exec(ctx)
-		res, err = cmd.Text()
-		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			res, err = caseScript.Eval(ctx, j.rdb, keys, args...).Text()
-		}
-		j.retryAudit(ctx, add, entry)
-	} else {
-		res, err = caseScript.Run(ctx, j.rdb, keys, args...).Text()
+		entry := j.auditEntry(t)
+		j.retryAudit(ctx, j.addAudit(ctx, j.rdb, pr.at, entry), entry)
 	}
-	if err != nil {
-		j.log.Warn("console: journal not written", "err", err)
-		return
+	j.finish(t, pr, w.Result)
+}
+
+// auditEntry is the audit record of t's filing.
+func (j *Journal) auditEntry(t chat.Turn) map[string]any {
+	f := t.Filing
+	entry := map[string]any{"kind": auditFiling, "user": t.Pseudonym, "account": f.AccountID,
+		"reason": string(f.Reason), "key": f.Key, "receipt": f.Receipt}
+	if f.Consent != (taikai.Consent{}) {
+		// What the user was shown and agreed to, as filed (no words of theirs).
+		if b, err := json.Marshal(f.Consent); err == nil {
+			entry["consent"] = string(b)
+		}
 	}
+	return entry
+}
+
+// finish adds the counters and index changes of t, given what its card
+// said before (res, CardScript's answer).
+func (j *Journal) finish(t chat.Turn, pr prepared, res string) {
+	j.countEvent(t, pr.at)
 	var old before
 	if err := json.Unmarshal([]byte(res), &old); err != nil {
 		j.log.Error("console: journal", "err", err)
 		return
 	}
-	j.derive(t, at, p, old, erase)
+	j.derive(t, pr.at, pr.p, old, pr.erase)
 }
 
 // ttl is how long a card written now about an event at at lives: the

@@ -32,6 +32,12 @@ type Options struct {
 	// It should outlast the flow's expiry, so that an expired conversation is
 	// still there to be recognised (and the user told) before Redis drops it.
 	ConvTTL time.Duration
+	// Journal is the body of a Lua function of (KEYS, ARGV, CARD),
+	// returning a string, that a save runs after writing the record when its
+	// commit carries a taikai.JournalWrite (console.CardScript: the case
+	// card); empty, none is run. CARD is the value of its first key, read
+	// with the record (false when there is none).
+	Journal string
 }
 
 // Store is conversation state in Redis.
@@ -39,6 +45,7 @@ type Store struct {
 	rdb     redis.UniversalClient
 	opts    Options
 	cluster bool // keys of different slots are not read together
+	save    *redis.Script
 }
 
 // New returns a Store on rdb.
@@ -49,7 +56,11 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.ConvTTL <= 0 {
 		opts.ConvTTL = 48 * time.Hour
 	}
-	return &Store{rdb: rdb, opts: opts, cluster: isCluster(rdb)}
+	src := "local function journal(KEYS, ARGV, CARD) return '' end\n"
+	if opts.Journal != "" {
+		src = "local function journal(KEYS, ARGV, CARD)\n" + opts.Journal + "\nend\n"
+	}
+	return &Store{rdb: rdb, opts: opts, cluster: isCluster(rdb), save: redis.NewScript(src + saveScript)}
 }
 
 // isCluster reports whether rdb is a Cluster client (or wraps one).
@@ -208,12 +219,22 @@ const outboxTTL = 10 * time.Minute
 // read, 2 the conversation, 3 the link, 4 the conversation's TTL, 5 the event
 // id, 6 the outbox, 7 its TTL, 8 the fencing token, 9 how many event ids to
 // keep, 10 "erase" or "", 11 the link's TTL ("" none, "keep" as it is, else
-// milliseconds), 12 "1" when there was no link to delete (Record.NoLink).
+// milliseconds), 12 "1" when there was no link to delete (Record.NoLink);
+// a journal's keys and arguments follow (see Options.Journal), and then it
+// returns the version and what the journal returned.
 //
 // As Redis counts: EVALSHA, GET and SET of the record, SET of the outbox (DEL
-// when the event has none), and SET of the link when there is one.
-var saveScript = redis.NewScript(`
-local raw = redis.call('GET', KEYS[1])
+// when the event has none), and SET of the link when there is one; with a
+// journal, MGET of the record and the journal's first key instead of GET,
+// and the journal's own commands (console.CardScript: SET).
+const saveScript = `
+local raw, card
+if #KEYS > 4 then
+  local got = redis.call('MGET', KEYS[1], KEYS[5])
+  raw, card = got[1], got[2]
+else
+  raw = redis.call('GET', KEYS[1])
+end
 local v, fence, done = 0, 0, ''
 if raw then
   local a, b, c = string.match(raw, '^(%d+) (%d+) ?([^\n]*)\n')
@@ -249,8 +270,14 @@ elseif ARGV[11] == '' then redis.call('SET', KEYS[2], ARGV[3])
 elseif ARGV[11] == 'keep' then redis.call('SET', KEYS[2], ARGV[3], 'KEEPTTL')
 else redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[11]) end
 if ARGV[6] == '' then redis.call('DEL', KEYS[3]) else redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7]) end
+if #KEYS > 4 then
+  local jk, ja = {}, {}
+  for i = 5, #KEYS do jk[#jk + 1] = KEYS[i] end
+  for i = 13, #ARGV do ja[#ja + 1] = ARGV[i] end
+  return {v, journal(jk, ja, card)}
+end
 return v
-`)
+`
 
 // Save writes r if the stored version is still r.Version, records c, and
 // returns the new version. It fails with taikai.ErrConflict if another writer
@@ -279,12 +306,35 @@ func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai
 	if c.Erase {
 		erase = "erase"
 	}
-	v, err := saveScript.Run(ctx, s.rdb, s.keys(user),
-		r.Version, r.Conv, r.Link, s.convTTL(r).Milliseconds(),
+	keys := s.keys(user)
+	args := []any{r.Version, r.Conv, r.Link, s.convTTL(r).Milliseconds(),
 		c.EventID, pack(c.Outbox), outboxTTL.Milliseconds(), c.Fence, maxDone, erase,
-		linkTTL, noLink).Int64()
+		linkTTL, noLink}
+	w := c.Journal
+	if w != nil && s.opts.Journal != "" {
+		keys = append(keys, w.Keys...)
+		args = append(args, w.Args...)
+	} else {
+		w = nil
+	}
+	res, err := s.save.Run(ctx, s.rdb, keys, args...).Result()
 	if err != nil {
 		return 0, fmt.Errorf("store: save: %w", err)
+	}
+	var v int64
+	switch res := res.(type) {
+	case int64:
+		v = res
+	case []any:
+		if len(res) == 2 {
+			v, _ = res[0].(int64)
+			if w != nil {
+				w.Result, w.Written = fmt.Sprint(res[1]), true
+			}
+		}
+	}
+	if v == 0 {
+		return 0, fmt.Errorf("store: save: unexpected answer %v", res)
 	}
 	switch v {
 	case -1:

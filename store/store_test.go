@@ -183,3 +183,40 @@ func TestLoadRecallReadsTheMemoWithTheRecord(t *testing.T) {
 		t.Fatalf("LoadRecall = %+v, %q, %v, %v; want the record and the memo", r2, memo, ok, err)
 	}
 }
+
+// TestASaveWritesTheJournalWithTheRecord: a commit's journal write runs in
+// the save's script once the record is saved, with the value of its first
+// key as read with the record; a save that loses its compare-and-set runs
+// none; without one, the save is as ever.
+func TestASaveWritesTheJournalWithTheRecord(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	s := store.New(rdb, store.Options{Prefix: prefix, Journal: `
+local was = 'none'
+if CARD then was = CARD end
+redis.call('SET', KEYS[1], ARGV[1])
+return was`})
+	ctx := context.Background()
+	card := prefix + "console:{" + user + "}:case"
+	w := &taikai.JournalWrite{Keys: []string{card}, Args: []any{"one"}}
+	v, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`)}, taikai.Commit{EventID: "a", Journal: w})
+	if err != nil || !w.Written || w.Result != "none" || rdb.Get(ctx, card).Val() != "one" {
+		t.Fatalf("first save: %v, %+v, card %q; want the journal written, with no card before", err, w, rdb.Get(ctx, card).Val())
+	}
+	lost := &taikai.JournalWrite{Keys: []string{card}, Args: []any{"lost"}}
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v - 1}, taikai.Commit{EventID: "b", Journal: lost}); !errors.Is(err, taikai.ErrConflict) {
+		t.Fatalf("stale save: %v; want ErrConflict", err)
+	}
+	if lost.Written || rdb.Get(ctx, card).Val() != "one" {
+		t.Errorf("a lost save wrote its journal (%+v, card %q)", lost, rdb.Get(ctx, card).Val())
+	}
+	w = &taikai.JournalWrite{Keys: []string{card}, Args: []any{"two"}}
+	if v, err = s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "c", Journal: w}); err != nil || w.Result != "one" || rdb.Get(ctx, card).Val() != "two" {
+		t.Errorf("second save: %v, %+v; want the card before (one) and two written", err, w)
+	}
+	if v2, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "d"}); err != nil || v2 != v+1 {
+		t.Errorf("a save without a journal: %d, %v", v2, err)
+	}
+	if r, _ := s.Load(ctx, user); !r.Applied("d") || !r.Applied("a") || r.Applied("b") {
+		t.Errorf("applied %v; want d, c, a", r.Done)
+	}
+}

@@ -110,7 +110,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 	user, in := inc.User, inc.Input
 	for attempt := 0; ; attempt++ {
 		m.begin()
-		rec, receipt, recalled, err := b.load(ctx, user)
+		rec, receipt, recalled, err := b.load(ctx, user, ev.ID)
 		if err != nil {
 			return err
 		}
@@ -151,7 +151,9 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			var ob outbox
 			if json.Unmarshal(rec.Outbox, &ob) == nil && ob.Event == ev.ID {
 				log.Info("event applied before; sending its outbox again")
-				b.deliver(ctx, log, ob, true)
+				if b.deliver(ctx, log, ob, true) {
+					b.sent(user, ob)
+				}
 			} else {
 				log.Info("event applied before; skipped")
 			}
@@ -236,7 +238,9 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		}
 		// (Nothing is filed while the user waits for staff: the flow keeps
 		// quiet until they go back to the bot, which ends the wait.)
-		b.deliver(ctx, log, ob, false)
+		if b.deliver(ctx, log, ob, false) && len(commit.Outbox) > 0 {
+			b.sent(user, ob)
+		}
 		b.forgetReminder(ctx, log, user, reminder, s.Remind)
 		tr.At = b.opts.Now()
 		if !ev.Received.IsZero() {
@@ -266,14 +270,28 @@ func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user string,
 type recallLoader interface {
 	// LoadRecall is Load that also returns what Remember kept under id; ok
 	// is false when the memo was not read (call Recall if it is needed).
-	LoadRecall(ctx context.Context, user, id string) (r taikai.Record, memo []byte, ok bool, err error)
+	// The outbox is event's only, if kept.
+	LoadRecall(ctx context.Context, user, event, id string) (r taikai.Record, memo []byte, ok bool, err error)
+}
+
+// outboxDropper is a Store that drops an event's outbox once told it was
+// sent (store.Store does, batched), so that an idle user keeps none.
+type outboxDropper interface {
+	Sent(user, event string)
+}
+
+// sent tells the store that ob went out.
+func (b *Bot) sent(user string, ob outbox) {
+	if d, ok := b.opts.Store.(outboxDropper); ok {
+		d.Sent(user, ob.Event)
+	}
 }
 
 // load reads user's record and, when the store can in the same read, the
 // receipt of their latest filing (recalled reports whether it did).
-func (b *Bot) load(ctx context.Context, user string) (rec taikai.Record, filed []byte, recalled bool, err error) {
+func (b *Bot) load(ctx context.Context, user, event string) (rec taikai.Record, filed []byte, recalled bool, err error) {
 	if lr, ok := b.opts.Store.(recallLoader); ok {
-		return lr.LoadRecall(ctx, user, "filed:"+b.hash(user))
+		return lr.LoadRecall(ctx, user, event, "filed:"+b.hash(user))
 	}
 	rec, err = b.opts.Store.Load(ctx, user)
 	return rec, nil, false, err
@@ -432,17 +450,18 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 // deliver sends an outbox: with the reply token while it is fresh, else (or
 // if the channel refuses it) by push keyed by the event, so a second attempt
 // never sends twice. When resuming after a crash, a fresh token that is
-// refused was used by the first attempt: the messages went out.
-func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume bool) {
+// refused was used by the first attempt: the messages went out. It reports
+// whether they went out (then the outbox can be dropped).
+func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume bool) bool {
 	if len(ob.Messages) == 0 {
-		return
+		return false
 	}
 	if resume {
 		if wait := resumeGrace - b.opts.Now().Sub(time.UnixMilli(ob.Saved)); wait > 0 {
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():
-				return
+				return false
 			}
 		}
 	}
@@ -450,22 +469,24 @@ func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume b
 	if ob.ReplyToken != "" && fresh {
 		err := b.opts.Channel.Reply(ctx, ob.ReplyToken, ob.Messages)
 		if err == nil {
-			return
+			return true
 		}
 		if errors.Is(err, chat.ErrInvalidReplyToken) && resume {
 			log.Info("reply token already used: sent before the crash")
-			return
+			return true
 		}
 		if !errors.Is(err, chat.ErrInvalidReplyToken) {
 			log.Warn("reply failed; pushing", "err", b.scrub(err, ob.Chat))
 		}
 	}
 	if ob.Chat == "" {
-		return
+		return false
 	}
 	if err := b.opts.Channel.Push(ctx, ob.Chat, ob.Messages, ob.Event); err != nil {
 		log.Error("push failed", "err", b.scrub(err, ob.Chat))
+		return false
 	}
+	return true
 }
 
 // ErrNotAUser is returned by Pause and Resume for an id that is not a LINE

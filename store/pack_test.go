@@ -17,7 +17,7 @@ func TestOutboxesAreKeptSmallAndReadBack(t *testing.T) {
 	rdb, prefix, _ := redistest.Redis(t)
 	s := store.New(rdb, store.Options{Prefix: prefix})
 	ctx := context.Background()
-	key := prefix + "{" + user + "}:out"
+	key := prefix + "{" + user + "}:out:e"
 	big := `{"event":"e1","reply_token":"0123456789abcdef","chat":"` + user + `","received":1,"saved":2,"messages":[` +
 		strings.Repeat(`{"type":"text","text":"退会のお手続きには、アカウントの連携が必要です。","quickReply":{"items":[{"type":"action","action":{"type":"postback","label":"退会をやめる","data":"a=stop&c=5eed","displayText":"退会をやめる"}}]}},`, 3) +
 		`{"type":"text","text":"."}]}`
@@ -35,13 +35,13 @@ func TestOutboxesAreKeptSmallAndReadBack(t *testing.T) {
 		if i == 1 && stored != ob {
 			t.Errorf("a small outbox stored as %q; want it as it is", stored)
 		}
-		r, err := s.Load(ctx, user)
+		r, _, _, err := s.LoadRecall(ctx, user, "e", "")
 		if err != nil || string(r.Outbox) != ob {
 			t.Errorf("loaded %q (%v); want %q", r.Outbox, err, ob)
 		}
 	}
 	rdb.Set(ctx, key, big, 0)
-	if r, err := s.Load(ctx, user); err != nil || string(r.Outbox) != big {
+	if r, _, _, err := s.LoadRecall(ctx, user, "e", ""); err != nil || string(r.Outbox) != big {
 		t.Errorf("an outbox stored as it is: loaded %q (%v)", r.Outbox, err)
 	}
 }

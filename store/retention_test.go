@@ -87,13 +87,13 @@ func TestAnErasingSaveLeavesOnlyWhatExpiresSoon(t *testing.T) {
 			t.Errorf("%s kept after erasing", k)
 		}
 	}
-	if !left["{"+user+"}:rec"] || !left["{"+user+"}:out"] {
+	if !left["{"+user+"}:rec"] || !left["{"+user+"}:out:b"] {
 		t.Errorf("left %v; want the record and the outbox", left)
 	}
 	if raw := rdb.Get(ctx, prefix+"{"+user+"}:rec").Val(); strings.Contains(raw, "confirm") {
 		t.Errorf("record after erasing: %q; want no conversation in it", raw)
 	}
-	if r, _ := s.Load(ctx, user); r.Conv != nil || !r.Applied("b") || string(r.Outbox) != `{"event":"b"}` {
+	if r, _, _, _ := s.LoadRecall(ctx, user, "b", ""); r.Conv != nil || !r.Applied("b") || string(r.Outbox) != `{"event":"b"}` {
 		t.Errorf("after erasing: %+v; want the event recorded and its outbox kept for its sender", r)
 	}
 	if mr != nil {

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -46,6 +47,9 @@ type Store struct {
 	opts    Options
 	cluster bool // keys of different slots are not read together
 	save    *redis.Script
+
+	mu   sync.Mutex
+	sent []string // outboxes to drop (see Sent)
 }
 
 // New returns a Store on rdb.
@@ -80,10 +84,10 @@ func isCluster(rdb redis.UniversalClient) bool {
 
 // keys of one user, in the order the scripts use them: the record (the
 // version, the fencing token, the applied events and the conversation, in
-// one value), the link, the outbox and the handoff state.
-func (s *Store) keys(user string) []string {
+// one value), the link, the outbox of event and the handoff state.
+func (s *Store) keys(user, event string) []string {
 	tag := s.opts.Prefix + "{" + user + "}:"
-	return []string{tag + "rec", tag + "link", tag + "out", tag + "handoff"}
+	return []string{tag + "rec", tag + "link", tag + "out:" + event, tag + "handoff"}
 }
 
 // A record is stored as one string: "<version> <fence> <applied events,
@@ -115,26 +119,28 @@ func parseRecord(v string, r *taikai.Record) error {
 	return nil
 }
 
-// Load reads a user's record. A user never seen has the zero Record.
+// Load reads a user's record, without an outbox (see LoadRecall). A user
+// never seen has the zero Record.
 func (s *Store) Load(ctx context.Context, user string) (taikai.Record, error) {
-	r, _, err := s.load(ctx, user, "")
+	r, _, err := s.load(ctx, user, "", "")
 	return r, err
 }
 
-// LoadRecall reads a user's record and what Remember kept under id (nil if
-// nothing) in one round trip (one MGET).
-// On a Cluster the memo is not read (ok is false): call Recall if it is needed.
-func (s *Store) LoadRecall(ctx context.Context, user, id string) (r taikai.Record, memo []byte, ok bool, err error) {
+// LoadRecall reads a user's record with the outbox of event, if it is kept
+// (see Sent), and what Remember kept under id (nil if nothing) in one
+// round trip (one MGET). On a Cluster the memo is not read (ok is false):
+// call Recall if it is needed.
+func (s *Store) LoadRecall(ctx context.Context, user, event, id string) (r taikai.Record, memo []byte, ok bool, err error) {
 	if s.cluster {
-		r, err = s.Load(ctx, user)
+		r, _, err = s.load(ctx, user, event, "")
 		return r, nil, false, err
 	}
-	r, memo, err = s.load(ctx, user, id)
+	r, memo, err = s.load(ctx, user, event, id)
 	return r, memo, err == nil, err
 }
 
-func (s *Store) load(ctx context.Context, user, id string) (taikai.Record, []byte, error) {
-	k := s.keys(user)
+func (s *Store) load(ctx context.Context, user, event, id string) (taikai.Record, []byte, error) {
+	k := s.keys(user, event)
 	one := id != ""
 	if one {
 		k = append(k, s.memoKey(id))
@@ -170,7 +176,7 @@ func (s *Store) load(ctx context.Context, user, id string) (taikai.Record, []byt
 
 // SetHandoff sets (or, with "", clears) a user's handoff state.
 func (s *Store) SetHandoff(ctx context.Context, user, state string) error {
-	k := s.keys(user)[3]
+	k := s.keys(user, "")[3]
 	var err error
 	if state == "" {
 		err = s.rdb.Del(ctx, k).Err()
@@ -223,8 +229,8 @@ const outboxTTL = 10 * time.Minute
 // a journal's keys and arguments follow (see Options.Journal), and then it
 // returns the version and what the journal returned.
 //
-// As Redis counts: EVALSHA, GET and SET of the record, SET of the outbox (DEL
-// when the event has none), and SET of the link when there is one; with a
+// As Redis counts: EVALSHA, GET and SET of the record, SET of the outbox
+// (when the event has one), and SET of the link when there is one; with a
 // journal, MGET of the record and the journal's first key instead of GET,
 // and the journal's own commands (console.CardScript: SET).
 const saveScript = `
@@ -269,7 +275,7 @@ if ARGV[3] == '' then
 elseif ARGV[11] == '' then redis.call('SET', KEYS[2], ARGV[3])
 elseif ARGV[11] == 'keep' then redis.call('SET', KEYS[2], ARGV[3], 'KEEPTTL')
 else redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[11]) end
-if ARGV[6] == '' then redis.call('DEL', KEYS[3]) else redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7]) end
 if #KEYS > 4 then
   local jk, ja = {}, {}
   for i = 5, #KEYS do jk[#jk + 1] = KEYS[i] end
@@ -306,7 +312,7 @@ func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai
 	if c.Erase {
 		erase = "erase"
 	}
-	keys := s.keys(user)
+	keys := s.keys(user, c.EventID)
 	args := []any{r.Version, r.Conv, r.Link, s.convTTL(r).Milliseconds(),
 		c.EventID, pack(c.Outbox), outboxTTL.Milliseconds(), c.Fence, maxDone, erase,
 		linkTTL, noLink}
@@ -343,6 +349,58 @@ func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai
 		return 0, fmt.Errorf("store: save: %w", taikai.ErrFenced)
 	}
 	return v, nil
+}
+
+// sentDelay is how long Sent gathers outboxes to drop in one command;
+// sentBatch, how many at most.
+const (
+	sentDelay = 20 * time.Millisecond
+	sentBatch = 256
+)
+
+// Sent drops the outbox of a user's event once its messages went out, so
+// that an idle user keeps none. The outbox is the event's own key, so
+// nothing saved since is dropped with it. Drops are gathered for up to
+// sentDelay and made in one DEL on one Redis (one per key, pipelined, on a
+// Cluster); a drop lost costs only memory until the outbox's TTL (a worker
+// that takes over then finds the reply token used, or pushes with the
+// event's retry key).
+func (s *Store) Sent(user, event string) {
+	if event == "" {
+		return
+	}
+	k := s.keys(user, event)[2]
+	s.mu.Lock()
+	s.sent = append(s.sent, k)
+	n := len(s.sent)
+	s.mu.Unlock()
+	switch {
+	case n >= sentBatch:
+		go s.dropSent()
+	case n == 1:
+		time.AfterFunc(sentDelay, s.dropSent)
+	}
+}
+
+func (s *Store) dropSent() {
+	s.mu.Lock()
+	keys := s.sent
+	s.sent = nil
+	s.mu.Unlock()
+	if len(keys) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if !s.cluster {
+		s.rdb.Del(ctx, keys...)
+		return
+	}
+	pipe := s.rdb.Pipeline()
+	for _, k := range keys {
+		pipe.Del(ctx, k)
+	}
+	pipe.Exec(ctx)
 }
 
 // Ping checks that Redis answers.

@@ -94,12 +94,38 @@ func TestAppliedEventsAndOutbox(t *testing.T) {
 	if !r.Applied("e39") || !r.Applied("e8") || r.Applied("e7") || len(r.Done) != 32 {
 		t.Errorf("done = %v; want the latest 32 events, newest first", r.Done)
 	}
-	if string(r.Outbox) != "out39" {
-		t.Errorf("outbox %q; want the latest event's", r.Outbox)
+	if r.Outbox != nil {
+		t.Errorf("Load: outbox %q; want none (LoadRecall reads an event's)", r.Outbox)
+	}
+	load := func(event string) []byte {
+		t.Helper()
+		r, _, _, err := s.LoadRecall(ctx, user, event, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Outbox
+	}
+	if got := load("e39"); string(got) != "out39" {
+		t.Errorf("outbox of e39 %q; want out39", got)
+	}
+	if got := load("e38"); string(got) != "out38" {
+		t.Errorf("outbox of e38 %q; want out38, kept until sent", got)
 	}
 	s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "e40"})
-	if r, _ := s.Load(ctx, user); r.Outbox != nil {
-		t.Errorf("an event with nothing to send left the outbox %q", r.Outbox)
+	if got := load("e40"); got != nil {
+		t.Errorf("an event with nothing to send has the outbox %q", got)
+	}
+	// Sent drops an event's outbox, and no other, within a moment.
+	s.Sent(user, "e39")
+	deadline := time.Now().Add(2 * time.Second)
+	for load("e39") != nil && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := load("e39"); got != nil {
+		t.Errorf("outbox of e39 %q after Sent; want it dropped", got)
+	}
+	if got := load("e38"); string(got) != "out38" {
+		t.Errorf("outbox of e38 %q after e39's was sent; want it kept", got)
 	}
 }
 
@@ -171,14 +197,14 @@ func TestLoadRecallReadsTheMemoWithTheRecord(t *testing.T) {
 	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(conv), Link: "acc"}, taikai.Commit{EventID: "e1", Fence: 3}); err != nil {
 		t.Fatal(err)
 	}
-	r, memo, ok, err := s.LoadRecall(ctx, user, "0123abcd")
+	r, memo, ok, err := s.LoadRecall(ctx, user, "e1", "0123abcd")
 	if err != nil || !ok || memo != nil || string(r.Conv) != conv || r.Link != "acc" || r.Version != 1 || !r.Applied("e1") {
 		t.Fatalf("LoadRecall = %+v, %q, %v, %v; want the record, no memo", r, memo, ok, err)
 	}
 	if err := s.Remember(ctx, "0123abcd", []byte(`{"id":"wd-1"}`), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	r2, memo, ok, err := s.LoadRecall(ctx, user, "0123abcd")
+	r2, memo, ok, err := s.LoadRecall(ctx, user, "e1", "0123abcd")
 	if err != nil || !ok || string(memo) != `{"id":"wd-1"}` || string(r2.Conv) != conv || r2.Version != r.Version {
 		t.Fatalf("LoadRecall = %+v, %q, %v, %v; want the record and the memo", r2, memo, ok, err)
 	}

@@ -48,8 +48,11 @@ import (
 //	             who waits for staff (since they asked), who staff have
 //	             (since the pause), who is blocked (since the block), who
 //	             fails repeatedly
-//	find:a:<h>, find:p:<pseudonym>
-//	             search: an account (hashed) or a log pseudonym → the user
+//	find:a:<h>   search: an account (hashed) → the user
+//	find:p:<x>, find:pt:<x>
+//	             search: a log pseudonym → the user (a hash per first hex
+//	             digit x), and when it was last written (a sorted set, for
+//	             the retention: Recount drops older entries)
 //	audit        a stream of filings and staff actions
 //	demo         set when the data is simulated (`taikai demo -history`)
 //
@@ -140,6 +143,26 @@ func (j *Journal) convsKey() string         { return j.prefix + "convs" }
 func (j *Journal) queueKey(q string) string { return j.prefix + "q:" + q }
 func (j *Journal) auditKey() string         { return j.prefix + "audit" }
 func (j *Journal) demoKey() string          { return j.prefix + "demo" }
+
+// findBuckets is how many hashes the pseudonym search is spread over (by
+// the pseudonym's first hex digit).
+const findBuckets = 16
+
+// pnKeys are the keys of pseudonym pn's search entry: a hash of pseudonym
+// → user, and a sorted set of pseudonym → when it was last written (for
+// the retention), one of each per bucket. New entries go in with one HSET
+// and one ZADD per bucket per flush, whatever the number of users.
+func (j *Journal) pnKeys(pn string) (hash, times string) {
+	b := "0"
+	if pn != "" {
+		b = pn[:1]
+	}
+	return j.prefix + "find:p:" + b, j.prefix + "find:pt:" + b
+}
+
+// pn is a pseudonym as search keeps it (the 12 hex digits logs show).
+func pn(p string) string { return p[:min(12, len(p))] }
+
 func (j *Journal) findKey(kind, v string) string {
 	if kind == "a" {
 		h := sha256.Sum256([]byte(v))
@@ -547,7 +570,9 @@ func (j *Journal) derive(t chat.Turn, at time.Time, p patch, old before, erased 
 			b.op(op{kind: opDel, key: j.findKey("a", old.Acct)})
 		}
 		if old.Pseud != "" {
-			b.op(op{kind: opDel, key: j.findKey("p", old.Pseud)})
+			h, ts := j.pnKeys(pn(old.Pseud))
+			b.op(op{kind: opHDelIf, key: h, member: pn(old.Pseud), value: u})
+			b.op(op{kind: opZRem, key: ts, member: pn(old.Pseud)})
 		}
 		return
 	}
@@ -577,7 +602,9 @@ func (j *Journal) derive(t chat.Turn, at time.Time, p patch, old before, erased 
 		b.op(op{kind: opSet, key: j.findKey("a", acct), member: u, ttl: ttl})
 	}
 	if t.Pseudonym != "" && (t.Pseudonym != old.Pseud || old.Find == 1) {
-		b.op(op{kind: opSet, key: j.findKey("p", t.Pseudonym[:min(12, len(t.Pseudonym))]), member: u, ttl: ttl})
+		h, ts := j.pnKeys(pn(t.Pseudonym))
+		b.op(op{kind: opHSet, key: h, member: pn(t.Pseudonym), value: u, ttl: ttl})
+		b.op(op{kind: opZAdd, key: ts, member: pn(t.Pseudonym), score: ms, ttl: ttl})
 	}
 }
 
@@ -686,17 +713,20 @@ type opKind int
 const (
 	opZAdd opKind = iota
 	opZRem
-	opSet   // key = member, with ttl
-	opDel   // delete key
-	opDelIf // delete key if it still names member
+	opSet    // key = member, with ttl
+	opDel    // delete key
+	opDelIf  // delete key if it still names member
+	opHSet   // hash key's field member = value; the hash kept ttl
+	opHDelIf // delete hash key's field member if it still names value
 )
 
 type op struct {
 	kind   opKind
 	key    string
 	member string
+	value  string
 	score  float64
-	ttl    time.Duration
+	ttl    time.Duration // opSet, opHSet; opZAdd: the set kept as long
 }
 
 type batch struct {
@@ -722,6 +752,12 @@ func (b *batch) empty() bool { return len(b.counts) == 0 && len(b.ops) == 0 }
 // maxPending bounds what a batch keeps while Redis is away: past it, a
 // failed flush drops its batch rather than put it back.
 const maxPending = 100000
+
+// hdelIfScript deletes field ARGV[1] of hash KEYS[1] if it holds ARGV[2].
+var hdelIfScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`)
 
 // delIfScript deletes KEYS[1] if it holds ARGV[1].
 var delIfScript = redis.NewScript(`
@@ -757,6 +793,7 @@ func (j *Journal) Flush(ctx context.Context) error {
 		add  map[string]float64
 		rem  map[string]bool
 		keep []string // members in the order first changed, for a stable command
+		ttl  time.Duration
 	}
 	zsets := map[string]*zset{}
 	var zkeys []string
@@ -775,6 +812,7 @@ func (j *Journal) Flush(ctx context.Context) error {
 		}
 		if o.kind == opZAdd {
 			z.add[o.member] = o.score
+			z.ttl = max(z.ttl, o.ttl)
 			delete(z.rem, o.member)
 		} else {
 			z.rem[o.member] = true
@@ -794,9 +832,46 @@ func (j *Journal) Flush(ctx context.Context) error {
 		}
 		if len(add) > 0 {
 			pipe.ZAdd(ctx, k, add...)
+			if z.ttl > 0 {
+				pipe.PExpire(ctx, k, z.ttl)
+			}
 		}
 		if len(rem) > 0 {
 			pipe.ZRem(ctx, k, rem...)
+		}
+	}
+	// A hash's fields go in one HSET per key, each as its last change left
+	// it (a conditional delete last: the delete).
+	hlast := map[string]map[string]op{}
+	httl := map[string]time.Duration{}
+	var hkeys []string
+	for _, o := range b.ops {
+		if o.kind != opHSet && o.kind != opHDelIf {
+			continue
+		}
+		h := hlast[o.key]
+		if h == nil {
+			h = map[string]op{}
+			hlast[o.key] = h
+			hkeys = append(hkeys, o.key)
+		}
+		h[o.member] = o
+		httl[o.key] = max(httl[o.key], o.ttl)
+	}
+	for _, k := range hkeys {
+		var fields []any
+		for _, f := range slices.Sorted(maps.Keys(hlast[k])) {
+			switch o := hlast[k][f]; o.kind {
+			case opHSet:
+				fields = append(fields, f, o.value)
+			case opHDelIf:
+				// EVAL, not EVALSHA: inside a pipeline a missing script could not fall back.
+				hdelIfScript.Eval(ctx, pipe, []string{k}, f, o.value)
+			}
+		}
+		if len(fields) > 0 {
+			pipe.HSet(ctx, k, fields...)
+			pipe.PExpire(ctx, k, httl[k])
 		}
 	}
 	for _, o := range b.ops {
@@ -874,7 +949,9 @@ func (j *Journal) Forget(ctx context.Context, user string) (int, error) {
 		dels = append(dels, delIfScript.Eval(ctx, pipe, []string{j.findKey("a", c.Acct)}, user))
 	}
 	if c.Pn != "" {
-		dels = append(dels, delIfScript.Eval(ctx, pipe, []string{j.findKey("p", c.Pn[:min(12, len(c.Pn))])}, user))
+		h, ts := j.pnKeys(pn(c.Pn))
+		dels = append(dels, hdelIfScript.Eval(ctx, pipe, []string{h}, pn(c.Pn), user))
+		pipe.ZRem(ctx, ts, pn(c.Pn))
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("console: forget: %w", err)
@@ -1000,7 +1077,28 @@ func (j *Journal) Recount(ctx context.Context) error {
 			}
 		}
 	}
+	// Search entries past the retention: their pseudonyms, then the entries.
+	stale := make([]*redis.StringSliceCmd, findBuckets)
+	spipe := j.rdb.Pipeline()
+	for i := range stale {
+		_, ts := j.pnKeys(strconv.FormatInt(int64(i), 16))
+		stale[i] = spipe.ZRangeByScore(ctx, ts, &redis.ZRangeBy{Min: "-inf", Max: "(" + oldest, Count: 10000})
+	}
+	if _, err := spipe.Exec(ctx); err != nil && err != redis.Nil {
+		return err
+	}
 	pipe := j.rdb.Pipeline()
+	for i, c := range stale {
+		if pns := c.Val(); len(pns) > 0 {
+			h, ts := j.pnKeys(strconv.FormatInt(int64(i), 16))
+			pipe.HDel(ctx, h, pns...)
+			members := make([]any, len(pns))
+			for k, p := range pns {
+				members[k] = p
+			}
+			pipe.ZRem(ctx, ts, members...)
+		}
+	}
 	pipe.ZRemRangeByScore(ctx, j.convsKey(), "-inf", "("+oldest)
 	for _, q := range queues {
 		pipe.ZRemRangeByScore(ctx, j.queueKey(q), "-inf", "("+oldest)

@@ -571,7 +571,7 @@ func (j *Journal) derive(t chat.Turn, at time.Time, p patch, old before, erased 
 		}
 		if old.Pseud != "" {
 			h, ts := j.pnKeys(pn(old.Pseud))
-			b.op(op{kind: opHDelIf, key: h, member: pn(old.Pseud), value: u})
+			b.op(op{kind: opHDel, key: h, member: pn(old.Pseud)})
 			b.op(op{kind: opZRem, key: ts, member: pn(old.Pseud)})
 		}
 		return
@@ -713,11 +713,11 @@ type opKind int
 const (
 	opZAdd opKind = iota
 	opZRem
-	opSet    // key = member, with ttl
-	opDel    // delete key
-	opDelIf  // delete key if it still names member
-	opHSet   // hash key's field member = value; the hash kept ttl
-	opHDelIf // delete hash key's field member if it still names value
+	opSet   // key = member, with ttl
+	opDel   // delete key
+	opDelIf // delete key if it still names member
+	opHSet  // hash key's field member = value; the hash kept ttl
+	opHDel  // delete hash key's field member
 )
 
 type op struct {
@@ -753,7 +753,8 @@ func (b *batch) empty() bool { return len(b.counts) == 0 && len(b.ops) == 0 }
 // failed flush drops its batch rather than put it back.
 const maxPending = 100000
 
-// hdelIfScript deletes field ARGV[1] of hash KEYS[1] if it holds ARGV[2].
+// hdelIfScript deletes field ARGV[1] of hash KEYS[1] if it holds ARGV[2]
+// (Forget).
 var hdelIfScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0
@@ -840,13 +841,13 @@ func (j *Journal) Flush(ctx context.Context) error {
 			pipe.ZRem(ctx, k, rem...)
 		}
 	}
-	// A hash's fields go in one HSET per key, each as its last change left
-	// it (a conditional delete last: the delete).
+	// A hash's fields go in one HSET and one HDEL per key, each as its last
+	// change left it.
 	hlast := map[string]map[string]op{}
 	httl := map[string]time.Duration{}
 	var hkeys []string
 	for _, o := range b.ops {
-		if o.kind != opHSet && o.kind != opHDelIf {
+		if o.kind != opHSet && o.kind != opHDel {
 			continue
 		}
 		h := hlast[o.key]
@@ -860,18 +861,20 @@ func (j *Journal) Flush(ctx context.Context) error {
 	}
 	for _, k := range hkeys {
 		var fields []any
+		var dels []string
 		for _, f := range slices.Sorted(maps.Keys(hlast[k])) {
-			switch o := hlast[k][f]; o.kind {
-			case opHSet:
+			if o := hlast[k][f]; o.kind == opHSet {
 				fields = append(fields, f, o.value)
-			case opHDelIf:
-				// EVAL, not EVALSHA: inside a pipeline a missing script could not fall back.
-				hdelIfScript.Eval(ctx, pipe, []string{k}, f, o.value)
+			} else {
+				dels = append(dels, f)
 			}
 		}
 		if len(fields) > 0 {
 			pipe.HSet(ctx, k, fields...)
 			pipe.PExpire(ctx, k, httl[k])
+		}
+		if len(dels) > 0 {
+			pipe.HDel(ctx, k, dels...)
 		}
 	}
 	for _, o := range b.ops {

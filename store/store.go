@@ -92,7 +92,8 @@ func (s *Store) keys(user, event string) []string {
 
 // A record is stored as one string: "<version> <fence> <applied events,
 // newest first, space-separated>\n<conversation>". The save's script reads
-// and rewrites the first line only; the conversation is the caller's bytes.
+// and rewrites the first line only; the conversation is the caller's
+// bytes, deflated when over 200 B (see packConv).
 func parseRecord(v string, r *taikai.Record) error {
 	nl := strings.IndexByte(v, '\n')
 	if nl < 0 {
@@ -114,7 +115,12 @@ func parseRecord(v string, r *taikai.Record) error {
 		r.Done = strings.Fields(rest[sp+1:])
 	}
 	if conv := v[nl+1:]; conv != "" {
-		r.Conv = []byte(conv)
+		c, err := unpack(conv)
+		if err != nil {
+			// As it is: the caller finds it unreadable and starts afresh.
+			c = []byte(conv)
+		}
+		r.Conv = c
 	}
 	return nil
 }
@@ -313,7 +319,7 @@ func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai
 		erase = "erase"
 	}
 	keys := s.keys(user, c.EventID)
-	args := []any{r.Version, r.Conv, r.Link, s.convTTL(r).Milliseconds(),
+	args := []any{r.Version, packConv(r.Conv), r.Link, s.convTTL(r).Milliseconds(),
 		c.EventID, pack(c.Outbox), outboxTTL.Milliseconds(), c.Fence, maxDone, erase,
 		linkTTL, noLink}
 	w := c.Journal

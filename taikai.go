@@ -256,6 +256,23 @@ type Commit struct {
 	// and what the save itself needs for a while (the version, the applied
 	// events, the outbox, the fence) expires with the outbox.
 	Erase bool
+	// Journal, when not nil, is written by the save's own script too, after
+	// the record (a store that cannot leaves Written false; the caller then
+	// writes it apart).
+	Journal *JournalWrite
+}
+
+// JournalWrite is a tracker's record of an event that a save writes with
+// the user's record, in the same script: its keys share the user's hash
+// tag. Keys and Args are those of the tracker's script (the store's
+// Options name it); Written and Result are set by the save that ran it.
+type JournalWrite struct {
+	Keys    []string
+	Args    []any
+	Written bool
+	Result  string
+	// Note is the tracker's own, for when the save is done.
+	Note any
 }
 
 // NoFence is the fencing token of actions from outside the queue.

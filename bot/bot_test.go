@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -568,5 +569,56 @@ func TestPseudonymsAreStableAndHideTheUser(t *testing.T) {
 	a, b := h.b.pseudonym(user), h.b.pseudonym(user)
 	if a != b || len(a) != 12 || strings.Contains(user, a) || h.b.pseudonym("U1") == a {
 		t.Errorf("pseudonym %q, %q", a, b)
+	}
+}
+
+// droppingStore is a fakeStore that is told when an outbox was sent.
+type droppingStore struct {
+	*fakeStore
+	mu   sync.Mutex
+	sent []string
+}
+
+func (s *droppingStore) Sent(user, event string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = append(s.sent, user+" "+event)
+}
+
+// TestAnOutboxIsDroppedOnceSentAndOnlyThen: the store is told an event's
+// outbox went out — by reply, or by push after a refused reply — and not
+// when it could not be sent (a worker that takes over must still find it).
+func TestAnOutboxIsDroppedOnceSentAndOnlyThen(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		replyErr error
+		pushErr  error
+		dropped  bool
+	}{
+		{"replied", nil, nil, true},
+		{"pushed", chat.ErrInvalidReplyToken, nil, true},
+		{"not sent", errors.New("line: 500"), errors.New("line: 500"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			st := &droppingStore{fakeStore: h.store}
+			h.b.opts.Store = st
+			if tc.replyErr != nil {
+				h.ch.replyErr = []error{tc.replyErr}
+			}
+			h.ch.pushErr = tc.pushErr
+			ev, _ := h.event(start)
+			h.process(ev)
+			if r := h.store.recs[user]; !r.Applied(ev.ID) || r.Outbox == nil {
+				t.Fatalf("record %+v; want the event applied with its outbox", r)
+			}
+			want := []string(nil)
+			if tc.dropped {
+				want = []string{user + " " + ev.ID}
+			}
+			if !slices.Equal(st.sent, want) {
+				t.Errorf("sent %q; want %q", st.sent, want)
+			}
+		})
 	}
 }

@@ -165,7 +165,7 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 	user, in := inc.User, inc.Input
 	for attempt := 0; ; attempt++ {
 		m.begin()
-		rec, err := b.opts.Store.Load(ctx, user)
+		rec, receipt, recalled, err := b.load(ctx, user, hu, ev.ID)
 		if err != nil {
 			return err
 		}
@@ -180,8 +180,12 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		reminder := s.Remind // the reminder the conversation waits for, if any
 		if !s.Active() && in.Kind != flows.InUnfollow && in.Kind != flows.InUnsend {
 			// No conversation: the user may have withdrawn lately and ask
-			// about it (one more read, only for users not in a conversation).
-			b.recallFiling(ctx, log, user, hu, &s)
+			// about it (read with the record when the store can, else one
+			// more read, only for users not in a conversation).
+			if !recalled {
+				receipt = b.recallFiling(ctx, log, user, hu)
+			}
+			useFiling(receipt, &s)
 		}
 		if rec.Handoff == taikai.HandoffPaused && flows.IsBack(in) {
 			// The way back to the bot (the button on what staff sent, or
@@ -202,7 +206,9 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 			var ob outbox
 			if json.Unmarshal(rec.Outbox, &ob) == nil && ob.Event == ev.ID {
 				log.Info("event applied before; sending its outbox again")
-				b.deliver(ctx, log, ob, true)
+				if b.deliver(ctx, log, ob, true) {
+					b.sent(user, ob)
+				}
 			} else {
 				log.Info("event applied before; skipped")
 			}
@@ -265,6 +271,11 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		}
 		ob := b.outbox(log, ev, inc, replies)
 		commit := taikai.Commit{EventID: ev.ID, Fence: ev.Fence, Erase: tr.Erased}
+		tr.At, tr.State, tr.Handoff, tr.Replies = b.opts.Now(), s, rec.Handoff, replies
+		// The console's record of the turn is written by the save, when the
+		// store can.
+		j, jw := b.prepare(tr)
+		commit.Journal = jw
 		if len(ob.Messages) > 0 {
 			commit.Outbox = ob.encode()
 		}
@@ -280,13 +291,15 @@ func (b *Bot) step(ctx context.Context, log *slog.Logger, ev taikai.Event, inc c
 		}
 		// (Nothing is filed while the user waits for staff: the flow keeps
 		// quiet until they go back to the bot, which ends the wait.)
-		b.deliver(ctx, log, ob, false)
+		if b.deliver(ctx, log, ob, false) && len(commit.Outbox) > 0 {
+			b.sent(user, ob)
+		}
 		b.forgetReminder(ctx, log, user, reminder, s.Remind)
-		tr.At, tr.State, tr.Handoff, tr.Replies = b.opts.Now(), s, rec.Handoff, replies
+		tr.At = b.opts.Now()
 		if !ev.Received.IsZero() {
 			tr.Latency = b.opts.Now().Sub(ev.Received)
 		}
-		b.track(ctx, tr)
+		b.trackSaved(ctx, tr, j, jw)
 		return nil
 	}
 }
@@ -305,13 +318,51 @@ func (b *Bot) rememberFiling(ctx context.Context, log *slog.Logger, user, hu str
 	}
 }
 
-// recallFiling puts what is remembered of the user's latest filing into s.
-func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user, hu string, s *flows.State) {
+// recallLoader is a Store that reads a memo with the record (store.Store
+// does, in one MGET on one Redis).
+type recallLoader interface {
+	// LoadRecall is Load that also returns what Remember kept under id; ok
+	// is false when the memo was not read (call Recall if it is needed).
+	// The outbox is event's only, if kept.
+	LoadRecall(ctx context.Context, user, event, id string) (r taikai.Record, memo []byte, ok bool, err error)
+}
+
+// outboxDropper is a Store that drops an event's outbox once told it was
+// sent (store.Store does, batched), so that an idle user keeps none.
+type outboxDropper interface {
+	Sent(user, event string)
+}
+
+// sent tells the store that ob went out.
+func (b *Bot) sent(user string, ob outbox) {
+	if d, ok := b.opts.Store.(outboxDropper); ok {
+		d.Sent(user, ob.Event)
+	}
+}
+
+// load reads user's record and, when the store can in the same read, the
+// receipt of their latest filing (recalled reports whether it did).
+func (b *Bot) load(ctx context.Context, user, hu, event string) (rec taikai.Record, filed []byte, recalled bool, err error) {
+	if lr, ok := b.opts.Store.(recallLoader); ok {
+		return lr.LoadRecall(ctx, user, event, "filed:"+hu)
+	}
+	rec, err = b.opts.Store.Load(ctx, user)
+	return rec, nil, false, err
+}
+
+// recallFiling reads what is remembered of the user's latest filing. A
+// failure costs only the answer to "was it filed?": it is logged.
+func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user, hu string) []byte {
 	data, err := b.opts.Store.Recall(ctx, "filed:"+hu)
 	if err != nil {
 		log.Warn("filing not recalled", "err", b.scrub(err, user, hu))
-		return
+		return nil
 	}
+	return data
+}
+
+// useFiling puts what is remembered of the user's latest filing into s.
+func useFiling(data []byte, s *flows.State) {
 	if data == nil {
 		return
 	}
@@ -322,6 +373,37 @@ func (b *Bot) recallFiling(ctx context.Context, log *slog.Logger, user, hu strin
 	s.Filed = &f
 	if s.Lang == "" {
 		s.Lang = f.Lang
+	}
+}
+
+// savedTracker is a tracker whose record of a turn the store's save can
+// write in the same script (console.Journal, with its case card): Prepare
+// returns that write (nil: none), and Saved finishes once the save ran it.
+type savedTracker interface {
+	Prepare(t chat.Turn) *taikai.JournalWrite
+	Saved(ctx context.Context, t chat.Turn, w *taikai.JournalWrite)
+}
+
+// prepare has the first savedTracker among the trackers prepare its write
+// of t; it returns that tracker's index (-1: none) and the write.
+func (b *Bot) prepare(t chat.Turn) (int, *taikai.JournalWrite) {
+	for i, tk := range b.opts.Trackers {
+		if st, ok := tk.(savedTracker); ok {
+			return i, st.Prepare(t)
+		}
+	}
+	return -1, nil
+}
+
+// trackSaved tells the trackers of a saved turn: the j-th, whose write w
+// the save ran (or not: then it tracks it all itself), and the others.
+func (b *Bot) trackSaved(ctx context.Context, t chat.Turn, j int, w *taikai.JournalWrite) {
+	for i, tk := range b.opts.Trackers {
+		if i == j && w != nil {
+			tk.(savedTracker).Saved(ctx, t, w)
+			continue
+		}
+		tk.Track(ctx, t)
 	}
 }
 
@@ -421,17 +503,18 @@ func (b *Bot) run(ctx context.Context, log *slog.Logger, user string, e flows.Ef
 // deliver sends an outbox: with the reply token while it is fresh, else (or
 // if the channel refuses it) by push keyed by the event, so a second attempt
 // never sends twice. When resuming after a crash, a fresh token that is
-// refused was used by the first attempt: the messages went out.
-func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume bool) {
+// refused was used by the first attempt: the messages went out. It reports
+// whether they went out (then the outbox can be dropped).
+func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume bool) bool {
 	if len(ob.Messages) == 0 {
-		return
+		return false
 	}
 	if resume {
 		if wait := resumeGrace - b.opts.Now().Sub(time.UnixMilli(ob.Saved)); wait > 0 {
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():
-				return
+				return false
 			}
 		}
 	}
@@ -439,22 +522,24 @@ func (b *Bot) deliver(ctx context.Context, log *slog.Logger, ob outbox, resume b
 	if ob.ReplyToken != "" && fresh {
 		err := b.opts.Channel.Reply(ctx, ob.ReplyToken, ob.Messages)
 		if err == nil {
-			return
+			return true
 		}
 		if errors.Is(err, chat.ErrInvalidReplyToken) && resume {
 			log.Info("reply token already used: sent before the crash")
-			return
+			return true
 		}
 		if !errors.Is(err, chat.ErrInvalidReplyToken) {
 			log.Warn("reply failed; pushing", "err", b.scrub(err, ob.Chat))
 		}
 	}
 	if ob.Chat == "" {
-		return
+		return false
 	}
 	if err := b.opts.Channel.Push(ctx, ob.Chat, ob.Messages, ob.Event); err != nil {
 		log.Error("push failed", "err", b.scrub(err, ob.Chat))
+		return false
 	}
+	return true
 }
 
 // ErrNotAUser is returned by Pause and Resume for an id that is not a LINE

@@ -569,11 +569,14 @@ func (j *Journal) Find(ctx context.Context, q string) ([]string, error) {
 	pipe := j.rdb.Pipeline()
 	var cmds []*redis.StringCmd
 	var exists *redis.IntCmd
+	var since *redis.FloatCmd
 	if taikai.ValidUserID(q) {
 		exists = pipe.Exists(ctx, j.caseKey(q))
 	}
-	if pseudonymRe.MatchString(strings.ToLower(q)) {
-		cmds = append(cmds, pipe.Get(ctx, j.findKey("p", strings.ToLower(q))))
+	if p := strings.ToLower(q); pseudonymRe.MatchString(p) {
+		h, ts := j.pnKeys(p)
+		cmds = append(cmds, pipe.HGet(ctx, h, p))
+		since = pipe.ZScore(ctx, ts, p)
 	}
 	cmds = append(cmds, pipe.Get(ctx, j.findKey("a", q)))
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
@@ -582,6 +585,10 @@ func (j *Journal) Find(ctx context.Context, q string) ([]string, error) {
 	var out []string
 	if exists != nil && exists.Val() == 1 {
 		out = append(out, q)
+	}
+	if since != nil && since.Val() < float64(j.now().Add(-j.ret.Conversations).UnixMilli()) {
+		// Past the retention, not yet dropped (Recount does, every minute).
+		cmds = cmds[1:]
 	}
 	for _, c := range cmds {
 		if u, err := c.Result(); err == nil && taikai.ValidUserID(u) && !contains(out, u) {

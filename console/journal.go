@@ -48,15 +48,20 @@ import (
 //	             who waits for staff (since they asked), who staff have
 //	             (since the pause), who is blocked (since the block), who
 //	             fails repeatedly
-//	find:a:<h>, find:p:<pseudonym>
-//	             search: an account (hashed) or a log pseudonym → the user
+//	find:a:<h>   search: an account (hashed) → the user
+//	find:p:<x>, find:pt:<x>
+//	             search: a log pseudonym → the user (a hash per first hex
+//	             digit x), and when it was last written (a sorted set, for
+//	             the retention: Recount drops older entries)
 //	audit        a stream of filings and staff actions
 //	demo         set when the data is simulated (`taikai demo -history`)
 //
-// Per event the journal makes one round trip: the card's script (three
-// commands as Redis counts them: EVALSHA, GET, SET), with the audit entry
-// pipelined alongside when a withdrawal was filed (XADD; DEL instead of
-// SET). Counters and index changes are added up in memory and written by
+// Per event the card is written by the store's save, in its script
+// (Prepare, Saved: the save's MGET reads the card with the record, and one
+// SET writes it back; DEL when a withdrawal was filed, and its audit entry
+// is one XADD after). A turn that saves nothing (staff have the
+// conversation) and a store that cannot have the journal's own round trip
+// (Track: the card's script, EVALSHA, GET, SET as Redis counts them). Counters and index changes are added up in memory and written by
 // Flush, once a second, in one pipeline per replica: under load, the
 // events of a second share each counter's HINCRBY and each index's ZADD
 // (and ZREM), and an index is written only when a user's place in it changes (or every 5 minutes, or daily for
@@ -138,6 +143,26 @@ func (j *Journal) convsKey() string         { return j.prefix + "convs" }
 func (j *Journal) queueKey(q string) string { return j.prefix + "q:" + q }
 func (j *Journal) auditKey() string         { return j.prefix + "audit" }
 func (j *Journal) demoKey() string          { return j.prefix + "demo" }
+
+// findBuckets is how many hashes the pseudonym search is spread over (by
+// the pseudonym's first hex digit).
+const findBuckets = 16
+
+// pnKeys are the keys of pseudonym pn's search entry: a hash of pseudonym
+// → user, and a sorted set of pseudonym → when it was last written (for
+// the retention), one of each per bucket. New entries go in with one HSET
+// and one ZADD per bucket per flush, whatever the number of users.
+func (j *Journal) pnKeys(pn string) (hash, times string) {
+	b := "0"
+	if pn != "" {
+		b = pn[:1]
+	}
+	return j.prefix + "find:p:" + b, j.prefix + "find:pt:" + b
+}
+
+// pn is a pseudonym as search keeps it (the 12 hex digits logs show).
+func pn(p string) string { return p[:min(12, len(p))] }
+
 func (j *Journal) findKey(kind, v string) string {
 	if kind == "a" {
 		h := sha256.Sum256([]byte(v))
@@ -164,12 +189,20 @@ var stages = []flows.Transition{flows.EvStarted, flows.EvLinked, flows.EvChecked
 // markBlocked marks a conversation that met blockers.
 const markBlocked = "blocked"
 
-// caseScript applies one event to a case card: KEYS[1] the card, KEYS[2]
+// CardScript applies one event to a case card: KEYS[1] the card, KEYS[2]
 // its notes; ARGV[1] the patch (JSON), ARGV[2] the card's TTL (ms), ARGV[3]
 // "1" to erase the card and its notes (a withdrawal was filed). It returns
-// what the card said before (JSON) for the counters and indexes.
-var caseScript = redis.NewScript(`
-local raw = redis.call('GET', KEYS[1])
+// what the card said before (JSON) for the counters and indexes. The
+// journal runs it on its own (Track), or the store's save runs it after
+// writing the record, in the same script (store.Options.Journal; Prepare
+// and Saved), which spares a round trip and two commands per event (the
+// save's MGET reads the card with the record).
+//
+// CARD is the card as the save read it with the record (false: none); nil,
+// the script reads it.
+const CardScript = `
+local raw = CARD
+if raw == nil then raw = redis.call('GET', KEYS[1]) end
 local c = {}
 if raw then c = cjson.decode(raw) end
 local p = cjson.decode(ARGV[1])
@@ -210,7 +243,9 @@ else
   if old.ix == 1 and c.nn then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 end
 return cjson.encode(old)
-`)
+`
+
+var caseScript = redis.NewScript("local CARD\n" + CardScript)
 
 // patch is what one event changes on a case card.
 type patch struct {
@@ -244,55 +279,105 @@ type before struct {
 // Track records one event (it makes Journal a chat.Tracker). The journal is
 // best effort: a failure is logged, and is not the user's problem.
 func (j *Journal) Track(ctx context.Context, t chat.Turn) {
+	w := j.Prepare(t)
+	if w == nil {
+		return
+	}
+	pr := w.Note.(prepared)
+	var err error
+	if f := t.Filing; f != nil && f.Outcome == taikai.OutcomeFiled {
+		// The audit entry goes in the same round trip.
+		entry := j.auditEntry(t)
+		pipe := j.rdb.Pipeline()
+		cmd := caseScript.EvalSha(ctx, pipe, w.Keys, w.Args...)
+		add := j.addAudit(ctx, pipe, pr.at, entry)
+		pipe.Exec(ctx)
+		w.Result, err = cmd.Text()
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			w.Result, err = caseScript.Eval(ctx, j.rdb, w.Keys, w.Args...).Text()
+		}
+		j.retryAudit(ctx, add, entry)
+	} else {
+		w.Result, err = caseScript.Run(ctx, j.rdb, w.Keys, w.Args...).Text()
+	}
+	if err != nil {
+		j.countEvent(t, pr.at)
+		j.log.Warn("console: journal not written", "err", err)
+		return
+	}
+	j.finish(t, pr, w.Result)
+}
+
+// prepared is what Prepare worked out for Saved.
+type prepared struct {
+	at    time.Time
+	p     patch
+	erase bool
+}
+
+// Prepare counts t and returns the card's write for t, for a save to run
+// with CardScript (nil if t has no user, or on an error, logged). Once the
+// save ran it, Saved finishes; if it did not, Track does it all.
+func (j *Journal) Prepare(t chat.Turn) *taikai.JournalWrite {
 	at := t.At
 	if at.IsZero() {
 		at = j.now()
 	}
-	j.countEvent(t, at)
 	if t.User == "" {
-		return
+		j.countEvent(t, at)
+		return nil
 	}
 	p, erase := j.patch(t, at)
 	b, err := json.Marshal(p)
 	if err != nil {
 		j.log.Error("console: journal", "err", err)
+		return nil
+	}
+	return &taikai.JournalWrite{
+		Keys: []string{j.caseKey(t.User), j.notesKey(t.User)},
+		Args: []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds(), findEvery.Milliseconds()},
+		Note: prepared{at: at, p: p, erase: erase},
+	}
+}
+
+// Saved records t once a save has run w, Prepare's write, with CardScript.
+func (j *Journal) Saved(ctx context.Context, t chat.Turn, w *taikai.JournalWrite) {
+	pr, ok := w.Note.(prepared)
+	if !ok || !w.Written {
+		j.Track(ctx, t)
 		return
 	}
-	keys := []string{j.caseKey(t.User), j.notesKey(t.User)}
-	args := []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds(), findEvery.Milliseconds()}
-	var res string
 	if f := t.Filing; f != nil && f.Outcome == taikai.OutcomeFiled {
-		// The audit entry goes in the same round trip.
-		entry := map[string]any{"kind": auditFiling, "user": t.Pseudonym, "account": f.AccountID,
-			"reason": string(f.Reason), "key": f.Key, "receipt": f.Receipt}
-		if f.Consent != (taikai.Consent{}) {
-			// What the user was shown and agreed to, as filed (no words of theirs).
-			if b, err := json.Marshal(f.Consent); err == nil {
-				entry["consent"] = string(b)
-			}
-		}
-		pipe := j.rdb.Pipeline()
-		cmd := caseScript.EvalSha(ctx, pipe, keys, args...)
-		add := j.addAudit(ctx, pipe, at, entry)
-		pipe.Exec(ctx)
-		res, err = cmd.Text()
-		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			res, err = caseScript.Eval(ctx, j.rdb, keys, args...).Text()
-		}
-		j.retryAudit(ctx, add, entry)
-	} else {
-		res, err = caseScript.Run(ctx, j.rdb, keys, args...).Text()
+		entry := j.auditEntry(t)
+		j.retryAudit(ctx, j.addAudit(ctx, j.rdb, pr.at, entry), entry)
 	}
-	if err != nil {
-		j.log.Warn("console: journal not written", "err", err)
-		return
+	j.finish(t, pr, w.Result)
+}
+
+// auditEntry is the audit record of t's filing.
+func (j *Journal) auditEntry(t chat.Turn) map[string]any {
+	f := t.Filing
+	entry := map[string]any{"kind": auditFiling, "user": t.Pseudonym, "account": f.AccountID,
+		"reason": string(f.Reason), "key": f.Key, "receipt": f.Receipt}
+	if f.Consent != (taikai.Consent{}) {
+		// What the user was shown and agreed to, as filed (no words of theirs).
+		if b, err := json.Marshal(f.Consent); err == nil {
+			entry["consent"] = string(b)
+		}
 	}
+	return entry
+}
+
+// finish adds the counters and index changes of t, given what its card
+// said before (res, CardScript's answer).
+func (j *Journal) finish(t chat.Turn, pr prepared, res string) {
+	j.countEvent(t, pr.at)
 	var old before
 	if err := json.Unmarshal([]byte(res), &old); err != nil {
 		j.log.Error("console: journal", "err", err)
 		return
 	}
-	j.derive(t, at, p, old, erase)
+	j.derive(t, pr.at, pr.p, old, pr.erase)
 }
 
 // ttl is how long a card written now about an event at at lives: the
@@ -485,7 +570,9 @@ func (j *Journal) derive(t chat.Turn, at time.Time, p patch, old before, erased 
 			b.op(op{kind: opDel, key: j.findKey("a", old.Acct)})
 		}
 		if old.Pseud != "" {
-			b.op(op{kind: opDel, key: j.findKey("p", old.Pseud)})
+			h, ts := j.pnKeys(pn(old.Pseud))
+			b.op(op{kind: opHDel, key: h, member: pn(old.Pseud)})
+			b.op(op{kind: opZRem, key: ts, member: pn(old.Pseud)})
 		}
 		return
 	}
@@ -515,7 +602,9 @@ func (j *Journal) derive(t chat.Turn, at time.Time, p patch, old before, erased 
 		b.op(op{kind: opSet, key: j.findKey("a", acct), member: u, ttl: ttl})
 	}
 	if t.Pseudonym != "" && (t.Pseudonym != old.Pseud || old.Find == 1) {
-		b.op(op{kind: opSet, key: j.findKey("p", t.Pseudonym[:min(12, len(t.Pseudonym))]), member: u, ttl: ttl})
+		h, ts := j.pnKeys(pn(t.Pseudonym))
+		b.op(op{kind: opHSet, key: h, member: pn(t.Pseudonym), value: u, ttl: ttl})
+		b.op(op{kind: opZAdd, key: ts, member: pn(t.Pseudonym), score: ms, ttl: ttl})
 	}
 }
 
@@ -627,14 +716,17 @@ const (
 	opSet   // key = member, with ttl
 	opDel   // delete key
 	opDelIf // delete key if it still names member
+	opHSet  // hash key's field member = value; the hash kept ttl
+	opHDel  // delete hash key's field member
 )
 
 type op struct {
 	kind   opKind
 	key    string
 	member string
+	value  string
 	score  float64
-	ttl    time.Duration
+	ttl    time.Duration // opSet, opHSet; opZAdd: the set kept as long
 }
 
 type batch struct {
@@ -660,6 +752,13 @@ func (b *batch) empty() bool { return len(b.counts) == 0 && len(b.ops) == 0 }
 // maxPending bounds what a batch keeps while Redis is away: past it, a
 // failed flush drops its batch rather than put it back.
 const maxPending = 100000
+
+// hdelIfScript deletes field ARGV[1] of hash KEYS[1] if it holds ARGV[2]
+// (Forget).
+var hdelIfScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`)
 
 // delIfScript deletes KEYS[1] if it holds ARGV[1].
 var delIfScript = redis.NewScript(`
@@ -695,6 +794,7 @@ func (j *Journal) Flush(ctx context.Context) error {
 		add  map[string]float64
 		rem  map[string]bool
 		keep []string // members in the order first changed, for a stable command
+		ttl  time.Duration
 	}
 	zsets := map[string]*zset{}
 	var zkeys []string
@@ -713,6 +813,7 @@ func (j *Journal) Flush(ctx context.Context) error {
 		}
 		if o.kind == opZAdd {
 			z.add[o.member] = o.score
+			z.ttl = max(z.ttl, o.ttl)
 			delete(z.rem, o.member)
 		} else {
 			z.rem[o.member] = true
@@ -732,9 +833,48 @@ func (j *Journal) Flush(ctx context.Context) error {
 		}
 		if len(add) > 0 {
 			pipe.ZAdd(ctx, k, add...)
+			if z.ttl > 0 {
+				pipe.PExpire(ctx, k, z.ttl)
+			}
 		}
 		if len(rem) > 0 {
 			pipe.ZRem(ctx, k, rem...)
+		}
+	}
+	// A hash's fields go in one HSET and one HDEL per key, each as its last
+	// change left it.
+	hlast := map[string]map[string]op{}
+	httl := map[string]time.Duration{}
+	var hkeys []string
+	for _, o := range b.ops {
+		if o.kind != opHSet && o.kind != opHDel {
+			continue
+		}
+		h := hlast[o.key]
+		if h == nil {
+			h = map[string]op{}
+			hlast[o.key] = h
+			hkeys = append(hkeys, o.key)
+		}
+		h[o.member] = o
+		httl[o.key] = max(httl[o.key], o.ttl)
+	}
+	for _, k := range hkeys {
+		var fields []any
+		var dels []string
+		for _, f := range slices.Sorted(maps.Keys(hlast[k])) {
+			if o := hlast[k][f]; o.kind == opHSet {
+				fields = append(fields, f, o.value)
+			} else {
+				dels = append(dels, f)
+			}
+		}
+		if len(fields) > 0 {
+			pipe.HSet(ctx, k, fields...)
+			pipe.PExpire(ctx, k, httl[k])
+		}
+		if len(dels) > 0 {
+			pipe.HDel(ctx, k, dels...)
 		}
 	}
 	for _, o := range b.ops {
@@ -812,7 +952,9 @@ func (j *Journal) Forget(ctx context.Context, user string) (int, error) {
 		dels = append(dels, delIfScript.Eval(ctx, pipe, []string{j.findKey("a", c.Acct)}, user))
 	}
 	if c.Pn != "" {
-		dels = append(dels, delIfScript.Eval(ctx, pipe, []string{j.findKey("p", c.Pn[:min(12, len(c.Pn))])}, user))
+		h, ts := j.pnKeys(pn(c.Pn))
+		dels = append(dels, hdelIfScript.Eval(ctx, pipe, []string{h}, pn(c.Pn), user))
+		pipe.ZRem(ctx, ts, pn(c.Pn))
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("console: forget: %w", err)
@@ -938,7 +1080,28 @@ func (j *Journal) Recount(ctx context.Context) error {
 			}
 		}
 	}
+	// Search entries past the retention: their pseudonyms, then the entries.
+	stale := make([]*redis.StringSliceCmd, findBuckets)
+	spipe := j.rdb.Pipeline()
+	for i := range stale {
+		_, ts := j.pnKeys(strconv.FormatInt(int64(i), 16))
+		stale[i] = spipe.ZRangeByScore(ctx, ts, &redis.ZRangeBy{Min: "-inf", Max: "(" + oldest, Count: 10000})
+	}
+	if _, err := spipe.Exec(ctx); err != nil && err != redis.Nil {
+		return err
+	}
 	pipe := j.rdb.Pipeline()
+	for i, c := range stale {
+		if pns := c.Val(); len(pns) > 0 {
+			h, ts := j.pnKeys(strconv.FormatInt(int64(i), 16))
+			pipe.HDel(ctx, h, pns...)
+			members := make([]any, len(pns))
+			for k, p := range pns {
+				members[k] = p
+			}
+			pipe.ZRem(ctx, ts, members...)
+		}
+	}
 	pipe.ZRemRangeByScore(ctx, j.convsKey(), "-inf", "("+oldest)
 	for _, q := range queues {
 		pipe.ZRemRangeByScore(ctx, j.queueKey(q), "-inf", "("+oldest)

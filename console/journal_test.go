@@ -112,8 +112,18 @@ func TestAWithdrawalThroughTheJournal(t *testing.T) {
 	if _, ok, _ := j.Case(ctx, userA); ok {
 		t.Error("the case card outlives the withdrawal")
 	}
-	if n, _ := rdb.Exists(ctx, j.notesKey(userA), j.findKey("a", "acc_a"), j.findKey("p", "a1b2c3d4e5f6")).Result(); n != 0 {
+	if n, _ := rdb.Exists(ctx, j.notesKey(userA), j.findKey("a", "acc_a")).Result(); n != 0 {
 		t.Errorf("%d of the notes and search keys outlive the withdrawal", n)
+	}
+	h, ts := j.pnKeys("a1b2c3d4e5f6")
+	if u, err := rdb.HGet(ctx, h, "a1b2c3d4e5f6").Result(); err != redis.Nil {
+		t.Errorf("the pseudonym's search entry outlives the withdrawal: %q, %v", u, err)
+	}
+	if _, err := rdb.ZScore(ctx, ts, "a1b2c3d4e5f6").Result(); err != redis.Nil {
+		t.Errorf("the pseudonym's search time outlives the withdrawal (%v)", err)
+	}
+	if got, _ := j.Find(ctx, "a1b2c3d4e5f6"); len(got) != 0 {
+		t.Errorf("the pseudonym still finds %v after the withdrawal", got)
 	}
 	for _, k := range []string{j.convsKey(), j.queueKey(qBlocked)} {
 		if _, err := rdb.ZScore(ctx, k, userA).Result(); err != redis.Nil {
@@ -416,5 +426,40 @@ func TestFlushWritesEachIndexInOneCommand(t *testing.T) {
 	waiting, _ := rdb.ZRangeWithScores(ctx, q, 0, -1).Result()
 	if fmt.Sprint(waiting) != fmt.Sprint([]redis.Z{{Score: 7, Member: "U3"}}) {
 		t.Errorf("waiting %v; want U3 at 7", waiting)
+	}
+}
+
+// TestThePseudonymSearchForgetsPastTheRetention: an entry written 31 days
+// ago is not found, and Recount drops it; a fresh one stays.
+func TestThePseudonymSearchForgetsPastTheRetention(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	ctx := context.Background()
+	now := time.Now()
+	j := NewJournal(rdb, prefix, Retention{})
+	j.SetClock(func() time.Time { return now })
+	old := turnOf(userA, "message", now.Add(-31*24*time.Hour), flows.StepIdle, "")
+	old.Pseudonym = "0a0a0a0a0a0a"
+	j.Track(ctx, old)
+	fresh := turnOf(userB, "message", now, flows.StepIdle, "")
+	fresh.Pseudonym = "0b0b0b0b0b0b"
+	j.Track(ctx, fresh)
+	if err := j.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := j.Find(ctx, "0a0a0a0a0a0a"); len(got) != 0 {
+		t.Errorf("an entry past the retention finds %v", got)
+	}
+	if got, _ := j.Find(ctx, "0b0b0b0b0b0b"); len(got) != 1 || got[0] != userB {
+		t.Errorf("a fresh entry finds %v; want %s", got, userB)
+	}
+	if err := j.Recount(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := j.pnKeys("0a0a0a0a0a0a")
+	if n, _ := rdb.HLen(ctx, h).Result(); n != 1 {
+		t.Errorf("after Recount the bucket holds %d entries; want only the fresh one", n)
+	}
+	if got, _ := j.Find(ctx, "0b0b0b0b0b0b"); len(got) != 1 {
+		t.Errorf("after Recount the fresh entry finds %v", got)
 	}
 }

@@ -170,7 +170,7 @@ func TestAReservationIsKeptAsLongAsItsWaitAndNoLonger(t *testing.T) {
 			}
 			// Kept 48 hours past the reminder, however far it is.
 			wait := due.Sub(sys.Clock.Now())
-			if ttl := rdb.PTTL(ctx, prefix+"{"+user+"}:conv").Val(); ttl < wait+47*time.Hour || ttl > wait+49*time.Hour {
+			if ttl := rdb.PTTL(ctx, prefix+"{"+user+"}:rec").Val(); ttl < wait+47*time.Hour || ttl > wait+49*time.Hour {
 				t.Errorf("the conversation is kept %v; want the %v to the reminder and 48 hours more", ttl, wait.Round(time.Minute))
 			}
 			if how == "unlink" {

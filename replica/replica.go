@@ -204,7 +204,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	// Account ids appear in logs as user ids do: as a keyed hash.
 	mc.Pseudonym = pseudonym(PseudonymKey(cfg.ChannelSecret))
 
-	st := store.New(rdb, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry})
+	st := store.New(rdb, store.Options{Prefix: cfg.KeyPrefix, ConvTTL: 2 * cfg.Expiry, Journal: console.CardScript})
 	journal := console.NewJournal(rdb, cfg.KeyPrefix, console.Retention{Audit: cfg.AuditRetention})
 	journal.SetLog(log)
 	if deps.Now != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,8 +54,9 @@ func TestTheLinkExpiresAfterUnfollowOnly(t *testing.T) {
 
 // TestAnErasingSaveLeavesOnlyWhatExpiresSoon: a save that erases (the user
 // withdrew or unlinked) deletes the conversation, the link and the handoff
-// state, and leaves only the version, the applied events, the outbox and
-// the fence, each expiring within the outbox's 10 minutes.
+// state, and leaves only the record (the version, the applied events and
+// the fence, no conversation) and the outbox, each expiring within the
+// outbox's 10 minutes.
 func TestAnErasingSaveLeavesOnlyWhatExpiresSoon(t *testing.T) {
 	rdb, prefix, mr := redistest.Redis(t)
 	s := store.New(rdb, store.Options{Prefix: prefix})
@@ -80,12 +82,18 @@ func TestAnErasingSaveLeavesOnlyWhatExpiresSoon(t *testing.T) {
 			t.Errorf("%s: TTL %v; want at most 10 minutes", k, ttl)
 		}
 	}
-	for _, k := range []string{"conv", "link", "handoff"} {
+	for _, k := range []string{"link", "handoff"} {
 		if left["{"+user+"}:"+k] {
 			t.Errorf("%s kept after erasing", k)
 		}
 	}
-	if r, _ := s.Load(ctx, user); !r.Applied("b") || string(r.Outbox) != `{"event":"b"}` {
+	if !left["{"+user+"}:rec"] || !left["{"+user+"}:out:b"] {
+		t.Errorf("left %v; want the record and the outbox", left)
+	}
+	if raw := rdb.Get(ctx, prefix+"{"+user+"}:rec").Val(); strings.Contains(raw, "confirm") {
+		t.Errorf("record after erasing: %q; want no conversation in it", raw)
+	}
+	if r, _, _, _ := s.LoadRecall(ctx, user, "b", ""); r.Conv != nil || !r.Applied("b") || string(r.Outbox) != `{"event":"b"}` {
 		t.Errorf("after erasing: %+v; want the event recorded and its outbox kept for its sender", r)
 	}
 	if mr != nil {

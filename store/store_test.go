@@ -69,7 +69,7 @@ func TestConversationHasTTL(t *testing.T) {
 	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Link: "acc"}, taikai.Commit{}); err != nil {
 		t.Fatal(err)
 	}
-	ttl := rdb.TTL(ctx, prefix+"{"+user+"}:conv").Val()
+	ttl := rdb.TTL(ctx, prefix+"{"+user+"}:rec").Val()
 	if ttl <= 59*time.Minute || ttl > time.Hour {
 		t.Errorf("conversation TTL %v; want about 1h", ttl)
 	}
@@ -94,12 +94,38 @@ func TestAppliedEventsAndOutbox(t *testing.T) {
 	if !r.Applied("e39") || !r.Applied("e8") || r.Applied("e7") || len(r.Done) != 32 {
 		t.Errorf("done = %v; want the latest 32 events, newest first", r.Done)
 	}
-	if string(r.Outbox) != "out39" {
-		t.Errorf("outbox %q; want the latest event's", r.Outbox)
+	if r.Outbox != nil {
+		t.Errorf("Load: outbox %q; want none (LoadRecall reads an event's)", r.Outbox)
+	}
+	load := func(event string) []byte {
+		t.Helper()
+		r, _, _, err := s.LoadRecall(ctx, user, event, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Outbox
+	}
+	if got := load("e39"); string(got) != "out39" {
+		t.Errorf("outbox of e39 %q; want out39", got)
+	}
+	if got := load("e38"); string(got) != "out38" {
+		t.Errorf("outbox of e38 %q; want out38, kept until sent", got)
 	}
 	s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "e40"})
-	if r, _ := s.Load(ctx, user); r.Outbox != nil {
-		t.Errorf("an event with nothing to send left the outbox %q", r.Outbox)
+	if got := load("e40"); got != nil {
+		t.Errorf("an event with nothing to send has the outbox %q", got)
+	}
+	// Sent drops an event's outbox, and no other, within a moment.
+	s.Sent(user, "e39")
+	deadline := time.Now().Add(2 * time.Second)
+	for load("e39") != nil && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := load("e39"); got != nil {
+		t.Errorf("outbox of e39 %q after Sent; want it dropped", got)
+	}
+	if got := load("e38"); string(got) != "out38" {
+		t.Errorf("outbox of e38 %q after e39's was sent; want it kept", got)
 	}
 }
 
@@ -158,5 +184,65 @@ func TestRememberAndRecall(t *testing.T) {
 		if b, _ := s.Recall(ctx, "0123abcd"); b != nil {
 			t.Errorf("recalled %q after its TTL", b)
 		}
+	}
+}
+
+// TestLoadRecallReadsTheMemoWithTheRecord: the record and a memo in one
+// read; a memo not kept is nil; the record is the one Load gives.
+func TestLoadRecallReadsTheMemoWithTheRecord(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	ctx := context.Background()
+	conv := "{\"step\":\"reason\",\"text\":\"line one\\nline two\"}\n"
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(conv), Link: "acc"}, taikai.Commit{EventID: "e1", Fence: 3}); err != nil {
+		t.Fatal(err)
+	}
+	r, memo, ok, err := s.LoadRecall(ctx, user, "e1", "0123abcd")
+	if err != nil || !ok || memo != nil || string(r.Conv) != conv || r.Link != "acc" || r.Version != 1 || !r.Applied("e1") {
+		t.Fatalf("LoadRecall = %+v, %q, %v, %v; want the record, no memo", r, memo, ok, err)
+	}
+	if err := s.Remember(ctx, "0123abcd", []byte(`{"id":"wd-1"}`), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	r2, memo, ok, err := s.LoadRecall(ctx, user, "e1", "0123abcd")
+	if err != nil || !ok || string(memo) != `{"id":"wd-1"}` || string(r2.Conv) != conv || r2.Version != r.Version {
+		t.Fatalf("LoadRecall = %+v, %q, %v, %v; want the record and the memo", r2, memo, ok, err)
+	}
+}
+
+// TestASaveWritesTheJournalWithTheRecord: a commit's journal write runs in
+// the save's script once the record is saved, with the value of its first
+// key as read with the record; a save that loses its compare-and-set runs
+// none; without one, the save is as ever.
+func TestASaveWritesTheJournalWithTheRecord(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	s := store.New(rdb, store.Options{Prefix: prefix, Journal: `
+local was = 'none'
+if CARD then was = CARD end
+redis.call('SET', KEYS[1], ARGV[1])
+return was`})
+	ctx := context.Background()
+	card := prefix + "console:{" + user + "}:case"
+	w := &taikai.JournalWrite{Keys: []string{card}, Args: []any{"one"}}
+	v, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`)}, taikai.Commit{EventID: "a", Journal: w})
+	if err != nil || !w.Written || w.Result != "none" || rdb.Get(ctx, card).Val() != "one" {
+		t.Fatalf("first save: %v, %+v, card %q; want the journal written, with no card before", err, w, rdb.Get(ctx, card).Val())
+	}
+	lost := &taikai.JournalWrite{Keys: []string{card}, Args: []any{"lost"}}
+	if _, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v - 1}, taikai.Commit{EventID: "b", Journal: lost}); !errors.Is(err, taikai.ErrConflict) {
+		t.Fatalf("stale save: %v; want ErrConflict", err)
+	}
+	if lost.Written || rdb.Get(ctx, card).Val() != "one" {
+		t.Errorf("a lost save wrote its journal (%+v, card %q)", lost, rdb.Get(ctx, card).Val())
+	}
+	w = &taikai.JournalWrite{Keys: []string{card}, Args: []any{"two"}}
+	if v, err = s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "c", Journal: w}); err != nil || w.Result != "one" || rdb.Get(ctx, card).Val() != "two" {
+		t.Errorf("second save: %v, %+v; want the card before (one) and two written", err, w)
+	}
+	if v2, err := s.Save(ctx, user, taikai.Record{Conv: []byte(`{}`), Version: v}, taikai.Commit{EventID: "d"}); err != nil || v2 != v+1 {
+		t.Errorf("a save without a journal: %d, %v", v2, err)
+	}
+	if r, _ := s.Load(ctx, user); !r.Applied("d") || !r.Applied("a") || r.Applied("b") {
+		t.Errorf("applied %v; want d, c, a", r.Done)
 	}
 }

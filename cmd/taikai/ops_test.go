@@ -529,6 +529,11 @@ func TestErase(t *testing.T) {
 				if v, _ := rdb.Get(ctx, k).Result(); v == demo.User {
 					out = append(out, k)
 				}
+			case "hash":
+				vs, _ := rdb.HVals(ctx, k).Result()
+				if slices.Contains(vs, demo.User) {
+					out = append(out, k)
+				}
 			}
 		}
 		return out

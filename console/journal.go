@@ -198,11 +198,17 @@ const markBlocked = "blocked"
 // and Saved), which spares a round trip and two commands per event (the
 // save's MGET reads the card with the record).
 //
+// ARGV[4..6] bound the timeline and pace the index and search entries;
+// ARGV[7] "0" when the event alone is not worth a new card (newCard): then
+// a user with no card gets none, and the answer is "" (only the day's
+// counters move).
+//
 // CARD is the card as the save read it with the record (false: none); nil,
 // the script reads it.
 const CardScript = `
 local raw = CARD
 if raw == nil then raw = redis.call('GET', KEYS[1]) end
+if not raw and ARGV[7] == '0' then return '' end
 local c = {}
 if raw then c = cjson.decode(raw) end
 local p = cjson.decode(ARGV[1])
@@ -335,7 +341,7 @@ func (j *Journal) Prepare(t chat.Turn) *taikai.JournalWrite {
 	}
 	return &taikai.JournalWrite{
 		Keys: []string{j.caseKey(t.User), j.notesKey(t.User)},
-		Args: []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds(), findEvery.Milliseconds()},
+		Args: []any{b, j.ttl(at).Milliseconds(), erase, timelineLen, indexEvery.Milliseconds(), findEvery.Milliseconds(), newCard(t) || erase},
 		Note: prepared{at: at, p: p, erase: erase},
 	}
 }
@@ -368,10 +374,23 @@ func (j *Journal) auditEntry(t chat.Turn) map[string]any {
 	return entry
 }
 
+// newCard reports whether t is worth a case card for a user who has none:
+// anything but a greeting, a follow or an off-script message from a user
+// with no conversation, no link and no staff. Those are counted by the day,
+// and keep nothing per user (a card is most of what a user who only said
+// hello would keep in Redis); a user who has a card has it updated.
+func newCard(t chat.Turn) bool {
+	return len(t.Events) > 0 || t.State.Active() || t.State.AccountID != "" || t.Handoff != "" ||
+		t.Checked != nil || t.Filing != nil || t.Erased
+}
+
 // finish adds the counters and index changes of t, given what its card
-// said before (res, CardScript's answer).
+// said before (res, CardScript's answer; "" when it made none).
 func (j *Journal) finish(t chat.Turn, pr prepared, res string) {
 	j.countEvent(t, pr.at)
+	if res == "" {
+		return
+	}
 	var old before
 	if err := json.Unmarshal([]byte(res), &old); err != nil {
 		j.log.Error("console: journal", "err", err)

@@ -463,3 +463,40 @@ func TestThePseudonymSearchForgetsPastTheRetention(t *testing.T) {
 		t.Errorf("after Recount the fresh entry finds %v", got)
 	}
 }
+
+// TestAGreetingKeepsNoCard: a user with no conversation, no link and no
+// staff who only says hello is counted by the day and keeps nothing per
+// user; once they start, the card is made, and later greetings go on it.
+func TestAGreetingKeepsNoCard(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	ctx := context.Background()
+	j := NewJournal(rdb, prefix, Retention{})
+	hello := chat.Turn{User: userA, Type: "message", At: day0, Pseudonym: "a1b2c3d4e5f6",
+		State: flows.State{Step: flows.StepIdle, Lang: flows.LangJa},
+		Replies: []flows.Reply{{Text: "こんにちは。マーケットプレイスの退会サポートです。"}}}
+	j.Track(ctx, hello)
+	if err := j.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := rdb.Keys(ctx, prefix+"*").Result()
+	for _, k := range keys {
+		if strings.Contains(k, ":day:") || strings.HasSuffix(k, "steps") {
+			continue
+		}
+		t.Errorf("a greeting left %s", k)
+	}
+	if _, ok, err := j.Case(ctx, userA); err != nil || ok {
+		t.Errorf("a greeting made a case (%v)", err)
+	}
+
+	j.Track(ctx, turnOf(userA, "postback", day0.Add(time.Minute), flows.StepLinking, "c1", flows.EvStarted))
+	hello.At = day0.Add(2 * time.Minute)
+	j.Track(ctx, hello)
+	c, ok, err := j.Case(ctx, userA)
+	if err != nil || !ok {
+		t.Fatalf("no case after a start: %v", err)
+	}
+	if len(c.Timeline) != 2 {
+		t.Errorf("timeline %d entries; want the start and the greeting after it", len(c.Timeline))
+	}
+}

@@ -8,26 +8,21 @@ import (
 	"sync"
 )
 
-// An outbox is the rendered replies of one event (LINE's message JSON),
-// kept 10 minutes: the largest thing kept per user. Stored deflated (the
-// first byte packed, which no JSON starts with) when that makes it smaller;
-// Load gives it back as it was saved, whichever way it was stored.
-const packed = 0x01
+// A conversation's JSON (flows.State) over packMin bytes is stored deflated
+// in the record (the first byte packedConv, which no JSON starts with) when
+// that makes it smaller; Load gives it back as it was saved. (Outboxes are
+// stored as they are: one lives only until its replies went out, and
+// deflating it cost more CPU than any other step of an event's save.)
 
-// packMin is the size below which an outbox is stored as it is.
+// packMin is the size below which a conversation is stored as it is.
 const packMin = 200
-
-// packDict primes the compressor with what LINE messages repeat. Changing
-// it makes outboxes stored before unreadable: a new dictionary needs a new
-// first byte.
-var packDict = []byte(`{"type":"text","text":"","quickReply":{"items":[{"type":"action","action":{"type":"postback","label":"","data":"","displayText":""}},{"type":"action","action":{"type":"uri","label":"","uri":"https://"}},{"type":"action","action":{"type":"message","label":"","text":""}}]}},{"type":"flex","altText":"","contents":{"type":"bubble","body":{"type":"box","layout":"vertical","spacing":"sm","contents":[{"type":"text","text":"","wrap":true,"weight":"bold","size":"sm","color":"#","margin":"md"}]},"footer":{"type":"box","layout":"vertical","contents":[{"type":"button","style":"primary","height":"sm","action":{"type":"postback","label":"","data":"a=","displayText":""}}]}}}],"event":"","reply_token":"","chat":"U","received":1,"saved":1,"messages":[`)
 
 // packedConv marks a conversation stored deflated with convDict.
 const packedConv = 0x02
 
 // convDict primes the compressor with what a conversation's JSON repeats
-// (flows.State). Like packDict, it is fixed: a new one needs a new first
-// byte. Fields it does not name compress less well, nothing worse.
+// (flows.State). It is fixed: a new one makes what was stored before
+// unreadable, so it needs a new first byte. Fields it does not name compress less well, nothing worse.
 var convDict = []byte(`{"step":"","conv":"","seq":,"lang":"ja","status":{"account_id":"acc_","display_name":"","rating":{"average":,"count":},"completed_orders":,"purchases_in_progress":[],"sales_awaiting_delivery":[],"payouts_in_progress":[],"sales_balance_jpy":0},"shown":"2026-","pressed":"a=continue\u0026c=\u0026s=","pressed_at":"2026-","checks":["2026-"],"consent":{"language":"ja","reason_code":"","warning":{"version":"ja-","sha256":"","shown_at":"2026-","acknowledged_at":"2026-","rating":{"average":,"count":},"completed_orders":},"confirm":{"version":"","sha256":"","shown_at":"","confirmed_at":""}},"reason":"","reason_text":"","strays":1,"started":"0001-01-01T00:00:00Z","updated":"0001-01-01T00:00:00Z"}`)
 
 // A compressor and decompressor of each kind, reused.
@@ -47,13 +42,7 @@ func newPacker(marker byte, dict []byte) *packer {
 	return p
 }
 
-var (
-	outboxes = newPacker(packed, packDict)
-	convs    = newPacker(packedConv, convDict)
-)
-
-// pack is b as stored.
-func pack(b []byte) []byte { return outboxes.pack(b) }
+var convs = newPacker(packedConv, convDict)
 
 // packConv is a conversation as stored.
 func packConv(b []byte) []byte { return convs.pack(b) }
@@ -78,15 +67,9 @@ func (p *packer) pack(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// unpack is what pack or packConv was given.
+// unpack is what packConv was given.
 func unpack(s string) ([]byte, error) {
-	if s == "" {
-		return []byte(s), nil
-	}
-	switch s[0] {
-	case packed:
-		return outboxes.unpack(s[1:])
-	case packedConv:
+	if s != "" && s[0] == packedConv {
 		return convs.unpack(s[1:])
 	}
 	return []byte(s), nil

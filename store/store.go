@@ -8,8 +8,8 @@
 // fencing token is older than one already seen.
 //
 // Loading costs one round trip (MGET, which can read a memo too: see
-// LoadRecall), saving one (a script). The outbox,
-// the largest of them, is stored deflated (see pack).
+// LoadRecall), saving one (a script). A large conversation is stored
+// deflated (see packConv).
 package store
 
 import (
@@ -320,7 +320,7 @@ func (s *Store) Save(ctx context.Context, user string, r taikai.Record, c taikai
 	}
 	keys := s.keys(user, c.EventID)
 	args := []any{r.Version, packConv(r.Conv), r.Link, s.convTTL(r).Milliseconds(),
-		c.EventID, pack(c.Outbox), outboxTTL.Milliseconds(), c.Fence, maxDone, erase,
+		c.EventID, c.Outbox, outboxTTL.Milliseconds(), c.Fence, maxDone, erase,
 		linkTTL, noLink}
 	w := c.Journal
 	if w != nil && s.opts.Journal != "" {

@@ -36,6 +36,11 @@ type Options struct {
 	// retry commands: Add is on the path to LINE's answer, where a retry
 	// only delays the 503 that makes LINE redeliver.
 	Intake redis.UniversalClient
+	// Batch, if set, carries Add's script for a body of one event (the
+	// usual webhook) on one node: go-redis's deferred autopipeliner on the
+	// Intake's client, so that concurrent webhooks share a round trip while
+	// each waits for its own answer no longer than its context allows.
+	Batch Submitter
 	// Prefix starts every key; default "taikai:".
 	Prefix string
 	// Partitions is the number of streams; every replica must use the same
@@ -59,6 +64,12 @@ type Options struct {
 	// shutdown); default retry.Default().
 	Retry retry.Policy
 	Log   *slog.Logger
+}
+
+// Submitter queues a command with others and returns at once; the future
+// says when it ran (go-redis's *redis.AutoPipeliner, deferred face).
+type Submitter interface {
+	Submit(ctx context.Context, cmd redis.Cmder) redis.AutoFuture
 }
 
 // Queue is the Redis Streams intake and its consumer. It is safe for
@@ -167,7 +178,9 @@ return 0
 // KEYS[1] evt:<id>, KEYS[2] the stream of the event's own partition; ARGV
 // 1 the TTL (s), 2-6 the entry's id, key, raw, at, rid, 7 the prefix, 8 the
 // number of partitions.
-var intakeScript = redis.NewScript(`
+var intakeScript = redis.NewScript(intakeSrc)
+
+const intakeSrc = `
 if redis.call('SET', KEYS[1], '9999', 'NX', 'EX', ARGV[1]) then
   redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5], 'rid', ARGV[6])
   return 1
@@ -181,7 +194,7 @@ if p >= 0 and p < tonumber(ARGV[8]) then stream = tag .. 'stream' end
 redis.call('XADD', stream, '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], 'at', ARGV[5], 'rid', ARGV[6])
 redis.call('SET', KEYS[1], '9999', 'KEEPTTL')
 return 1
-`)
+`
 
 // isCluster reports whether rdb is a Cluster client (or wraps one), where
 // the intake takes two steps.
@@ -213,6 +226,13 @@ func (q *Queue) Add(ctx context.Context, evs []taikai.Event) (int, error) {
 	}
 	ttl := int(q.opts.EventTTL.Seconds())
 	cmds := make([]*redis.Cmd, len(evs))
+	if len(evs) == 1 && q.opts.Batch != nil {
+		n, err := q.submitIntake(ctx, evs[0], ttl)
+		if err != nil {
+			return 0, fmt.Errorf("queue: add: %w", err)
+		}
+		return n, nil
+	}
 	if len(evs) == 1 {
 		// Script.Run: EVALSHA, and EVAL when the script is missing (a
 		// restarted Redis).
@@ -241,6 +261,30 @@ func (q *Queue) Add(ctx context.Context, evs []taikai.Event) (int, error) {
 		n += v
 	}
 	return n, nil
+}
+
+// submitIntake runs the intake script for ev through q.opts.Batch: EVALSHA,
+// and EVAL when the script is missing. It waits no longer than ctx allows
+// (a command that timed out may still run: the redelivery finds it stored).
+func (q *Queue) submitIntake(ctx context.Context, ev taikai.Event, ttl int) (int, error) {
+	keys, args := q.intakeKeys(ev), q.intakeArgs(ev, ttl)
+	run := func(name, script string) (int, error) {
+		a := make([]any, 0, 3+len(keys)+len(args))
+		a = append(a, name, script, len(keys))
+		for _, k := range keys {
+			a = append(a, k)
+		}
+		cmd := redis.NewCmd(ctx, append(a, args...)...)
+		if err := q.opts.Batch.Submit(ctx, cmd).WaitContext(ctx); err != nil {
+			return 0, err
+		}
+		return cmd.Int()
+	}
+	n, err := run("evalsha", intakeScript.Hash())
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		n, err = run("eval", intakeSrc)
+	}
+	return n, err
 }
 
 func (q *Queue) intakeKeys(ev taikai.Event) []string {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/internal/redistest"
 	"github.com/taikaibot/taikai/queue"
@@ -173,5 +174,54 @@ func TestAReaderThatStopsGivesItsPartitionUp(t *testing.T) {
 			t.Fatal("the partition was never read again after its reader stopped")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBatchedIntake: with Options.Batch (the deferred autopipeliner), a
+// one-event Add stores once, dedupes, survives a Redis that lost its
+// scripts, and concurrent Adds each get their own answer.
+func TestBatchedIntake(t *testing.T) {
+	rdb, prefix, _ := redistest.Redis(t)
+	c, ok := rdb.(*redis.Client)
+	if !ok {
+		t.Skipf("not a single-node client: %T", rdb)
+	}
+	ap, err := c.AsyncAutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := queue.New(rdb, queue.Options{Prefix: prefix, Partitions: 4, Batch: ap})
+	ctx := context.Background()
+	evs := events(40, 1)
+	var wg sync.WaitGroup
+	added := make([]int, len(evs))
+	for i := range evs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			n, err := q.Add(ctx, evs[i:i+1])
+			if err != nil {
+				t.Error(err)
+			}
+			added[i] = n
+		}(i)
+	}
+	wg.Wait()
+	for i, n := range added {
+		if n != 1 {
+			t.Errorf("event %d: added %d; want 1", i, n)
+		}
+	}
+	if n, err := q.Add(ctx, evs[:1]); err != nil || n != 0 {
+		t.Errorf("again: %d, %v; want 0", n, err)
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.Add(ctx, events(41, 1)[40:]); err != nil || n != 1 {
+		t.Errorf("after SCRIPT FLUSH: %d, %v; want 1", n, err)
+	}
+	if n, err := q.Backlog(ctx); err != nil || n != 41 {
+		t.Errorf("backlog %d, %v; want 41", n, err)
 	}
 }

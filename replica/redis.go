@@ -6,6 +6,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	"github.com/taikaibot/taikai/queue"
 )
 
 // Redis says which Redis to use: a Cluster (ClusterAddrs), a Sentinel's
@@ -163,3 +164,19 @@ type pipelined struct {
 }
 
 func (p pipelined) Unwrap() redis.UniversalClient { return p.base }
+
+// intakeBatch is go-redis's deferred autopipeliner on the intake's client
+// (one node: on Cluster the intake takes two steps, pipelined as they are):
+// concurrent webhooks' intake scripts go to Redis together, and each waits
+// for its own answer no longer than its deadline (queue.Options.Batch).
+func intakeBatch(intake redis.UniversalClient) queue.Submitter {
+	c, ok := intake.(*redis.Client)
+	if !ok {
+		return nil
+	}
+	ap, err := c.AsyncAutoPipeline()
+	if err != nil {
+		return nil
+	}
+	return ap
+}

@@ -211,7 +211,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 		journal.SetClock(deps.Now)
 	}
 	q := queue.New(deps.Redis, queue.Options{
-		Intake: intake, Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
+		Intake: intake, Batch: intakeBatch(intake), Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
 	})
 	rem := queue.NewReminders(q, queue.ReminderOptions{Every: cfg.ReminderPoll, Now: deps.Now, Due: m.RemindersDue})
 	b := bot.New(bot.Options{

@@ -35,7 +35,7 @@ var (
 	// Stand-ins for LINE and the marketplace, and the system they make:
 	// never in production code.
 	standIns = []string{mod + "/lineemu", mod + "/marketplace/sandbox", mod + "/demo"}
-	helpers  = []string{mod + "/internal/random", mod + "/internal/redistest"}
+	helpers  = []string{mod + "/internal/random", mod + "/internal/redistest", mod + "/internal/jsonw", mod + "/internal/rediskind"}
 )
 
 // rule bans groups for one reason.
@@ -85,6 +85,8 @@ var rules = map[string][]rule{
 	"marketplace/sandbox": {{"the sandbox stands for the marketplace: it serves the contract from the domain alone", [][]string{core, runtime, adapters, wiring, {mod + "/lineemu", mod + "/demo"}, helpers, lineSDK, redisPkg}}},
 	"internal/random":     {{"a helper imports nothing of the project", [][]string{{mod}, core, runtime, adapters, wiring, standIns, {mod + "/internal/redistest"}}}},
 	"internal/redistest":  {{"a test helper imports nothing of the project but helpers", [][]string{{mod}, core, runtime, adapters, wiring, standIns}}},
+	"internal/jsonw":      {{"a helper imports nothing of the project", [][]string{{mod}, core, runtime, adapters, wiring, standIns, {mod + "/internal/redistest"}}}},
+	"internal/rediskind":  {{"a helper imports nothing of the project", [][]string{{mod}, core, runtime, adapters, wiring, standIns, {mod + "/internal/redistest"}}}},
 	"e2e":                 nil, // tests only
 	"deploy":              nil, // tests of the deployment files only
 	"bench":               {{"the benchmark drives taikai as a process, as LINE would; it serves the sandbox, nothing else of ours", [][]string{core, runtime, adapters, wiring, {mod + "/lineemu", mod + "/demo"}}}},

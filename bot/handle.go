@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/chat"
 	"github.com/taikaibot/taikai/flows"
+	"github.com/taikaibot/taikai/internal/jsonw"
 )
 
 // replyWindow is how long after receipt a reply token is trusted. LINE
@@ -103,12 +103,12 @@ func (ob outbox) encode() []byte {
 		n += len(m) + 1
 	}
 	b := make([]byte, 0, n)
-	b = appendString(append(b, `{"event":`...), ob.Event)
+	b = jsonw.AppendString(append(b, `{"event":`...), ob.Event)
 	if ob.ReplyToken != "" {
-		b = appendString(append(b, `,"reply_token":`...), ob.ReplyToken)
+		b = jsonw.AppendString(append(b, `,"reply_token":`...), ob.ReplyToken)
 	}
 	if ob.Chat != "" {
-		b = appendString(append(b, `,"chat":`...), ob.Chat)
+		b = jsonw.AppendString(append(b, `,"chat":`...), ob.Chat)
 	}
 	b = strconv.AppendInt(append(b, `,"received":`...), ob.Received, 10)
 	b = strconv.AppendInt(append(b, `,"saved":`...), ob.Saved, 10)
@@ -123,19 +123,6 @@ func (ob outbox) encode() []byte {
 		b = append(b, ']')
 	}
 	return append(b, '}')
-}
-
-// appendString appends s as a JSON string, as encoding/json writes it.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			enc, _ := json.Marshal(s)
-			return append(b, enc...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // resumeGrace is how old an outbox must be before a worker that finds it

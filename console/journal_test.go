@@ -472,7 +472,7 @@ func TestAGreetingKeepsNoCard(t *testing.T) {
 	ctx := context.Background()
 	j := NewJournal(rdb, prefix, Retention{})
 	hello := chat.Turn{User: userA, Type: "message", At: day0, Pseudonym: "a1b2c3d4e5f6",
-		State: flows.State{Step: flows.StepIdle, Lang: flows.LangJa},
+		State:   flows.State{Step: flows.StepIdle, Lang: flows.LangJa},
 		Replies: []flows.Reply{{Text: "こんにちは。マーケットプレイスの退会サポートです。"}}}
 	j.Track(ctx, hello)
 	if err := j.Flush(ctx); err != nil {

@@ -20,10 +20,10 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/taikaibot/taikai"
 	"github.com/taikaibot/taikai/chat"
+	"github.com/taikaibot/taikai/internal/jsonw"
 	"github.com/taikaibot/taikai/retry"
 )
 
@@ -190,7 +190,7 @@ func messagesBody(head, v string, msgs []json.RawMessage) []byte {
 	}
 	b := make([]byte, 0, n)
 	b = append(b, head...)
-	b = appendString(b, v)
+	b = jsonw.AppendString(b, v)
 	b = append(b, `,"messages":[`...)
 	for i, m := range msgs {
 		if i > 0 {
@@ -201,23 +201,10 @@ func messagesBody(head, v string, msgs []json.RawMessage) []byte {
 	return append(b, `],"notificationDisabled":false}`...)
 }
 
-// appendString appends s as a JSON string, as encoding/json writes it.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			enc, _ := json.Marshal(s)
-			return append(b, enc...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
 // ShowLoading shows the loading animation in user's chat. It is tried once:
 // it is a courtesy, and the answer it precedes should not wait for it.
 func (c *Client) ShowLoading(ctx context.Context, user string, seconds int) error {
-	body := appendString([]byte(`{"chatId":`), user)
+	body := jsonw.AppendString([]byte(`{"chatId":`), user)
 	if seconds != 0 {
 		body = strconv.AppendInt(append(body, `,"loadingSeconds":`...), int64(int32(seconds)), 10)
 	}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/internal/rediskind"
 	"github.com/taikaibot/taikai/retry"
 )
 
@@ -117,7 +118,7 @@ func New(rdb redis.UniversalClient, opts Options) *Queue {
 	if opts.Intake == nil {
 		opts.Intake = rdb
 	}
-	return &Queue{rdb: rdb, opts: opts, log: opts.Log, cluster: isCluster(opts.Intake)}
+	return &Queue{rdb: rdb, opts: opts, log: opts.Log, cluster: rediskind.IsCluster(opts.Intake)}
 }
 
 // partition maps an ordering key (a user) to its partition.
@@ -195,22 +196,6 @@ redis.call('XADD', stream, '*', 'id', ARGV[2], 'key', ARGV[3], 'raw', ARGV[4], '
 redis.call('SET', KEYS[1], '9999', 'KEEPTTL')
 return 1
 `
-
-// isCluster reports whether rdb is a Cluster client (or wraps one), where
-// the intake takes two steps.
-func isCluster(rdb redis.UniversalClient) bool {
-	for i := 0; i < 4; i++ {
-		switch c := rdb.(type) {
-		case *redis.ClusterClient:
-			return true
-		case interface{ Unwrap() redis.UniversalClient }:
-			rdb = c.Unwrap()
-		default:
-			return false
-		}
-	}
-	return false
-}
 
 // Add stores events durably, skipping ids already seen, and reports how many
 // were new. On one node every event is one script (intakeScript), all in one

@@ -23,6 +23,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/taikaibot/taikai"
+	"github.com/taikaibot/taikai/internal/rediskind"
 )
 
 // Options configure a Store. The zero value is usable.
@@ -64,22 +65,7 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Journal != "" {
 		src = "local function journal(KEYS, ARGV, CARD)\n" + opts.Journal + "\nend\n"
 	}
-	return &Store{rdb: rdb, opts: opts, cluster: isCluster(rdb), save: redis.NewScript(src + saveScript)}
-}
-
-// isCluster reports whether rdb is a Cluster client (or wraps one).
-func isCluster(rdb redis.UniversalClient) bool {
-	for i := 0; i < 4; i++ {
-		switch c := rdb.(type) {
-		case *redis.ClusterClient:
-			return true
-		case interface{ Unwrap() redis.UniversalClient }:
-			rdb = c.Unwrap()
-		default:
-			return false
-		}
-	}
-	return false
+	return &Store{rdb: rdb, opts: opts, cluster: rediskind.IsCluster(rdb), save: redis.NewScript(src + saveScript)}
 }
 
 // keys of one user, in the order the scripts use them: the record (the

@@ -129,7 +129,10 @@ func TestStormSurvivesRedisRestart(t *testing.T) {
 	restarted := make(chan struct{})
 	var once sync.Once
 	st := storm(t, sys, replicaURLs(sys), users, func(done int) {
-		if done >= users/3 {
+		// At the first user done: the others walk at about the same pace,
+		// so later and they may all have delivered their last event (this
+		// test once saw no webhook refused at a third done).
+		if done >= 1 {
 			once.Do(func() {
 				go func() {
 					defer close(restarted)

@@ -13,7 +13,11 @@ import (
 
 // countHook counts the round trips a client makes: single commands and
 // pipelines, and the commands the pipelines carried.
-type countHook struct{ singles, pipelines, piped atomic.Int64 }
+type countHook struct {
+	singles, pipelines, piped atomic.Int64
+	// mgetsPiped counts MGETs (the store's loads) sent in pipelines.
+	mgetsPiped atomic.Int64
+}
 
 func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
@@ -23,6 +27,11 @@ func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		h.pipelines.Add(1)
 		h.piped.Add(int64(len(cmds)))
+		for _, c := range cmds {
+			if c.Name() == "mget" {
+				h.mgetsPiped.Add(1)
+			}
+		}
 		return next(ctx, cmds)
 	}
 }
@@ -86,5 +95,41 @@ func TestAPipelinedClusterIsStillACluster(t *testing.T) {
 	}
 	if _, ok := p.Unwrap().(*redis.ClusterClient); !ok {
 		t.Errorf("Unwrap gives %T", p.Unwrap())
+	}
+}
+
+// TestAutoPipelineCanBeSwitchedOff: REDIS_AUTOPIPELINE=off
+// (Config.NoAutoPipeline) sends the event path's commands on their own
+// round trips; on, concurrent loads share pipelines.
+func TestAutoPipelineCanBeSwitchedOff(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		mr := miniredis.RunT(t)
+		base := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		defer base.Close()
+		h := &countHook{}
+		base.AddHook(h)
+		r, err := New(Config{ChannelSecret: "s", AccessToken: "t", MarketURL: "http://127.0.0.1:1", MarketToken: "m",
+			LinkURL: "http://127.0.0.1:1/link", NoAutoPipeline: off}, Deps{Redis: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := 0; i < 64; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				if _, err := r.Store.Load(context.Background(), fmt.Sprintf("U%032x", i)); err != nil {
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		piped := h.mgetsPiped.Load()
+		if off && piped != 0 {
+			t.Errorf("off: %d of 64 loads sent in pipelines; want every load on its own", piped)
+		}
+		if !off && piped == 0 {
+			t.Errorf("on: no load sent in a pipeline; want concurrent loads together")
+		}
 	}
 }

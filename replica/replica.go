@@ -69,6 +69,11 @@ type Config struct {
 	Workers int
 	// LeaseTTL is how long a dead replica keeps its partitions; default 10s.
 	LeaseTTL time.Duration
+	// NoAutoPipeline sends each Redis command of the event path on its own
+	// round trip instead of through go-redis's autopipeliner (an
+	// experimental go-redis API: this is its off switch,
+	// REDIS_AUTOPIPELINE=off).
+	NoAutoPipeline bool
 	// QueueBlock is how long a read of the queue waits for new events; it
 	// also bounds how long stopping takes. Default 1s.
 	QueueBlock time.Duration
@@ -189,7 +194,10 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 	// many events at once, go to Redis together (see autoPipelined). Not the
 	// intake's: the autopipeliner does not honour a command's own deadline,
 	// and the webhook's 800 ms one is what turns a hanging Redis into a 503.
-	rdb := autoPipelined(deps.Redis)
+	rdb, batch := deps.Redis, queue.Submitter(nil)
+	if !cfg.NoAutoPipeline {
+		rdb, batch = autoPipelined(deps.Redis), intakeBatch(intake)
+	}
 
 	lc, err := line.NewClient(cfg.LineURL, cfg.AccessToken, httpClient(cfg.CallTimeout, m, "line"))
 	if err != nil {
@@ -211,7 +219,7 @@ func New(cfg Config, deps Deps) (*Replica, error) {
 		journal.SetClock(deps.Now)
 	}
 	q := queue.New(deps.Redis, queue.Options{
-		Intake: intake, Batch: intakeBatch(intake), Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
+		Intake: intake, Batch: batch, Prefix: cfg.KeyPrefix, Partitions: cfg.Partitions, LeaseTTL: cfg.LeaseTTL, Block: cfg.QueueBlock, Retry: cfg.Retry, Log: log,
 	})
 	rem := queue.NewReminders(q, queue.ReminderOptions{Every: cfg.ReminderPoll, Now: deps.Now, Due: m.RemindersDue})
 	b := bot.New(bot.Options{

@@ -54,6 +54,7 @@ var settings = []setting{
 	{"REDIS_SENTINEL_MASTER", "none", false},
 	{"REDIS_PASSWORD", "none", true},
 	{"REDIS_KEY_PREFIX", "taikai:", false},
+	{"REDIS_AUTOPIPELINE", "on", false},
 	{"QUEUE_PARTITIONS", "16", false},
 	{"QUEUE_LEASE_TTL", "10s", false},
 	{"WORKERS", "64", false},
@@ -253,6 +254,13 @@ func parseConfig(getenv func(string) string) (config, problems) {
 		}
 	}
 	creds := c.ConsoleToken != "" || len(c.ConsoleUsers) > 0
+	switch v := getenv("REDIS_AUTOPIPELINE"); v {
+	case "", "on":
+	case "off":
+		c.NoAutoPipeline = true
+	default:
+		ps.add("REDIS_AUTOPIPELINE", "REDIS_AUTOPIPELINE=%q must be on or off", v)
+	}
 	switch v := getenv("CONSOLE"); v {
 	case "", "auto":
 		c.Console = creds

@@ -185,3 +185,12 @@ func TestDemoWithHistory(t *testing.T) {
 		t.Errorf("-history ninety: %v; want a configError", err)
 	}
 }
+
+func TestAutoPipelineSetting(t *testing.T) {
+	for v, off := range map[string]bool{"": false, "on": false, "off": true} {
+		cfg, _ := parseConfig(env(map[string]string{"REDIS_AUTOPIPELINE": v}))
+		if cfg.Replica.NoAutoPipeline != off {
+			t.Errorf("REDIS_AUTOPIPELINE=%q: off %v; want %v", v, cfg.Replica.NoAutoPipeline, off)
+		}
+	}
+}

@@ -43,18 +43,18 @@ func runCmd(t *testing.T, e map[string]string, args ...string) (string, error) {
 }
 
 func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
-	_, err := runCmd(t, map[string]string{"PORT": "eighty", "QUEUE_PARTITIONS": "0", "CONSOLE": "maybe", "REDIS_URL": "http://user:hunter2@x"}, "serve")
+	_, err := runCmd(t, map[string]string{"PORT": "eighty", "QUEUE_PARTITIONS": "0", "CONSOLE": "maybe", "REDIS_URL": "http://user:hunter2@x", "REDIS_AUTOPIPELINE": "yes"}, "serve")
 	var ce *configError
 	if !errors.As(err, &ce) {
 		t.Fatalf("err %v; want a configError", err)
 	}
-	for _, want := range []string{"LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "PORT", "QUEUE_PARTITIONS", "CONSOLE=", "REDIS_URL"} {
+	for _, want := range []string{"LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "PORT", "QUEUE_PARTITIONS", "CONSOLE=", "REDIS_URL", "REDIS_AUTOPIPELINE="} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("problems %q do not name %s", ce.problems, want)
 		}
 	}
-	if len(ce.problems) != 6 {
-		t.Errorf("%d problems; want 6, one line each: %q", len(ce.problems), ce.problems)
+	if len(ce.problems) != 7 {
+		t.Errorf("%d problems; want 7, one line each: %q", len(ce.problems), ce.problems)
 	}
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("a password in REDIS_URL was shown: %v", err)

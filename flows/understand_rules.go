@@ -41,7 +41,11 @@ func (a *analysis) read(text string) {
 		for i > 0 && !utf8.RuneStart(text[i]) {
 			i--
 		}
+		asks := strings.ContainsFunc(text[i:], func(r rune) bool { return isQuestionMark(r) || r == '？' || r == '﹖' })
 		text = text[:i]
+		if asks {
+			text += "?" // a question in the part not read is still a question
+		}
 	}
 	a.s, a.info = fold(text)
 	if hasKanaWord(a.s) {
@@ -56,7 +60,11 @@ func (a *analysis) read(text string) {
 		}
 		if i > start {
 			if a.nc == len(a.clauses) {
-				// Past the clauses we keep, the message is not read.
+				// Past the clauses we keep, the message is not read; a
+				// question there still makes it a question.
+				if strings.Contains(s[a.clauses[a.nc-1].end:], "?") {
+					a.clauses[a.nc-1].q = true
+				}
 				s = s[:a.clauses[a.nc-1].end]
 				a.s = s
 				break

@@ -481,3 +481,19 @@ func TestLexiconSpelling(t *testing.T) {
 		}
 	}
 }
+
+// TestAQuestionPastWhatIsReadIsStillAQuestion: a message is read only so
+// far (maxText bytes, 16 clauses), but a question mark after that still
+// makes it a question, never a reason or a yes (found by FuzzUnderstand).
+func TestAQuestionPastWhatIsReadIsStillAQuestion(t *testing.T) {
+	long := strings.Repeat("使わなくなった", maxText/len("使わなくなった")+1) + "？"
+	clauses := strings.Repeat("0!", 17) + "ui!0?"
+	for _, s := range []string{long, clauses} {
+		for _, step := range []Step{StepReason, StepReasonText, StepConfirm, StepWarning} {
+			got := Understand(s, step)
+			if _, isReason := got.Reason(); isReason || got == IntentYes {
+				t.Errorf("%s %.40q…: %s; a question is never a reason or a yes", step, s, got)
+			}
+		}
+	}
+}

@@ -173,3 +173,15 @@ var (
 	consentPlease = []string{"お願いします", "おねがいします", "お願いいたします", "お願い致します", "よろしくお願いします",
 		"よろしくお願いいたします", "please"}
 )
+
+// agreementOnly reports whether text only agrees (はい, OK, わかりました,
+// お願いします, …) without saying to what: an answer to a yes/no question,
+// not to "go on, or keep your account?".
+func agreementOnly(text string) bool {
+	if ConsentOf(text) == ConsentBare {
+		return true
+	}
+	s := strings.ToLower(norm.NFKC.String(text))
+	s = strings.TrimRight(strings.TrimSpace(s), "!。. ")
+	return in(consentLeads, s)
+}

@@ -113,7 +113,7 @@ func TestTheConsentIsWhatWasShownLast(t *testing.T) {
 func TestNoPartialConsentIsFiled(t *testing.T) {
 	f := &fake{status: clean}
 	s := atStep(StepHelp, clean)
-	s, r := drive(t, s, text("はい"), env(t0), f)
+	s, r := drive(t, s, text("次へ"), env(t0), f)
 	drive(t, s, tap(t, r, "退会する"), env(t0.Add(time.Minute)), f)
 	if e := filing(f); e == nil || e.Request.Consent != (taikai.Consent{}) {
 		t.Errorf("filed %+v; want no consent", e)

@@ -342,7 +342,7 @@ func TestConfirmShowsTheLossAndLetsTheReasonChange(t *testing.T) {
 		t.Fatalf("change reason: step %s", s.Step)
 	}
 	s, r = drive(t, s, tap(t, r, "稼ぐのが難しい"), e, f)
-	s, r = drive(t, s, text("はい"), e, f)
+	s, r = drive(t, s, text("次へ"), e, f)
 	if s.Step != StepConfirm || !strings.Contains(joined(r), "理由：稼ぐのが難しい") {
 		t.Fatalf("new reason: step %s, %q", s.Step, joined(r))
 	}
@@ -578,5 +578,35 @@ func TestAnActionEndsTheStrays(t *testing.T) {
 	_, r := drive(t, s, text("intent:thanks"), e, f)
 	if len(r) == 0 || r[0].Text != ja.welcome {
 		t.Errorf("thanks after unlinking: %q; want %q first", joined(r), ja.welcome)
+	}
+}
+
+// TestABareYesToTwoWaysPicksNeither: the advice offers two ways (keep the
+// account, or go on), and after an unclear answer the warning asks "go on,
+// or keep your account?": a bare yes (はい, OK, わかりました) answers
+// neither, so the bot asks which, and nothing moves toward the filing.
+// Said which (次へ), it goes on. A bare yes to the warning itself (read and
+// understood) goes on, as before.
+func TestABareYesToTwoWaysPicksNeither(t *testing.T) {
+	e := env(t0)
+	e.Understander = says{"はい": IntentYes, "OK": IntentYes, "わかりました": IntentYes, "次へ": IntentYes, "なにこれ": IntentUnknown}
+	for _, yes := range []string{"はい", "OK", "わかりました"} {
+		f := &fake{status: clean}
+		s, r := drive(t, atStep(StepHelp, clean), text(yes), e, f)
+		if s.Step != StepHelp || !strings.Contains(joined(r), ja.pickOne) {
+			t.Errorf("help, %q: step %s, %q; want the question which", yes, s.Step, joined(r))
+		}
+		if s, _ = drive(t, s, text("次へ"), e, f); s.Step != StepConfirm {
+			t.Errorf("help, %q then 次へ: step %s; want confirm", yes, s.Step)
+		}
+
+		s, _ = drive(t, atStep(StepWarning, clean), text("なにこれ"), e, f)
+		s, r = drive(t, s, text(yes), e, f)
+		if s.Step != StepWarning || !strings.Contains(joined(r), ja.pickOne) {
+			t.Errorf("warning, unclear then %q: step %s, %q; want the question which", yes, s.Step, joined(r))
+		}
+		if s, _ = drive(t, atStep(StepWarning, clean), text(yes), e, f); s.Step == StepWarning {
+			t.Errorf("warning, %q at once: still at the warning; want on", yes)
+		}
 	}
 }

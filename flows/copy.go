@@ -72,6 +72,9 @@ type catalog struct {
 
 	// Questions asked when a text at a decision step is unclear.
 	askWarning, askHelp, askConfirm string
+	// pickOne answers a bare yes to a question of two choices (go on, or
+	// keep the account?): it does not say which.
+	pickOne string
 
 	// Staff. staffAskedClosed and staffWaitClosed take the next opening.
 	// staffGot acknowledges the first message to staff (staffGotClosed

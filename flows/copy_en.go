@@ -110,6 +110,7 @@ var en = catalog{
 
 	askWarning: "Shall we go on, or would you like to keep your account?",
 	askHelp:    "Would you like to go on with the closure, or keep your account?",
+	pickOne:    "I couldn't tell which you meant from a “yes” alone. Send “continue” to go on, or “stop” to keep your account, or tap a button.",
 	askConfirm: "Shall I close the account?\nTo close it, tap or send “Confirm closure”; to keep it, tap or send “Keep my account”.",
 
 	staffAsked:       "I'm passing you to our staff. A person will answer you in this chat, in turn; please wait a little.\nTo go back to the bot, tap the button or send “Back to the bot”.",

@@ -767,8 +767,20 @@ func (t *turn) understood(i Intent, in Input) {
 	case IntentYes:
 		switch step {
 		case StepWarning:
+			if t.s.Strays > 0 && in.Kind == InText && agreementOnly(in.Text) {
+				// A bare yes to "go on, or keep your account?" (asked after
+				// an unclear answer) picks neither: ask which.
+				t.pickOne()
+				return
+			}
 			t.act(press{act: actContinue})
 		case StepHelp:
+			if in.Kind == InText && agreementOnly(in.Text) {
+				// The advice offers two ways (keep the account, or go on);
+				// a bare yes picks neither.
+				t.pickOne()
+				return
+			}
 			t.act(press{act: actHelpContinue})
 		case StepConfirm:
 			if t.s.Declined {
@@ -819,6 +831,13 @@ func (t *turn) understood(i Intent, in Input) {
 	default:
 		t.unclear()
 	}
+}
+
+// pickOne asks which of the step's two ways a bare yes meant, with the
+// step's buttons.
+func (t *turn) pickOne() {
+	t.s.Strays++
+	t.say(t.c.pickOne, t.choices()...)
 }
 
 // unclear answers a text that was not understood, or not understood as an

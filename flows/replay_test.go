@@ -21,9 +21,9 @@ func at(in Input, when time.Time) Input {
 func TestAnOldDecisionNeverMovesItsStep(t *testing.T) {
 	shown := t0.Add(10 * time.Minute)
 	f := &fake{status: clean}
-	s, r := drive(t, atStep(StepHelp, clean), at(text("はい"), shown.Add(-time.Second)), env(shown.Add(500*time.Microsecond)), f)
+	s, r := drive(t, atStep(StepHelp, clean), at(text("次へ"), shown.Add(-time.Second)), env(shown.Add(500*time.Microsecond)), f)
 	if s.Step != StepConfirm {
-		t.Fatalf("at help, yes: step %s; want confirm", s.Step)
+		t.Fatalf("at help, 次へ: step %s; want confirm", s.Step)
 	}
 	if want := shown; !s.Shown.Equal(want) {
 		t.Errorf("confirm shown at %v; want %v (the bot's clock, to the millisecond)", s.Shown, want)
@@ -66,11 +66,11 @@ func TestAnOldDecisionNeverMovesItsStep(t *testing.T) {
 		st := atStep(step, clean)
 		st.Shown = shown
 		f := &fake{status: clean}
-		s2, r2 := drive(t, st, at(text("はい"), shown.Add(-time.Second)), later, f)
+		s2, r2 := drive(t, st, at(text("次へ"), shown.Add(-time.Second)), later, f)
 		if s2.Step != step || !strings.HasPrefix(joined(r2), ja.beforeStep) {
 			t.Errorf("%s, yes sent before it was shown: step %s, %q; want %s again with the note", step, s2.Step, joined(r2), step)
 		}
-		if s2, _ = drive(t, st, at(text("はい"), shown.Add(time.Second)), later, f); s2.Step == step {
+		if s2, _ = drive(t, st, at(text("次へ"), shown.Add(time.Second)), later, f); s2.Step == step {
 			t.Errorf("%s, yes sent after it was shown: still at %s", step, step)
 		}
 	}

@@ -610,3 +610,32 @@ func TestABareYesToTwoWaysPicksNeither(t *testing.T) {
 		}
 	}
 }
+
+// TestTheBalanceAnswerSaysTheUsersOwn: asked about the sales balance, a
+// user whose status was looked up hears their own balance (or that it was
+// 0 yen); before any lookup, the general answer.
+func TestTheBalanceAnswerSaysTheUsersOwn(t *testing.T) {
+	e := env(t0)
+	e.Understander = says{"売上金は？": FAQIntent(TopicBalance)}
+	withBalance := *blocked
+	withBalance.SalesBalanceJPY = 3200
+	for _, tc := range []struct {
+		st   *taikai.Status
+		want string
+	}{
+		{&withBalance, "3,200円"},
+		{clean, ja.faqBalanceZero},
+		{nil, ja.faq[TopicBalance]},
+	} {
+		s := atStep(StepBlocked, clean)
+		if tc.st == nil {
+			s = State{Step: StepLinking, Conv: "c1", Lang: LangJa, Started: t0, Updated: t0}
+		} else {
+			s.Status = tc.st
+		}
+		_, r := drive(t, s, text("売上金は？"), e, &fake{status: clean})
+		if !strings.Contains(joined(r), tc.want) {
+			t.Errorf("status %v: %q; want %q", tc.st != nil, joined(r), tc.want)
+		}
+	}
+}

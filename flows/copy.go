@@ -96,6 +96,9 @@ type catalog struct {
 	// faqPayoutOn answers the payout question with the payout's amount
 	// and expected date.
 	faqPayoutOn string
+	// faqBalanceOn answers the balance question with the balance as last
+	// looked up (%s); faqBalanceZero when it was 0 yen.
+	faqBalanceOn, faqBalanceZero string
 
 	labels  map[action]string
 	reasons map[taikai.Reason]string

@@ -165,7 +165,9 @@ var en = catalog{
 		TopicLink:             "Linking your LINE to your marketplace account lets me confirm the account is yours. You can unlink at any time, and the link is removed when the closure is completed.",
 		TopicStatus:           "Nothing has been filed yet. When you confirm the closure at the last step, I'll send you a receipt number right away.",
 	},
-	faqPayoutOn: "Your payout request of %s is to be paid on %s. There is nothing you need to do: please wait until it has been paid, then check again.",
+	faqBalanceOn:   "At the last check your sales balance was %s. The account can be closed only when it is ¥0: request a payout of the balance; once that payout has been paid, you can close the account.",
+	faqBalanceZero: "At the last check your sales balance was ¥0: there is nothing to do about it before closing the account.",
+	faqPayoutOn:    "Your payout request of %s is to be paid on %s. There is nothing you need to do: please wait until it has been paid, then check again.",
 	faqShort: map[Topic]string{
 		TopicReregister:       "You can register again, but the rating and track record don't carry over.",
 		TopicMultipleAccounts: "One account per person.",

@@ -900,6 +900,15 @@ func (t *turn) faq(topic Topic) {
 		t.s.listAsked = true
 		t.startCheck(true)
 		return
+	case topic == TopicBalance && t.s.Status != nil:
+		// The user's own balance, as last looked up.
+		if b := t.s.Status.SalesBalanceJPY; b > 0 {
+			t.say(fmt.Sprintf(c.faqBalanceOn, c.yen(b)))
+		} else {
+			t.say(c.faqBalanceZero)
+		}
+		t.remind()
+		return
 	case topic == TopicPayout && len(t.status().PayoutsInProgress) > 0:
 		p := t.status().PayoutsInProgress[0]
 		t.say(fmt.Sprintf(c.faqPayoutOn, c.yen(p.AmountJPY), c.date(p.ExpectedAt)))

@@ -52,6 +52,7 @@ func Next(s State, in Input, env Env) (State, Output) {
 	if n := len(t.out.Replies); n > 0 {
 		// The summary's question stays open only while it is the last thing said.
 		t.s.SummaryLast = t.summary == n && t.s.Step == StepConfirm
+		t.s.WhichLast = t.which == n
 	}
 	return t.s, t.out
 }
@@ -73,6 +74,12 @@ type turn struct {
 	// summary is the number of the reply (from 1) that is the confirm
 	// step's summary, if one was said in this turn; 0 if none.
 	summary int
+	// which is the number of the reply that asks which of two ways (go on,
+	// or keep the account?), if one was said in this turn; 0 if none.
+	// askedWhich: that question was the last thing the user was told
+	// before this input (State.WhichLast, as it was).
+	which      int
+	askedWhich bool
 }
 
 func (t *turn) say(text string, choices ...Choice) {
@@ -428,6 +435,7 @@ func (t *turn) input(in Input) {
 	// Whatever the user did, the summary's question is no longer what they
 	// answer next, unless it is said again (see Next).
 	t.asked, t.s.SummaryLast = t.s.SummaryLast, false
+	t.askedWhich, t.s.WhichLast = t.s.WhichLast, false
 	switch in.Kind {
 	case InPaused:
 		t.say(t.c.paused)
@@ -767,7 +775,7 @@ func (t *turn) understood(i Intent, in Input) {
 	case IntentYes:
 		switch step {
 		case StepWarning:
-			if t.s.Strays > 0 && in.Kind == InText && agreementOnly(in.Text) {
+			if t.askedWhich && in.Kind == InText && agreementOnly(in.Text) {
 				// A bare yes to "go on, or keep your account?" (asked after
 				// an unclear answer) picks neither: ask which.
 				t.pickOne()
@@ -838,6 +846,7 @@ func (t *turn) understood(i Intent, in Input) {
 func (t *turn) pickOne() {
 	t.s.Strays++
 	t.say(t.c.pickOne, t.choices()...)
+	t.which = len(t.out.Replies)
 }
 
 // unclear answers a text that was not understood, or not understood as an
@@ -850,9 +859,11 @@ func (t *turn) unclear() {
 	case StepWarning:
 		t.s.Strays++
 		t.say(c.askWarning, t.choices()...)
+		t.which = len(t.out.Replies)
 	case StepHelp, StepReady:
 		t.s.Strays++
 		t.say(c.askHelp, t.choices()...)
+		t.which = len(t.out.Replies)
 	case StepConfirm:
 		t.s.Strays++
 		if t.s.Declined {

@@ -80,6 +80,9 @@ type State struct {
 	// stale button — clears it, and then only consent in its own words
 	// (退会します) or the button files (see ConsentOf).
 	SummaryLast bool `json:"summary_last,omitempty"`
+	// WhichLast: the bot's last message asked which of two ways ("go on, or
+	// keep your account?"); a bare yes does not answer it (see pickOne).
+	WhichLast bool `json:"which_last,omitempty"`
 	// Shown is when the current step was entered (by the bot's clock, to
 	// the millisecond, as LINE stamps events): a decision — going on from
 	// the warning or the advice, confirming — sent before it (Input.At) was
